@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "heartbeat-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "heartbeat", targets: ["heartbeat"]),
+        .executable(name: "hbctl", targets: ["hbctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenSSL's libcrypto from Debian's libssl-dev: HMAC-MD5/SHA1/SHA256 for authkeys.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The pure core: config, wire codec, auth, membership, resources. No I/O, no clock.
+        .target(name: "HeartbeatCore", dependencies: ["CLibCrypto"]),
+        // The shell around the core: files, sockets, timers, processes.
+        .target(name: "HeartbeatRuntime", dependencies: ["HeartbeatCore"]),
+        .executableTarget(name: "heartbeat", dependencies: ["HeartbeatRuntime"]),
+        .executableTarget(
+            name: "hbctl",
+            dependencies: [
+                "HeartbeatRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "HeartbeatCoreTests",
+            dependencies: ["HeartbeatCore"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
