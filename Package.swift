@@ -18,10 +18,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Linux calls Glibc's module lacks: epoll, timerfd, signalfd, openpty, watchdog ioctls.
+        .target(name: "CSystem"),
         // The pure core: config, wire codec, auth, membership, resources. No I/O, no clock.
         .target(name: "HeartbeatCore", dependencies: ["CLibCrypto"]),
         // The shell around the core: files, sockets, timers, processes.
-        .target(name: "HeartbeatRuntime", dependencies: ["HeartbeatCore"]),
+        .target(name: "HeartbeatRuntime", dependencies: ["HeartbeatCore", "CSystem"]),
         .executableTarget(name: "heartbeat", dependencies: ["HeartbeatRuntime"]),
         .executableTarget(
             name: "hbctl",

@@ -1,0 +1,134 @@
+#define _GNU_SOURCE
+#include "csystem.h"
+#include <errno.h>
+#include <pty.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/watchdog.h>
+
+int hb_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int hb_epoll_add(int epfd, int fd, uint64_t token) {
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = token };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int hb_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
+
+int hb_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms) {
+    struct epoll_event events[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, events, max, timeout_ms);
+    if (n < 0) return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < n; i++) tokens[i] = events[i].data.u64;
+    return n;
+}
+
+int hb_timerfd_create(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+}
+
+int hb_timerfd_set_abs(int fd, int64_t deadline_ns) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    if (deadline_ns > 0) {
+        spec.it_value.tv_sec = deadline_ns / 1000000000;
+        spec.it_value.tv_nsec = deadline_ns % 1000000000;
+    }
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
+int hb_signalfd(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int hb_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    return n == (ssize_t)sizeof info ? (int)info.ssi_signo : -1;
+}
+
+void hb_unblock_all_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+int64_t hb_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int hb_openpty(int *master, int *slave, char *name, int name_len) {
+    char buffer[128];
+    if (openpty(master, slave, buffer, NULL, NULL) != 0) return -1;
+    if (name && name_len > 0) {
+        strncpy(name, buffer, (size_t)name_len - 1);
+        name[name_len - 1] = 0;
+    }
+    return 0;
+}
+
+int hb_watchdog_set_timeout(int fd, int seconds) {
+    return ioctl(fd, WDIOC_SETTIMEOUT, &seconds);
+}
+
+int hb_set_realtime(int priority) {
+    struct sched_param param = { .sched_priority = priority };
+    return sched_setscheduler(0, SCHED_RR, &param);
+}
+
+int hb_mlockall(void) { return mlockall(MCL_CURRENT | MCL_FUTURE); }
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+static int if_ioctl(const char *ifname, unsigned long request, uint32_t *address) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq req;
+    memset(&req, 0, sizeof req);
+    strncpy(req.ifr_name, ifname, IFNAMSIZ - 1);
+    int rc = ioctl(fd, request, &req);
+    close(fd);
+    if (rc != 0) return -1;
+    struct sockaddr_in *sin = (struct sockaddr_in *)(request == SIOCGIFBRDADDR ? &req.ifr_broadaddr : &req.ifr_addr);
+    *address = sin->sin_addr.s_addr;
+    return 0;
+}
+
+int hb_if_broadcast(const char *ifname, uint32_t *address) { return if_ioctl(ifname, SIOCGIFBRDADDR, address); }
+int hb_if_address(const char *ifname, uint32_t *address) { return if_ioctl(ifname, SIOCGIFADDR, address); }
+
+int hb_mcast_join(int fd, uint32_t group, int ifindex) {
+    struct ip_mreqn req;
+    memset(&req, 0, sizeof req);
+    req.imr_multiaddr.s_addr = group;
+    req.imr_ifindex = ifindex;
+    return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &req, sizeof req);
+}
+
+int hb_mcast_sender(int fd, int ifindex, int ttl, int loop) {
+    struct ip_mreqn req;
+    memset(&req, 0, sizeof req);
+    req.imr_ifindex = ifindex;
+    unsigned char cttl = (unsigned char)ttl, cloop = (unsigned char)loop;
+    if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &req, sizeof req) != 0) return -1;
+    if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &cttl, 1) != 0) return -1;
+    return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &cloop, 1);
+}

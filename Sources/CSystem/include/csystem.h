@@ -1,0 +1,48 @@
+#ifndef HEARTBEAT_CSYSTEM_H
+#define HEARTBEAT_CSYSTEM_H
+/* Thin wrappers over Linux calls that Swift's Glibc module does not expose.
+   _GNU_SOURCE stays inside csystem.c: defining it here would break the Glibc module. */
+#include <stdint.h>
+#include <sys/types.h>
+
+/* epoll */
+int hb_epoll_create(void);
+int hb_epoll_add(int epfd, int fd, uint64_t token);
+int hb_epoll_del(int epfd, int fd);
+/* Waits for events; fills tokens[], returns the count, 0 on timeout or EINTR, -1 on error. */
+int hb_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms);
+
+/* timerfd on CLOCK_MONOTONIC */
+int hb_timerfd_create(void);
+/* Arms the timer for an absolute CLOCK_MONOTONIC time in nanoseconds (0 disarms). */
+int hb_timerfd_set_abs(int fd, int64_t deadline_ns);
+
+/* signalfd: blocks the given signals and returns a descriptor that reads them. */
+int hb_signalfd(const int *signals, int count);
+/* Reads one signal number from a signalfd, or -1. */
+int hb_signalfd_read(int fd);
+/* Unblocks every signal (for a child before exec). */
+void hb_unblock_all_signals(void);
+
+/* Monotonic and wall clocks */
+int64_t hb_monotonic_ns(void);
+
+/* Pseudo-terminal pair (serial tests) */
+int hb_openpty(int *master, int *slave, char *name, int name_len);
+
+/* Watchdog ioctls */
+int hb_watchdog_set_timeout(int fd, int seconds);
+
+/* Scheduling and memory */
+int hb_set_realtime(int priority);
+int hb_mlockall(void);
+
+
+/* Network interfaces (IPv4 addresses in network byte order). */
+int hb_if_broadcast(const char *ifname, uint32_t *address);
+int hb_if_address(const char *ifname, uint32_t *address);
+/* Joins an IPv4 multicast group on the interface with that index. */
+int hb_mcast_join(int fd, uint32_t group, int ifindex);
+/* Sends multicast from the interface with that index, with this TTL and loop flag. */
+int hb_mcast_sender(int fd, int ifindex, int ttl, int loop);
+#endif

@@ -1,0 +1,111 @@
+import CSystem
+import Glibc
+import HeartbeatCore
+
+/// The daemon's one event loop: readable descriptors, one monotonic deadline timer and signals,
+/// all dispatched on the calling thread. Nothing registered here may block.
+public final class EventLoop {
+    private let epollFD: Int32
+    private let timerFD: Int32
+    private var signalFD: Int32 = -1
+    private var handlers: [UInt64: () -> Void] = [:]
+    private var nextToken: UInt64 = 3
+    private var timerHandler: (() -> Void)?
+    private var signalHandler: ((Int32) -> Void)?
+    private var stopped = false
+    private static let timerToken: UInt64 = 1
+    private static let signalToken: UInt64 = 2
+
+    public init() throws(SystemError) {
+        epollFD = hb_epoll_create()
+        guard epollFD >= 0 else { throw SystemError("epoll_create") }
+        timerFD = hb_timerfd_create()
+        guard timerFD >= 0, hb_epoll_add(epollFD, timerFD, Self.timerToken) == 0 else {
+            throw SystemError("timerfd_create")
+        }
+    }
+
+    deinit {
+        close(epollFD)
+        close(timerFD)
+        if signalFD >= 0 { close(signalFD) }
+    }
+
+    /// The monotonic clock, the only clock the membership logic sees.
+    public static func now() -> Instant { Instant(nanoseconds: hb_monotonic_ns()) }
+
+    /// Calls `handler` whenever `fd` is readable. Returns a token for `remove`.
+    @discardableResult
+    public func watch(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> UInt64 {
+        let token = nextToken
+        nextToken += 1
+        guard hb_epoll_add(epollFD, fd, token) == 0 else { throw SystemError("epoll_ctl add") }
+        handlers[token] = handler
+        return token
+    }
+
+    public func remove(_ fd: Int32, token: UInt64) {
+        _ = hb_epoll_del(epollFD, fd)
+        handlers[token] = nil
+    }
+
+    /// Arms the single deadline timer (absolute, monotonic); `nil` disarms it.
+    public func setDeadline(_ deadline: Instant?, _ handler: @escaping () -> Void) {
+        timerHandler = handler
+        // A deadline already past still fires: the kernel treats it as expired at once.
+        let nanoseconds = deadline.map { max($0.nanoseconds, 1) } ?? 0
+        _ = hb_timerfd_set_abs(timerFD, nanoseconds)
+    }
+
+    /// Turns the given signals into calls of `handler` on this loop (they are blocked for the process).
+    public func handleSignals(_ signals: [Int32], _ handler: @escaping (Int32) -> Void) throws(SystemError) {
+        signalFD = signals.withUnsafeBufferPointer { hb_signalfd($0.baseAddress, Int32($0.count)) }
+        guard signalFD >= 0, hb_epoll_add(epollFD, signalFD, Self.signalToken) == 0 else {
+            throw SystemError("signalfd")
+        }
+        signalHandler = handler
+    }
+
+    public func stop() { stopped = true }
+
+    /// Runs until `stop()`.
+    public func run() {
+        var tokens = [UInt64](repeating: 0, count: 64)
+        while !stopped {
+            let count = tokens.withUnsafeMutableBufferPointer { hb_epoll_wait(epollFD, $0.baseAddress, 64, -1) }
+            guard count > 0 else { continue }
+            for index in 0..<Int(count) {
+                dispatch(tokens[index])
+                if stopped { return }
+            }
+        }
+    }
+
+    private func dispatch(_ token: UInt64) {
+        switch token {
+        case Self.timerToken:
+            var expirations: UInt64 = 0
+            _ = read(timerFD, &expirations, 8)
+            timerHandler?()
+        case Self.signalToken:
+            while case let signal = hb_signalfd_read(signalFD), signal > 0 {
+                signalHandler?(signal)
+            }
+        default:
+            handlers[token]?()
+        }
+    }
+}
+
+/// A failed system call: what we tried and errno's text.
+public struct SystemError: Error, CustomStringConvertible {
+    public var operation: String
+    public var code: Int32
+
+    public init(_ operation: String, code: Int32 = errno) {
+        self.operation = operation
+        self.code = code
+    }
+
+    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+}
