@@ -1,0 +1,88 @@
+import Glibc
+import HeartbeatCore
+
+/// The daemon's persistent identity in the state directory (`/var/lib/heartbeat`), in 3.0.6's formats
+/// (spec §3.2, §3.7), so a node keeps its UUID and a rising generation across restarts.
+public struct StateFiles {
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    public var generationPath: String { directory + "/hb_generation" }
+    public var uuidPath: String { directory + "/hb_uuid" }
+
+    /// Reads, increments and durably writes back the generation. Returns it with a log line to emit.
+    public func bumpGeneration(wallClockSeconds: UInt64) throws(SystemError) -> (generation: UInt64, note: (LogLevel, String)?) {
+        var note: (LogLevel, String)?
+        let generation: UInt64
+        if let text = readSmallFile(generationPath) {
+            let digits = String(decoding: text, as: UTF8.self).trimmingSpaces
+            if let previous = UInt64(digits) {
+                generation = previous + 1
+            } else {
+                generation = 1
+                note = (.error, "BROKEN previous generation - starting at 1")
+            }
+        } else {
+            generation = wallClockSeconds + 1
+            note = (.warning, "No Previous generation - starting at \(generation)")
+        }
+        // 3.0.6's format: the number right-justified in 15 characters, then a newline.
+        let digits = String(generation)
+        let text = String(repeating: " ", count: max(0, 15 - digits.count)) + digits + "\n"
+        try writeDurably(Array(text.utf8), to: generationPath, mode: 0o644)
+        return (generation, note)
+    }
+
+    /// The node's 16-byte UUID, created from the kernel's random source on first start.
+    public func loadOrCreateUUID() throws(SystemError) -> [UInt8] {
+        if let bytes = readSmallFile(uuidPath), bytes.count == 16 { return bytes }
+        guard var uuid = readSmallFile("/dev/urandom", limit: 16), uuid.count == 16 else {
+            throw SystemError("read /dev/urandom")
+        }
+        // RFC 4122 version 4 bits, as libuuid sets them.
+        uuid[6] = (uuid[6] & 0x0f) | 0x40
+        uuid[8] = (uuid[8] & 0x3f) | 0x80
+        try writeDurably(uuid, to: uuidPath, mode: 0o644)
+        return uuid
+    }
+}
+
+/// Reads a file of at most 64 KiB, or nil if it cannot be read.
+func readSmallFile(_ path: String, limit: Int = 65_536) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while result.count < limit {
+        let wanted = min(buffer.count, limit - result.count)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, wanted) }
+        if count < 0 { return nil }
+        if count == 0 { break }
+        result += buffer[0..<count]
+    }
+    return result
+}
+
+/// Writes a file through a temporary name, fsyncs it and renames it into place.
+func writeDurably(_ bytes: [UInt8], to path: String, mode: mode_t) throws(SystemError) {
+    let temporary = path + ".tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw SystemError("open \(temporary)") }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    let synced = fsync(fd)
+    close(fd)
+    guard written == bytes.count, synced == 0 else { throw SystemError("write \(temporary)") }
+    guard rename(temporary, path) == 0 else { throw SystemError("rename \(path)") }
+    _ = chmod(path, mode)
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\n" || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\n" || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}
