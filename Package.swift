@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "heartbeat", targets: ["heartbeat"]),
         .executable(name: "hbctl", targets: ["hbctl"]),
+        .executable(name: "cl_status", targets: ["cl_status"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "cl_status", dependencies: ["HeartbeatRuntime"]),
+        .testTarget(name: "HeartbeatRuntimeTests", dependencies: ["HeartbeatRuntime"]),
         .testTarget(
             name: "HeartbeatCoreTests",
             dependencies: ["HeartbeatCore"],

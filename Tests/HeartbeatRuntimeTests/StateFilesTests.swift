@@ -1,0 +1,38 @@
+import Glibc
+import Testing
+@testable import HeartbeatRuntime
+
+@Suite struct StateFilesTests {
+    private func temporaryDirectory() -> String {
+        var template = Array("/tmp/hb-state-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    @Test func generationStartsFromClockThenIncrementsIn3_0_6Format() throws {
+        let state = StateFiles(directory: temporaryDirectory())
+        let first = try state.bumpGeneration(wallClockSeconds: 1_700_000_000)
+        #expect(first.generation == 1_700_000_001)
+        #expect(first.note?.1 == "No Previous generation - starting at 1700000001")
+        let second = try state.bumpGeneration(wallClockSeconds: 5)
+        #expect(second.generation == 1_700_000_002)
+        #expect(second.note == nil)
+        let text = String(decoding: readSmallFile(state.generationPath) ?? [], as: UTF8.self)
+        #expect(text == "     1700000002\n")
+    }
+
+    @Test func brokenGenerationRestartsAtOne() throws {
+        let state = StateFiles(directory: temporaryDirectory())
+        try writeDurably(Array("garbage\n".utf8), to: state.generationPath, mode: 0o644)
+        let result = try state.bumpGeneration(wallClockSeconds: 99)
+        #expect(result.generation == 1)
+        #expect(result.note?.0 == .error)
+    }
+
+    @Test func uuidIsCreatedOnceAndKept() throws {
+        let state = StateFiles(directory: temporaryDirectory())
+        let uuid = try state.loadOrCreateUUID()
+        #expect(uuid.count == 16)
+        #expect(uuid[6] >> 4 == 4)
+        #expect(try state.loadOrCreateUUID() == uuid)
+    }
+}
