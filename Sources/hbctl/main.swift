@@ -1,2 +1,11 @@
 import ArgumentParser
-import HeartbeatRuntime
+
+/// `hbctl`: the admin's tool for checking configuration, decoding packets and reading status.
+@main
+struct Hbctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hbctl",
+        abstract: "Check, inspect and control the heartbeat daemon.",
+        subcommands: []
+    )
+}
