@@ -1,0 +1,148 @@
+import CLibCrypto
+
+/// CRC-32/POSIX as 3.0.6's `crc` method computes it (spec §2.2): poly 0x04C11DB7, MSB first,
+/// init 0, final XOR 0xFFFFFFFF, and unlike `cksum` no length suffix. Check value of
+/// "123456789" is 0x765e7680.
+public enum CRC32POSIX {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var crc = UInt32(index) << 24
+        for _ in 0..<8 {
+            crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1
+        }
+        return crc
+    }
+
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc: UInt32 = 0
+        table.withUnsafeBufferPointer { table in
+            for byte in bytes {
+                crc = (crc << 8) ^ table[Int((crc >> 24) ^ UInt32(byte))]
+            }
+        }
+        return ~crc
+    }
+
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0) }
+    }
+}
+
+/// HMAC (RFC 2104) through OpenSSL's one-shot `HMAC()`.
+public enum HMACDigest {
+    /// The raw HMAC of `data` under `key`; `method` must not be `.crc`.
+    public static func hmac(_ method: AuthMethod, key: [UInt8], data: UnsafeRawBufferPointer) -> [UInt8] {
+        let md: OpaquePointer?
+        switch method {
+        case .md5: md = EVP_md5()
+        case .sha1: md = EVP_sha1()
+        case .sha256: md = EVP_sha256()
+        case .crc: preconditionFailure("crc is not an HMAC")
+        }
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        // OpenSSL wants non-null pointers even for an empty key or empty data; a one-byte dummy serves.
+        let dummy: UInt8 = 0
+        withUnsafePointer(to: dummy) { dummyPointer in
+            key.withUnsafeBytes { keyBytes in
+                let keyPointer = keyBytes.baseAddress ?? UnsafeRawPointer(dummyPointer)
+                let dataPointer = data.baseAddress ?? UnsafeRawPointer(dummyPointer)
+                out.withUnsafeMutableBufferPointer { outBuffer in
+                    let result = HMAC(md, keyPointer, Int32(key.count),
+                                      dataPointer.assumingMemoryBound(to: UInt8.self), data.count,
+                                      outBuffer.baseAddress, &length)
+                    precondition(result != nil, "OpenSSL HMAC failed")
+                }
+            }
+        }
+        out.removeSubrange(Int(length)...)
+        return out
+    }
+
+    public static func hmac(_ method: AuthMethod, key: [UInt8], data: [UInt8]) -> [UInt8] {
+        data.withUnsafeBytes { hmac(method, key: key, data: $0) }
+    }
+}
+
+extension AuthKey {
+    /// The digest text this key's method produces over `bytes` (spec §2.2): lower-case hex,
+    /// unpadded for `crc`, full width for the HMACs.
+    public func digestText(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        switch method {
+        case .crc:
+            return Array(String(CRC32POSIX.checksum(bytes), radix: 16).utf8)
+        case .md5, .sha1, .sha256:
+            return Hex.encode(HMACDigest.hmac(method, key: secret, data: bytes))
+        }
+    }
+
+    public func digestText(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { digestText($0) }
+    }
+
+    /// The signature text placed on the wire: `"<n> <digest>"` (spec §2.2).
+    public func signatureText(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        Array(String(slot).utf8) + [UInt8(ascii: " ")] + digestText(bytes)
+    }
+
+    public func signatureText(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { signatureText($0) }
+    }
+}
+
+/// The `<slot> <digest>` text of a trailer or of the classic `auth` field, split strictly:
+/// a decimal slot in 0...15 without leading zeros, one space, a non-empty digest without spaces.
+/// 3.0.6 reads it with `"%d %s"`; its own senders only ever produce this canonical form.
+struct AuthToken {
+    var slot: Int
+    var digest: ArraySlice<UInt8>
+
+    init(_ text: ArraySlice<UInt8>) throws(WireError) {
+        guard let space = text.firstIndex(of: UInt8(ascii: " ")) else { throw .badAuthToken }
+        let slotText = text[..<space]
+        guard (1...2).contains(slotText.count),
+              slotText.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              slotText.count == 1 || slotText.first != UInt8(ascii: "0")
+        else { throw .badAuthToken }
+        let slot = slotText.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        let digest = text[(space + 1)...]
+        guard AuthKeys.slotRange.contains(slot), !digest.isEmpty,
+              !digest.contains(UInt8(ascii: " "))
+        else { throw .badAuthToken }
+        self.slot = slot
+        self.digest = digest
+    }
+
+    /// Checks the digest over `bytes[range]` with the token's own slot: that slot's method and
+    /// that slot's key. 3.0.6 uses the receiver's *signing* key for netstring trailers
+    /// (spec §2.4b); this rule accepts everything it accepts, plus correct rollovers.
+    func verify(_ bytes: [UInt8], covering range: Range<Int>? = nil, keys: AuthKeys) throws(WireError) {
+        guard let key = keys.slots[slot] else { throw .unknownAuthSlot(slot) }
+        let expected = bytes.withUnsafeBytes { all in
+            key.digestText(UnsafeRawBufferPointer(rebasing: all[range ?? 0..<bytes.count]))
+        }
+        guard constantTimeEqual(expected, digest) else { throw .authFailed(slot: slot) }
+    }
+}
+
+/// Compares without an early exit, so the time taken does not reveal how many leading digest
+/// characters an attacker guessed right.
+func constantTimeEqual(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for (x, y) in zip(a, b) { difference |= x ^ y }
+    return difference == 0
+}
+
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return out
+    }
+}
