@@ -3,8 +3,9 @@ import HeartbeatCore
 
 /// Writes log lines in 3.0.6's file format (`Mon DD HH:MM:SS host heartbeat: [pid]: LEVEL: text`)
 /// to the log file, the debug file, syslog and (in the foreground) stderr.
-/// Repeated identical lines are held back for `repeatWindow` and then summarised with a count,
-/// so a flood of bad packets cannot fill the disk.
+/// Lines about hostile or broken input are logged with `rateLimited: true`: repeats of the same
+/// line are held back for ten seconds and then summarised with a count, so a flood of bad packets
+/// cannot fill the disk. State changes are never held back.
 public final class Logger {
     public struct Destinations: Sendable {
         public var logFile: String?
@@ -27,7 +28,7 @@ public final class Logger {
     public var destinations: Destinations
     private let program: String
     private let hostName: String
-    private var suppressed: [String: (firstSeen: Int64, count: Int)] = [:]
+    private var suppressed: [String: (firstSeen: Int64, count: Int, level: LogLevel)] = [:]
     private let repeatWindowNanoseconds: Int64 = 10_000_000_000
     private static let maxTrackedRepeats = 256
 
@@ -42,19 +43,23 @@ public final class Logger {
         }
     }
 
-    public func log(_ level: LogLevel, _ text: String) {
+    public func log(_ level: LogLevel, _ text: String, rateLimited: Bool = false) {
         if level == .debug && destinations.debugLevel == 0 { return }
+        guard rateLimited else {
+            write(level, text)
+            return
+        }
         let now = Instant(nanoseconds: monotonicNanoseconds())
         if let held = suppressed[text] {
             if now.nanoseconds - held.firstSeen < repeatWindowNanoseconds {
-                suppressed[text] = (held.firstSeen, held.count + 1)
+                suppressed[text] = (held.firstSeen, held.count + 1, level)
                 return
             }
             suppressed[text] = nil
-            if held.count > 0 { write(level, "last message repeated \(held.count) times: \(text)") }
+            if held.count > 0 { write(held.level, "last message repeated \(held.count) times: \(text)") }
         }
         if suppressed.count >= Self.maxTrackedRepeats { flushRepeats(force: true) }
-        suppressed[text] = (now.nanoseconds, 0)
+        suppressed[text] = (now.nanoseconds, 0, level)
         write(level, text)
     }
 
@@ -62,7 +67,7 @@ public final class Logger {
     public func flushRepeats(force: Bool = false) {
         let now = monotonicNanoseconds()
         for (text, held) in suppressed where force || now - held.firstSeen >= repeatWindowNanoseconds {
-            if held.count > 0 { write(.warning, "last message repeated \(held.count) times: \(text)") }
+            if held.count > 0 { write(held.level, "last message repeated \(held.count) times: \(text)") }
             suppressed[text] = nil
         }
     }

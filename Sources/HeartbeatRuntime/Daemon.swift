@@ -1,0 +1,300 @@
+import CSystem
+import Glibc
+import HeartbeatCore
+
+/// The running daemon: one event loop that feeds packets, timer ticks and signals to the pure
+/// membership core and carries out the effects it returns (DESIGN.md, "The runtime").
+public final class Daemon {
+    private var config: ClusterConfig
+    private let paths: DaemonPaths
+    private let options: DaemonOptions
+    let logger: Logger
+    private let loop: EventLoop
+    private var membership: Membership
+    private var media: Media!
+    /// Packets refused before they reached membership, by `WireError.reason`.
+    private(set) var wireRejects: [String: Int] = [:]
+    private var loadAverage = "n/a"
+    private var nextHousekeeping = Instant.zero
+    private static let housekeepingPeriod: Duration = .seconds(1)
+    private var shuttingDown = false
+
+    public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
+        self.config = config
+        self.paths = paths
+        self.options = options
+        logger = Logger(destinations: Self.logDestinations(config, options))
+        loop = try EventLoop()
+
+        let state = StateFiles(directory: paths.stateDir)
+        let generation: UInt64
+        switch config.hbgenmethod {
+        case .time:
+            generation = UInt64(time(nil))
+        case .file:
+            let bumped = try state.bumpGeneration(wallClockSeconds: UInt64(time(nil)))
+            if let (level, text) = bumped.note { logger.log(level, text) }
+            generation = bumped.generation
+        }
+        logger.log(.info, "Heartbeat generation: \(generation)")
+        let uuid = try state.loadOrCreateUUID()
+
+        var links: [String] = []
+        for medium in config.media where !links.contains(medium.linkName) { links.append(medium.linkName) }
+        membership = Membership(config: MembershipConfig(
+            localNode: config.localNode, localUUID: uuid, generation: generation,
+            nodes: config.nodes, links: links,
+            keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
+            initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
+            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation))
+    }
+
+    /// Runs until SIGTERM/SIGINT. Returns the process exit code.
+    public func run() -> Int32 {
+        logger.log(.info, "Configuration validated. Starting heartbeat \(heartbeatVersion)")
+        enterRealtimeIfAsked()
+        do {
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE]) { [unowned self] in
+                self.signalled($0)
+            }
+        } catch {
+            logger.log(.error, "Cannot handle signals: \(error)")
+            return 1
+        }
+        let localAddresses = Set(localIPv4Addresses())
+        media = Media(media: config.media, udpport: config.udpport, localAddresses: localAddresses,
+                      loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
+        refreshLoadAverage()
+        handle(.start)
+        loop.run()
+        logger.log(.info, "Heartbeat shutdown complete.")
+        return 0
+    }
+
+    // MARK: Events into the core
+
+    private func handle(_ event: MembershipEvent) {
+        let now = EventLoop.now()
+        let effects = membership.handle(event, now: now)
+        perform(effects)
+        armTimer(now: now)
+    }
+
+    private func received(_ bytes: ArraySlice<UInt8>, on link: String) {
+        do {
+            let decoded = try Wire.decode(Array(bytes), keys: config.authKeys)
+            handle(.received(decoded.message, link: link))
+        } catch {
+            wireRejects[error.reason, default: 0] += 1
+            if config.logBadPackets {
+                logger.log(.error, "Rejected packet on \(link): \(error)", rateLimited: true)
+            }
+        }
+    }
+
+    private func timerFired() {
+        let now = EventLoop.now()
+        if now >= nextHousekeeping { housekeeping(now: now) }
+        handle(.tick)
+    }
+
+    private func housekeeping(now: Instant) {
+        nextHousekeeping = now + Self.housekeepingPeriod
+        refreshLoadAverage()
+        media.reopenBroken()
+        logger.flushRepeats()
+    }
+
+    private func armTimer(now: Instant) {
+        guard !shuttingDown else { return }
+        if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
+        let deadline = min(membership.nextDeadline ?? nextHousekeeping, nextHousekeeping)
+        loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
+    }
+
+    // MARK: Effects out of the core
+
+    private func perform(_ effects: [MembershipEffect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let message), .resend(let message):
+                transmit(message)
+            case .log(let level, let text):
+                logger.log(level, text)
+            case .nodeStatusChanged, .linkStatusChanged, .commsUp, .partitionHealed:
+                break  // the core logs these with 3.0.6's wording; resources react to them later
+            case .deliver(let message):
+                logger.log(.debug, "Delivered \(message.type ?? "?") from \(message["src"] ?? "?")")
+            case .peerRestarted(let node):
+                logger.log(.info, "Node \(node) restarted.")
+            }
+        }
+    }
+
+    /// Appends `ts`, `ld` (not for `NS_` types), `ttl` and the auth, then sends on every medium (spec §1.7).
+    private func transmit(_ message: Message) {
+        var message = message
+        message["ts"] = String(UInt64(time(nil)), radix: 16)
+        if !(message.type ?? "").hasPrefix("NS_") { message["ld"] = loadAverage }
+        message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
+        do {
+            let bytes = try Wire.encodeNetstring(message, signedWith: config.authKeys, innerAuth: config.msgfmt == .classic)
+            media.send(bytes)
+        } catch {
+            logger.log(.error, "Cannot encode \(message.type ?? "message"): \(error)")
+        }
+    }
+
+    // MARK: Signals, realtime, housekeeping
+
+    private func signalled(_ signal: Int32) {
+        switch signal {
+        case SIGTERM, SIGINT:
+            logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
+            shuttingDown = true
+            handle(.shutdown)
+            loop.stop()
+        case SIGHUP:
+            reload()
+        case SIGUSR1:
+            logger.destinations.debugLevel += 1
+            logger.log(.info, "debug now set to \(logger.destinations.debugLevel)")
+        case SIGUSR2:
+            logger.destinations.debugLevel = max(0, logger.destinations.debugLevel - 1)
+            logger.log(.info, "debug now set to \(logger.destinations.debugLevel)")
+        default:
+            break
+        }
+    }
+
+    /// SIGHUP: a new configuration is validated first; on any error nothing changes.
+    private func reload() {
+        let (newConfig, diagnostics) = loadConfiguration(paths: paths)
+        for diagnostic in diagnostics {
+            logger.log(diagnostic.severity == .error ? .error : .warning, diagnostic.description)
+        }
+        guard let newConfig else {
+            logger.log(.error, "Configuration has errors: reload refused, running configuration unchanged.")
+            return
+        }
+        let membershipChanged = newConfig.nodes != config.nodes || newConfig.media != config.media
+            || newConfig.keepalive != config.keepalive || newConfig.deadtime != config.deadtime
+            || newConfig.warntime != config.warntime || newConfig.udpport != config.udpport
+        config.authKeys = newConfig.authKeys
+        config.logging = newConfig.logging
+        config.logBadPackets = newConfig.logBadPackets
+        config.debug = newConfig.debug
+        logger.destinations = Self.logDestinations(newConfig, options)
+        logger.log(.info, "Configuration reloaded: authkeys and logging applied.")
+        if membershipChanged {
+            logger.log(.warning, "Changes to nodes, media or timing take effect when heartbeat restarts.")
+        }
+    }
+
+    private func enterRealtimeIfAsked() {
+        guard config.realtime, options.realtimeAllowed, geteuid() == 0 else { return }
+        if hb_set_realtime(Int32(config.rtprio)) != 0 {
+            logger.log(.warning, "Cannot set realtime priority \(config.rtprio): \(String(cString: strerror(errno)))")
+        }
+        if hb_mlockall() != 0 {
+            logger.log(.warning, "Cannot lock memory: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `/proc/loadavg` is read here, once a second, so the send path itself does no file I/O.
+    private func refreshLoadAverage() {
+        guard let bytes = readSmallFile("/proc/loadavg", limit: 128) else { return }
+        loadAverage = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+    }
+
+    static func logDestinations(_ config: ClusterConfig, _ options: DaemonOptions) -> Logger.Destinations {
+        let facility = config.logging.facility.flatMap(syslogFacility)
+        let nothingConfigured = config.logging.logfile == nil && config.logging.debugfile == nil && facility == nil
+        return Logger.Destinations(
+            logFile: config.logging.logfile, debugFile: config.logging.debugfile,
+            // 3.0.6 falls back to logd; we have none, so syslog's daemon facility takes its place.
+            syslogFacility: nothingConfigured ? LOG_DAEMON : facility,
+            toStderr: options.foreground && nothingConfigured,
+            debugLevel: config.debug + options.debugBoost)
+    }
+}
+
+/// Loads and validates the configuration from the paths' directories.
+public func loadConfiguration(paths: DaemonPaths) -> (ClusterConfig?, [Diagnostic]) {
+    ConfigLoader(configDirectory: paths.configDir, stateDirectory: paths.stateDir, runDirectory: paths.runDir,
+                 initDirectory: environment("HA_INITD_DIR") ?? ConfigLoader.defaultInitDirectory,
+                 nodeName: environment("HA_NODE_NAME")).load()
+}
+
+/// `heartbeat` with no action flag: validate, detach (unless `-f`), write the pidfile, run.
+public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
+    let (config, diagnostics) = loadConfiguration(paths: paths)
+    for diagnostic in diagnostics { writeError("\(diagnostic)\n") }
+    guard let config else {
+        writeError("heartbeat: configuration has errors; not starting\n")
+        return 1
+    }
+    if let pid = runningPid(pidFile: paths.pidFile) {
+        writeError("heartbeat: already running [pid \(pid)]\n")
+        return 1
+    }
+    makeDirectories(paths.stateDir)
+    makeDirectories(paths.runDir)
+    if !options.foreground, !detachFromTerminal() { return 1 }
+    do {
+        try writeDurably(Array("\(getpid())\n".utf8), to: paths.pidFile, mode: 0o644)
+        let daemon = try Daemon(config: config, paths: paths, options: options)
+        let code = daemon.run()
+        unlink(paths.pidFile)
+        return code
+    } catch {
+        writeError("heartbeat: \(error)\n")
+        unlink(paths.pidFile)
+        return 1
+    }
+}
+
+/// Forks into the background like 3.0.6: the parent exits, the child leads a new session with
+/// stdio on /dev/null. Safe here because no thread has been started yet.
+private func detachFromTerminal() -> Bool {
+    let pid = fork()
+    if pid < 0 { return false }
+    if pid > 0 { exit(0) }
+    setsid()
+    let null = open("/dev/null", O_RDWR)
+    if null >= 0 {
+        dup2(null, 0)
+        dup2(null, 1)
+        dup2(null, 2)
+        if null > 2 { close(null) }
+    }
+    return true
+}
+
+/// IPv4 addresses of this machine's interfaces, as dotted quads.
+func localIPv4Addresses() -> [String] {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0 else { return [] }
+    defer { freeifaddrs(list) }
+    var addresses: [String] = []
+    var cursor = list
+    while let entry = cursor {
+        if let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) {
+            let value = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+            addresses.append(ipv4Text(value))
+        }
+        cursor = entry.pointee.ifa_next
+    }
+    return addresses
+}
+
+/// A syslog facility by its ha.cf name (`daemon`, `local0`…`local7`, …).
+func syslogFacility(_ name: String) -> Int32? {
+    let facilities: [String: Int32] = [
+        "auth": LOG_AUTH, "authpriv": LOG_AUTHPRIV, "cron": LOG_CRON, "daemon": LOG_DAEMON, "kern": LOG_KERN,
+        "lpr": LOG_LPR, "mail": LOG_MAIL, "news": LOG_NEWS, "syslog": LOG_SYSLOG, "user": LOG_USER, "uucp": LOG_UUCP,
+        "local0": LOG_LOCAL0, "local1": LOG_LOCAL1, "local2": LOG_LOCAL2, "local3": LOG_LOCAL3,
+        "local4": LOG_LOCAL4, "local5": LOG_LOCAL5, "local6": LOG_LOCAL6, "local7": LOG_LOCAL7,
+    ]
+    return facilities[name.lowercased()]
+}
