@@ -6,6 +6,6 @@ struct Hbctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hbctl",
         abstract: "Check, inspect and control the heartbeat daemon.",
-        subcommands: []
+        subcommands: [Check.self, Status.self]
     )
 }
