@@ -91,6 +91,9 @@ public struct ControlClient: Sendable {
             if written < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut }
+                // The server may have answered and hung up before reading us (too many clients):
+                // its reply is still queued for us, so go and read it.
+                if errno == EPIPE || errno == ECONNRESET { return }
                 throw .refused("write: \(errorText(errno))")
             }
             rest = rest.dropFirst(written)
@@ -113,6 +116,9 @@ public struct ControlClient: Sendable {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
+                // A server that closes with our request unread resets the connection after its
+                // reply, which we have by then (the kernel delivers queued data before the reset).
+                if errno == ECONNRESET && !reply.isEmpty { return reply }
                 throw .refused("read: \(errorText(errno))")
             }
             if count == 0 { return reply }

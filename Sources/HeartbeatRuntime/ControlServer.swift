@@ -7,7 +7,7 @@ import HeartbeatCore
 ///
 /// Everything runs on the daemon's `EventLoop` and nothing blocks: sockets are non-blocking,
 /// each client has a bounded input buffer (one request line, 4 KiB), at most `maxClients` are
-/// served at once, and a client is dropped `idleTimeout` after it connected whether or not it
+/// served at once, and a client is dropped `idleTimeout` (5 s) after it connected whether or not it
 /// ever sent anything. Those deadlines are kept on the server's own timerfd, watched by the loop
 /// like any socket, so the daemon's single loop deadline stays the daemon's and it needs to call
 /// nothing on a timer. The loop only reports readability, so a reply too big for the socket buffer
@@ -17,11 +17,13 @@ import HeartbeatCore
 /// from `SO_PEERCRED` and requests that change state need uid 0 (`ControlRequest.isPermitted`).
 public final class ControlServer {
     public static let maxClients = 32
-    public static let idleTimeout: Duration = .seconds(5)
+    public static let defaultIdleTimeout: Duration = .seconds(5)
     /// How often a reply that did not fit in the socket buffer is pushed again.
     static let writeRetry: Duration = .milliseconds(20)
 
     public let path: String
+    /// A client is dropped this long after connecting (tests shorten it).
+    public let idleTimeout: Duration
     private let loop: EventLoop
     private let report: () -> StatusReport
     private let perform: (ControlRequest, UInt32) -> Result<String, ControlError>
@@ -44,9 +46,11 @@ public final class ControlServer {
     /// Binds `path` (replacing a stale socket left by a crashed daemon), listens and registers with
     /// `loop`. `report` is called for each `status` request; `perform` for every other request
     /// the peer is permitted to make, with the peer's uid.
-    public init(path: String, loop: EventLoop, report: @escaping () -> StatusReport,
+    public init(path: String, loop: EventLoop, idleTimeout: Duration = ControlServer.defaultIdleTimeout,
+                report: @escaping () -> StatusReport,
                 perform: @escaping (ControlRequest, UInt32) -> Result<String, ControlError>) throws(SystemError) {
         self.path = path
+        self.idleTimeout = idleTimeout
         self.loop = loop
         self.report = report
         self.perform = perform
@@ -133,7 +137,7 @@ public final class ControlServer {
             // A full status report should go out in one write; ask for room (best effort).
             var bufferSize = Int32(ControlResponse.maxBytes)
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
-            var client = Client(uid: uid, deadline: now + Self.idleTimeout)
+            var client = Client(uid: uid, deadline: now + idleTimeout)
             do {
                 client.token = try loop.watch(fd) { [unowned self] in self.readable(fd) }
             } catch {
