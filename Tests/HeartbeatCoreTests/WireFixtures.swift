@@ -105,6 +105,20 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    // Non-generic helpers: the stdlib's generic `random(in:using:)` is slow in debug builds, and
+    // these tests draw millions of numbers. (Modulo bias is irrelevant here.)
+
+    /// Uniform in `range`.
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+
+    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+
+    mutating func bool() -> Bool { next() & 1 == 1 }
+
+    mutating func pick<T>(_ elements: [T]) -> T { elements[int(0...(elements.count - 1))] }
 }
 
 extension Array where Element == UInt8 {

@@ -97,16 +97,19 @@ struct AuthToken {
     var digest: ArraySlice<UInt8>
 
     init(_ text: ArraySlice<UInt8>) throws(WireError) {
-        guard let space = text.firstIndex(of: UInt8(ascii: " ")) else { throw .badAuthToken }
-        let slotText = text[..<space]
-        guard (1...2).contains(slotText.count),
-              slotText.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              slotText.count == 1 || slotText.first != UInt8(ascii: "0")
-        else { throw .badAuthToken }
-        let slot = slotText.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        // Plain index loops: the receive path runs every keepalive, in debug builds too.
+        guard let space = Wire.firstIndex(of: UInt8(ascii: " "), in: text) else { throw .badAuthToken }
+        let digits = space - text.startIndex
+        guard digits == 1 || digits == 2 else { throw .badAuthToken }
+        guard digits == 1 || text[text.startIndex] != UInt8(ascii: "0") else { throw .badAuthToken }
+        var slot = 0
+        for index in text.startIndex..<space {
+            guard let digit = Netstring.decimalDigit(text[index]) else { throw .badAuthToken }
+            slot = slot * 10 + digit
+        }
         let digest = text[(space + 1)...]
         guard AuthKeys.slotRange.contains(slot), !digest.isEmpty,
-              !digest.contains(UInt8(ascii: " "))
+              Wire.firstIndex(of: UInt8(ascii: " "), in: digest) == nil
         else { throw .badAuthToken }
         self.slot = slot
         self.digest = digest
@@ -129,7 +132,11 @@ struct AuthToken {
 func constantTimeEqual(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0
-    for (x, y) in zip(a, b) { difference |= x ^ y }
+    var index = 0
+    while index < a.count {
+        difference |= a[index] ^ b[b.startIndex + index]
+        index += 1
+    }
     return difference == 0
 }
 

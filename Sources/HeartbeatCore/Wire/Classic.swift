@@ -75,11 +75,13 @@ enum Classic {
         while true {
             while index < packet.count, packet[index] == UInt8(ascii: "\n") { index += 1 }
             guard index < packet.count,
-                  let newline = packet[index...].firstIndex(of: UInt8(ascii: "\n"))
+                  let newline = Wire.firstIndex(of: UInt8(ascii: "\n"), in: packet[index...])
             else { throw .missingEndMarker(.classic) }
             let line = index..<newline
             index = newline + 1
-            if packet[line].elementsEqual(endLine) { break }
+            if line.count == endLine.count, Wire.hasPrefix(endLine, in: packet, at: line.lowerBound, end: newline) {
+                break
+            }
             lines.append(line)
         }
         if index < packet.count, !(index + 1 == packet.count && packet[index] == 0) {
@@ -88,34 +90,40 @@ enum Classic {
         return lines
     }
 
-    /// The name of the field on a line, looked at only far enough to tell whether it is `auth`:
-    /// used before authentication, so it must not interpret anything else.
-    static func isAuthLine(_ packet: [UInt8], _ line: Range<Int>, withPrefix: Bool) -> Bool {
-        var start = line.lowerBound
-        if withPrefix {
-            guard line.count >= 3, packet[start] == UInt8(ascii: "(") else { return false }
-            start += 3
-        } else if line.first.map({ packet[$0] }) == UInt8(ascii: "(") {
-            return false
-        }
-        let name = Array("auth=".utf8)
-        return line.upperBound - start >= name.count && packet[start..<(start + name.count)].elementsEqual(name)
+    private static let authName: [UInt8] = Array("auth=".utf8)
+
+    /// Whether a line is a field named `auth`, of any type, looked at only this far: used before
+    /// authentication, so it must not interpret anything else.
+    static func isAuthLine(_ packet: [UInt8], _ line: Range<Int>) -> Bool {
+        let start = line.lowerBound
+        if Wire.hasPrefix(authName, in: packet, at: start, end: line.upperBound) { return true }
+        return line.count >= 3 && packet[start] == UInt8(ascii: "(")
+            && Wire.hasPrefix(authName, in: packet, at: start + 3, end: line.upperBound)
     }
 
     /// Verifies the inner `auth` field (spec §2.3, §2.4b) over the raw lines. For every message a
     /// real node sends, the raw lines equal the re-rendered fields 3.0.6 digests.
+    ///
+    /// Fields named `auth` are outside the digest, so 3.0.6 lets anyone add more of them to a
+    /// signed message. No sender produces two (the field is replaced in place), so a second one
+    /// is rejected here rather than passed on unauthenticated.
     static func verify(_ packet: [UInt8], lines: [Range<Int>], keys: AuthKeys) throws(WireError) -> Int {
-        // The token is the first plain `auth=` line; lines of any type named `auth` are not covered.
-        guard let authLine = lines.first(where: { isAuthLine(packet, $0, withPrefix: false) }) else {
-            throw .missingAuth
-        }
-        let token = try AuthToken(packet[(authLine.lowerBound + 5)..<authLine.upperBound])
+        var authLine: Range<Int>?
         var covered: [UInt8] = []
         covered.reserveCapacity(packet.count)
-        for line in lines where !isAuthLine(packet, line, withPrefix: false) && !isAuthLine(packet, line, withPrefix: true) {
-            covered.append(contentsOf: packet[line])
-            covered.append(UInt8(ascii: "\n"))
+        for line in lines {
+            if isAuthLine(packet, line) {
+                guard authLine == nil else { throw .duplicateAuth }
+                authLine = line
+            } else {
+                covered.append(contentsOf: packet[line])
+                covered.append(UInt8(ascii: "\n"))
+            }
         }
+        // The token must be the plain string form `auth=<n> <digest>`.
+        guard let authLine else { throw .missingAuth }
+        guard packet[authLine.lowerBound] != UInt8(ascii: "(") else { throw .badAuthToken }
+        let token = try AuthToken(packet[(authLine.lowerBound + authName.count)..<authLine.upperBound])
         try token.verify(covered, keys: keys)
         return token.slot
     }

@@ -146,8 +146,8 @@ enum Netstring {
     static func validateNested(_ bytes: [UInt8], _ range: Range<Int>, depth: Int) throws(WireError) {
         guard depth <= Wire.maxNestingDepth else { throw .nestingTooDeep(at: range.lowerBound) }
         guard range.count >= startMarker.count + endMarker.count,
-              bytes[range.prefix(4)].elementsEqual(startMarker),
-              bytes[range.suffix(4)].elementsEqual(endMarker)
+              Wire.hasPrefix(startMarker, in: bytes, at: range.lowerBound, end: range.upperBound),
+              Wire.hasPrefix(endMarker, in: bytes, at: range.upperBound - endMarker.count, end: range.upperBound)
         else { throw .badNestedMessage(at: range.lowerBound) }
         _ = try parseItems(bytes, (range.lowerBound + 4)..<(range.upperBound - 4), depth: depth)
     }

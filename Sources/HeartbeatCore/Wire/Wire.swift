@@ -32,9 +32,10 @@ public enum Wire {
     /// Tells the format apart by the first four bytes (spec §1.4).
     public static func format(of packet: [UInt8]) throws(WireError) -> WireFormat {
         guard packet.count <= maxMessageSize else { throw .tooLarge(size: packet.count) }
-        for (marker, format) in [(Netstring.startMarker, WireFormat.netstring), (Classic.startMarker, .classic)] {
-            if packet.starts(with: marker) { return format }
-            if packet.count < marker.count, marker.starts(with: packet) { throw .truncated(at: packet.count) }
+        if hasPrefix(Netstring.startMarker, in: packet, at: 0, end: packet.count) { return .netstring }
+        if hasPrefix(Classic.startMarker, in: packet, at: 0, end: packet.count) { return .classic }
+        if packet.count < 4, Netstring.startMarker.starts(with: packet) || Classic.startMarker.starts(with: packet) {
+            throw .truncated(at: packet.count)
         }
         throw .unknownFormat
     }
@@ -110,7 +111,7 @@ public enum Wire {
     public static func encodeClassic(_ message: Message, signedWith keys: AuthKeys) throws(WireError) -> [UInt8] {
         var message = message
         let key = keys.active
-        message.set("auth", .string(key.signatureText(try Classic.digestInput(message))))
+        setAuth(&message, key.signatureText(try Classic.digestInput(message)))
         return try encodeClassic(message)
     }
 
@@ -128,7 +129,19 @@ public enum Wire {
     /// classic text cannot carry (struct, uncompress), as 3.0.6 skips this step for structs.
     public static func addInnerAuth(to message: inout Message, key: AuthKey) {
         guard let input = try? Classic.digestInput(message) else { return }
-        message.set("auth", .string(key.signatureText(input)))
+        setAuth(&message, key.signatureText(input))
+    }
+
+    /// Replaces the first `auth` field in place (or appends one) and drops any others: fields so
+    /// named are outside the digest, so receivers reject a classic message with two.
+    private static func setAuth(_ message: inout Message, _ signature: [UInt8]) {
+        message.set("auth", .string(signature))
+        var seen = false
+        message.fields.removeAll { field in
+            guard field.name == "auth" else { return false }
+            defer { seen = true }
+            return seen
+        }
     }
 
     // MARK: Shared by both formats
@@ -136,7 +149,7 @@ public enum Wire {
     /// `name=` at the start of `range`: the name runs to the first `=`, must be non-empty UTF-8.
     /// Returns the name and where the value starts.
     static func parseName(_ bytes: [UInt8], _ range: Range<Int>) throws(WireError) -> (String, Int) {
-        guard let equals = bytes[range].firstIndex(of: UInt8(ascii: "=")) else {
+        guard let equals = firstIndex(of: UInt8(ascii: "="), in: bytes[range]) else {
             throw .missingEquals(at: range.lowerBound)
         }
         guard equals > range.lowerBound else { throw .emptyName(at: range.lowerBound) }
@@ -144,5 +157,27 @@ public enum Wire {
             throw .invalidName(at: range.lowerBound)
         }
         return (name, equals + 1)
+    }
+
+    /// `firstIndex(of:)` as a plain loop: the generic algorithm is many times slower in debug
+    /// builds, and tests push hundreds of thousands of packets through here.
+    static func firstIndex(of byte: UInt8, in bytes: ArraySlice<UInt8>) -> Int? {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `bytes[start...].starts(with: prefix)` as a plain loop, for the same reason.
+    static func hasPrefix(_ prefix: [UInt8], in bytes: [UInt8], at start: Int, end: Int) -> Bool {
+        guard end - start >= prefix.count else { return false }
+        var index = 0
+        while index < prefix.count {
+            if bytes[start + index] != prefix[index] { return false }
+            index += 1
+        }
+        return true
     }
 }

@@ -60,6 +60,9 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingAuth
     /// The signature is not `<slot> <digest>`.
     case badAuthToken
+    /// A classic message with more than one field named `auth` (fields so named are not covered
+    /// by the digest, so extra ones would ride along unauthenticated).
+    case duplicateAuth
     /// The signature names a slot that authkeys does not define.
     case unknownAuthSlot(Int)
     /// The digest does not match: wrong key, or the packet was altered.
@@ -89,6 +92,7 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unsupportedInClassic: "unsupported-in-classic"
         case .missingAuth: "missing-auth"
         case .badAuthToken: "bad-auth-token"
+        case .duplicateAuth: "duplicate-auth"
         case .unknownAuthSlot: "unknown-auth-slot"
         case .authFailed: "auth-failed"
         }
@@ -97,7 +101,7 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether the packet was well framed but failed authentication (as opposed to being malformed).
     public var isAuthenticationFailure: Bool {
         switch self {
-        case .missingAuth, .badAuthToken, .unknownAuthSlot, .authFailed: true
+        case .missingAuth, .badAuthToken, .duplicateAuth, .unknownAuthSlot, .authFailed: true
         default: false
         }
     }
@@ -127,6 +131,7 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unsupportedInClassic(let type): "field type (\(type)) cannot be carried in classic text"
         case .missingAuth: "message carries no authentication"
         case .badAuthToken: "bad/invalid auth token"
+        case .duplicateAuth: "more than one auth field"
         case .unknownAuthSlot(let slot): "auth key slot \(slot) is not configured in authkeys"
         case .authFailed(let slot): "authentication failed (key slot \(slot))"
         }
