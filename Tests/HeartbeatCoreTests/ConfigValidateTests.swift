@@ -194,3 +194,37 @@ import Testing
         #expect(c.authKeys.active.method == .sha1)
     }
 }
+
+@Suite struct ConfigMoreDiagnosticsTests {
+    @Test func warningsAndErrorsOfMediaAndNodes() {
+        let (_, diagnostics) = validate(adding: """
+            ucast eth0 10.0.0.2 10.0.0.3
+            mcast eth1 239.0.0.1 694 1 0 extra
+            node node1
+            ping 10.0.0.254 10.0.0.254
+            ping_group node2 10.0.0.1
+            mcast eth1 224.1 694 1 0
+            mcast6 eth1 ff12::zz 694 1 0
+            node \(String(repeating: "n", count: 100))
+            conn_logd_time 0
+            udpport 0
+
+            """)
+        #expect(diagnostics.has(.warning, haCfPath, 5, "one peer per line"))
+        #expect(diagnostics.has(.warning, haCfPath, 6, "extra values"))
+        #expect(diagnostics.has(.warning, haCfPath, 7, "listed twice"))
+        #expect(diagnostics.has(.warning, haCfPath, 8, "ping node [10.0.0.254] is listed twice"))
+        #expect(diagnostics.has(.error, haCfPath, 9, "already used by a node"))
+        #expect(diagnostics.has(.error, haCfPath, 10, "invalid multicast group [224.1]"))
+        #expect(diagnostics.has(.error, haCfPath, 11, "invalid IPv6 multicast group"))
+        #expect(diagnostics.has(.error, haCfPath, 12, "too long"))
+        #expect(diagnostics.has(.error, haCfPath, 13, "greater than zero"))
+        #expect(diagnostics.has(.error, haCfPath, 14, "invalid port [0]"))
+    }
+
+    @Test func authTrailingTextIsIgnoredWithAWarning() throws {
+        let (keys, diagnostics) = AuthKeysParser.parse("auth 1 # main key\n1 sha1 s\n", file: authKeysPath, mode: 0o600)
+        #expect(try #require(keys).activeSlot == 1)
+        #expect(diagnostics.has(.warning, authKeysPath, 1, "ignored"))
+    }
+}
