@@ -70,6 +70,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         let gap = a.receive(peerMessage("b", seq: 27, hg: 5, ("t", "x")), at: at(1200))
         #expect(gap.logLines.contains("WARN: 1 lost packet(s) for [b] [25:27]"))
         #expect(gap.delivered.count == 1)
+        #expect(a.membership.node("b")?.missingCount == 1)
         // The first request goes out within [50, 250] ms, then every 250 ms while missing.
         var requests: [(Instant, Message)] = []
         for step in 1...100 {
@@ -159,6 +160,19 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         b.receive(Message(("t", "NS_ackmsg"), ("dest", "b"), ("ackseq", String(60, radix: 16)), ("src", "a")), at: at(800))
         #expect(b.receive(rexmitRequest(60), at: at(1200)).resent.isEmpty)
         #expect(b.receive(rexmitRequest(61), at: at(1200)).resent.count == 1)
+    }
+
+    @Test func hostileRequestRangesAreBoundedAndMalformedOnesDropped() {
+        var b = Driver(testConfig("b"))
+        b.handle(.start, at: at(0))
+        let huge = b.receive(rexmitRequest(UInt64.max - 3, UInt64.max), at: at(100))
+        #expect(huge.logLines.last == "WARN: Rexmit of seq \(UInt64.max - 3) requested. 1 is max.")
+        let wide = b.receive(rexmitRequest(1, 1_000_000), at: at(100))
+        #expect(wide.resent.count == 1)
+        var garbage = rexmitRequest(1)
+        garbage["firstseq"] = "1a"
+        #expect(b.receive(garbage, at: at(100)).isEmpty)
+        #expect(b.membership.rejectedCounts[.malformed] == 1)
     }
 
     @Test func requestOlderThanTheHistoryIsNakedAndTheRequesterGivesUp() throws {

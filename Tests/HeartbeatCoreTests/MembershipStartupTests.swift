@@ -104,6 +104,30 @@ import Testing
         #expect(!resends.isEmpty)
     }
 
+    @Test(arguments: [4, 5, 6, 8, 9, 11, 13, 17])
+    func lossyNetworksNeverCauseSpuriousDeathsAndEveryGapIsRepaired(pattern: Int) {
+        var cluster = SimCluster(["a", "b", "c"], links: ["eth0", "eth1"])
+        cluster.fault = { from, to, link, _, number in
+            guard from != to else { return [.milliseconds(1)] }
+            if number % pattern == 0 { return [] }
+            if number % (pattern + 2) == 1 { return [.milliseconds(3), .milliseconds(30)] }
+            return link == "eth1" ? [.milliseconds(Int64(number % 50))] : [.milliseconds(2)]
+        }
+        cluster.start("a", at: at(0))
+        cluster.start("b", at: at(700))
+        cluster.start("c", at: at(2100))
+        cluster.run(until: at(30_000))
+        for name in cluster.names {
+            let m = cluster.members[name]!
+            #expect(m.localStatus == .active, "pattern \(pattern), \(name)")
+            #expect(m.nodes.allSatisfy { $0.status == .active }, "pattern \(pattern), \(name)")
+            #expect(!cluster.effects(name).logged("is dead"), "pattern \(pattern), \(name)")
+            #expect(!cluster.effects(name).logged("Irretrievably lost"), "pattern \(pattern), \(name)")
+            #expect(m.rejectedCounts[.replay] == nil && m.rejectedCounts[.unknownNode] == nil)
+            #expect(m.historyCount <= MembershipLimits.historyCapacity)
+        }
+    }
+
     @Test func singleNodeClusterGoesActiveAtFirstKeepalive() {
         var a = Driver(testConfig("a", nodes: ["a"]))
         a.handle(.start, at: at(0))

@@ -58,9 +58,11 @@ extension Membership {
             return
         }
         let span = min(last - first, MembershipLimits.maxRexmitRangePerRequest - 1)
+        let (sum, overflow) = first.addingReportingOverflow(span)
+        let upper = overflow ? UInt64.max : sum
         let acked = records[index].ackedByPeer
         var resent = 0
-        for seq in first...(first + span) {
+        for seq in first...upper {
             guard resent < MembershipLimits.maxResendsPerRequest else { break }
             if seq <= acked { continue }
             switch history.lookup(seq) {

@@ -202,7 +202,8 @@ public struct Membership: Sendable {
             deadInterval: deadInterval(index),
             deadAt: nodeDeadline(index),
             links: record.links.map { LinkSnapshot(name: $0.name, status: $0.status, lastHeard: $0.lastHeard) },
-            heartbeats: record.intervals.stats
+            heartbeats: record.intervals.stats,
+            missingCount: record.tracker.missing.count
         )
     }
 

@@ -15,6 +15,8 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var deadAt: Instant?
     public var links: [LinkSnapshot]
     public var heartbeats: LateHeartbeatStats
+    /// Sequence numbers from this node we are still asking to have retransmitted.
+    public var missingCount: Int
 }
 
 public struct LinkSnapshot: Sendable, Hashable {
