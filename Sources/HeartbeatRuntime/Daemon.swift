@@ -12,6 +12,7 @@ public final class Daemon {
     private let loop: EventLoop
     private var membership: Membership
     private var media: Media!
+    private var control: ControlServer?
     /// Packets refused before they reached membership, by `WireError.reason`.
     private(set) var wireRejects: [String: Int] = [:]
     private var loadAverage = "n/a"
@@ -64,9 +65,18 @@ public final class Daemon {
         let localAddresses = Set(localIPv4Addresses())
         media = Media(media: config.media, udpport: config.udpport, localAddresses: localAddresses,
                       loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
+        do {
+            control = try ControlServer(
+                path: paths.controlSocket, loop: loop,
+                report: { [unowned self] in self.statusReport() },
+                perform: { [unowned self] request, _ in self.perform(request) })
+        } catch {
+            logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
+        }
         refreshLoadAverage()
         handle(.start)
         loop.run()
+        control?.close()
         logger.log(.info, "Heartbeat shutdown complete.")
         return 0
     }
@@ -145,6 +155,43 @@ public final class Daemon {
         }
     }
 
+    // MARK: Local clients (cl_status, hbctl)
+
+    /// Everything `cl_status` and `hbctl status` show, from the membership core's state.
+    func statusReport() -> StatusReport {
+        let now = EventLoop.now()
+        var rejected: [String: UInt64] = [:]
+        for (reason, count) in wireRejects { rejected[reason] = UInt64(count) }
+        for (reason, count) in membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
+        let nodes = membership.nodes.map { node in
+            StatusReport.Node(
+                name: node.name, type: node.type, status: node.status,
+                generation: node.generation == 0 ? nil : node.generation,
+                links: node.links.map { StatusReport.Link(name: $0.name, status: $0.status) },
+                lateHeartbeat: node.heartbeats.maxInterval.map {
+                    StatusReport.LateHeartbeat(maxIntervalMs: $0.milliseconds,
+                                               p99IntervalMs: node.heartbeats.p99Interval?.milliseconds ?? 0)
+                },
+                lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds })
+        }
+        return StatusReport(
+            localNode: config.localNode, keepaliveMs: config.keepalive.milliseconds,
+            deadtimeMs: config.deadtime.milliseconds, nodes: nodes,
+            // No resource group is started by this build yet, so this node holds none.
+            resources: .none, parameters: config.parameters, rejectedPackets: rejected)
+    }
+
+    private func perform(_ request: ControlRequest) -> Result<String, ControlError> {
+        switch request {
+        case .status:
+            return .success(statusReport().encoded())
+        case .reload:
+            return reload() ? .success("configuration reloaded") : .failure(ControlError("configuration has errors; nothing changed"))
+        case .standby, .takeover:
+            return .failure(ControlError("resource management is not part of this build: no group can move"))
+        }
+    }
+
     // MARK: Signals, realtime, housekeeping
 
     private func signalled(_ signal: Int32) {
@@ -168,14 +215,15 @@ public final class Daemon {
     }
 
     /// SIGHUP: a new configuration is validated first; on any error nothing changes.
-    private func reload() {
+    @discardableResult
+    private func reload() -> Bool {
         let (newConfig, diagnostics) = loadConfiguration(paths: paths)
         for diagnostic in diagnostics {
             logger.log(diagnostic.severity == .error ? .error : .warning, diagnostic.description)
         }
         guard let newConfig else {
             logger.log(.error, "Configuration has errors: reload refused, running configuration unchanged.")
-            return
+            return false
         }
         let membershipChanged = newConfig.nodes != config.nodes || newConfig.media != config.media
             || newConfig.keepalive != config.keepalive || newConfig.deadtime != config.deadtime
@@ -189,6 +237,7 @@ public final class Daemon {
         if membershipChanged {
             logger.log(.warning, "Changes to nodes, media or timing take effect when heartbeat restarts.")
         }
+        return true
     }
 
     private func enterRealtimeIfAsked() {

@@ -6,20 +6,10 @@ public struct StatusReport: Sendable, Equatable {
     /// compare versions keep working against a Swift node.
     public static let compatibleVersion = "3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)"
 
-    /// Node status strings of spec §5.3.
-    public enum NodeStatus: String, Sendable, CaseIterable {
-        case initial = "init", up, active, dead, ping
-    }
-
-    /// Node types of spec §5.3; ping pseudo-nodes come from `ping`/`ping_group` (§4.5).
-    public enum NodeType: String, Sendable, CaseIterable {
-        case normal, ping
-    }
-
-    /// Link status of spec §4.2.
-    public enum LinkStatus: String, Sendable, CaseIterable {
-        case up, dead
-    }
+    /// The membership core's own status types (spec §5.3, §4.2), so the report cannot drift from them.
+    public typealias NodeStatus = HeartbeatCore.NodeStatus
+    public typealias NodeType = HeartbeatCore.NodeType
+    public typealias LinkStatus = HeartbeatCore.LinkStatus
 
     /// `cl_status rscstatus` values (spec §6.10).
     public enum ResourceStatus: String, Sendable, CaseIterable {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One real Heartbeat 3.0.6 node and one of ours, for every medium and auth method: both reach
+# active, cl_status on each side shows the other active with its link up, the 3.0.6 log stays free
+# of errors over a steady run, kill -9 is detected both ways, and a restart is seen as a restart.
+source "$(dirname "$0")/lib.sh"
+command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
+make_namespaces 2
+STEADY=${STEADY_SECONDS:-8}   # at least 6: for their first 5 s nodes advertise deadtime + 2 s
+ours_delays=(); theirs_delays=()
+for medium in ucast bcast mcast; do
+    case $medium in
+        ucast) lines="ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" ;;
+        bcast) lines="bcast eth0" ;;
+        mcast) lines="mcast eth0 239.77.0.1 694 1 0" ;;
+    esac
+    for auth in "crc" "md5 secret" "sha1 secret"; do
+        label="$medium/${auth%% *}"
+        rm -rf "$WORK/node1" "$WORK/node2"
+        write_config 1 "$lines" "$auth"
+        write_config 2 "$lines" "$auth"
+        start_ours 1
+        start_306 2
+        wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "$label: ours never saw 3.0.6 active"
+        wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
+        sleep "$STEADY"
+        [ "$(in_306 2 cl_status nodestatus node1)" = active ] || fail "$label: 3.0.6 cl_status nodestatus node1 is not active"
+        [ "$(in_306 2 cl_status hblinkstatus node1 eth0)" = up ] || fail "$label: 3.0.6 cl_status hblinkstatus node1 eth0 is not up"
+        [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" nodestatus node2)" = active ] || fail "$label: our cl_status nodestatus node2 is not active"
+        [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" hblinkstatus node2 eth0)" = up ] || fail "$label: our cl_status hblinkstatus node2 eth0 is not up"
+        errors=$(errors_in_306_log 2)
+        [ -z "$errors" ] || fail "$label: 3.0.6 logged errors: $errors"
+        ! grep -q -E "ERROR|CRIT" "$WORK/node1/ha-log" || fail "$label: ours logged errors: $(grep -E 'ERROR|CRIT' "$WORK/node1/ha-log")"
+
+        # kill -9 the 3.0.6 node: ours declares it dead within deadtime.
+        kill_node 2
+        delay=$(wait_log 1 "node node2: is dead" 3000) || fail "$label: ours did not declare 3.0.6 dead"
+        ours_delays+=("$delay")
+        [ "$delay" -le 1060 ] || fail "$label: ours took ${delay} ms to declare 3.0.6 dead (deadtime 1000 ms)"
+        # Its restart is a restart, not a replay or a partition.
+        start_306 2
+        wait_log 1 "Heartbeat restart on node node2" 8000 >/dev/null || fail "$label: ours did not see 3.0.6's restart"
+        wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: restarted 3.0.6 never saw ours"
+        ! grep -q -E "replay|returning after partition" "$WORK/node1/ha-log" || fail "$label: ours took the restart for a replay/partition"
+        sleep 6
+        # kill -9 ours: 3.0.6 declares it dead (its own 250 ms check tick applies).
+        : > "$WORK/node2/ha-log.mark"; before=$(wc -l < "$WORK/node2/ha-log")
+        kill_node 1
+        start=$(now_ms)
+        while ! tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "node node1: is dead"; do
+            [ $(( $(now_ms) - start )) -lt 4000 ] || fail "$label: 3.0.6 did not declare ours dead"
+            sleep 0.01
+        done
+        theirs_delays+=("$(( $(now_ms) - start ))")
+        kill_node 2
+        log "$label: ok"
+    done
+done
+stats() { local s; s=$(printf '%s\n' "$@" | sort -n); echo "median $(echo "$s" | sed -n "$(( ($# + 1) / 2 ))p") ms, max $(echo "$s" | tail -1) ms"; }
+log "kill -9 -> declared dead, deadtime 1000 ms: ours $(stats "${ours_delays[@]}"); 3.0.6 $(stats "${theirs_delays[@]}")"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Two of our daemons over bcast: both reach active; kill -9 of one is declared dead by the other
+# within deadtime of the kill (5 runs; median and max printed).
+source "$(dirname "$0")/lib.sh"
+make_namespaces 2
+delays=()
+for run in 1 2 3 4 5; do
+    for i in 1 2; do rm -rf "$WORK/node$i/ha-log"; write_config $i "bcast eth0" "sha1 secret"; start_ours $i; done
+    wait_log 1 "Status update for node node2: status active" 5000 >/dev/null || fail "node1 never saw node2 active"
+    wait_log 2 "Status update for node node1: status active" 5000 >/dev/null || fail "node2 never saw node1 active"
+    sleep 5   # for its first 5 s a node advertises deadtime + 2 s (spec §5.4), as 3.0.6 does
+    kill_node 2
+    delay=$(wait_log 1 "node node2: is dead" 3000) || fail "node1 did not declare node2 dead"
+    delays+=("$delay")
+    [ "$delay" -le 1060 ] || fail "run $run: kill -> dead took ${delay} ms, deadtime is 1000 ms"
+    kill_node 1
+done
+sorted=$(printf '%s\n' "${delays[@]}" | sort -n)
+log "kill -9 -> 'is dead' (deadtime 1000 ms, keepalive 200 ms): median $(echo "$sorted" | sed -n 3p) ms, max $(echo "$sorted" | tail -1) ms"
