@@ -6,9 +6,10 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)
 
 # Debian packages the build and the tests need; installed by `make deps` when run as root.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 heartbeat
+# heartbeat is Debian's 3.0.6, the reference peer of the interop tests.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat
 
-.PHONY: all build deps test unit-test clean install uninstall
+.PHONY: all build deps print-deps demo test unit-test integration-test clean install uninstall
 
 all: build
 
@@ -25,13 +26,27 @@ deps:
 	  fi; \
 	fi
 
+print-deps:
+	@echo $(DEB_PACKAGES)
+
+# git cannot record mode 600; authkeys must not be readable by others (3.0.6 refuses it too).
 build: deps
+	chmod 600 ha.d/authkeys
 	$(SWIFT) build -c $(CONFIG)
 
 unit-test: deps
+	chmod 600 ha.d/authkeys
 	$(SWIFT) test
 
-test: unit-test
+# Real daemons in network namespaces (root only; skipped otherwise), using the release build.
+integration-test: build
+	HB_BIN=$(CURDIR)/$(BIN) bash Tests/integration/run.sh
+
+test: unit-test integration-test
+
+# A two-node cluster of real daemons in network namespaces on this machine (root).
+demo: build
+	HB_BIN=$(CURDIR)/$(BIN) bash demo/demo.sh
 
 clean:
 	rm -rf .build
