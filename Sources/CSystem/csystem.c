@@ -132,3 +132,70 @@ int hb_mcast_sender(int fd, int ifindex, int ttl, int loop) {
     if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &cttl, 1) != 0) return -1;
     return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &cloop, 1);
 }
+
+int hb_epoll_watch_writable(int epfd, int fd, uint64_t token, int on) {
+    if (!on) {
+        int rc = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+        return rc != 0 && errno == ENOENT ? 0 : rc;
+    }
+    struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = token };
+    int rc = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    return rc != 0 && errno == EEXIST ? 0 : rc;
+}
+
+#include <fcntl.h>
+#include <termios.h>
+
+static speed_t serial_speed(int baud) {
+    switch (baud) {
+    case 9600: return B9600;
+    case 19200: return B19200;
+    case 38400: return B38400;
+    case 57600: return B57600;
+    case 115200: return B115200;
+    case 230400: return B230400;
+    case 460800: return B460800;
+    default: return 0;
+    }
+}
+
+int hb_serial_open(const char *path, int baud) {
+    speed_t speed = serial_speed(baud);
+    if (speed == 0) { errno = EINVAL; return -1; }
+    int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct termios t;
+    if (tcgetattr(fd, &t) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    /* 8N1 with the receiver on, modem lines ignored and hardware flow control, as 3.0.6. */
+    t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB);
+    t.c_cflag |= CS8 | CREAD | CLOCAL | CRTSCTS;
+    /* Exactly 3.0.6's input flags: ISTRIP clears bit 8 and IGNCR drops carriage returns;
+       no XON/XOFF and no CR/NL mapping, so the text arrives as sent. */
+    t.c_iflag = INPCK | ISTRIP | IGNCR | BRKINT;
+    t.c_oflag = 0;
+    t.c_lflag = 0;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 1;
+    cfsetispeed(&t, speed);
+    cfsetospeed(&t, speed);
+    if (tcsetattr(fd, TCSANOW, &t) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    tcflush(fd, TCIOFLUSH);
+    return fd;
+}
+
+int hb_serial_break(int fd) { return tcsendbreak(fd, 0); }
+
+int hb_mcast6_join(int fd, const uint8_t *group, int ifindex) {
+    struct ipv6_mreq req;
+    memset(&req, 0, sizeof req);
+    memcpy(&req.ipv6mr_multiaddr, group, 16);
+    req.ipv6mr_interface = (unsigned)ifindex;
+    return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &req, sizeof req);
+}
+
+int hb_mcast6_sender(int fd, int ifindex, int hops, int loop) {
+    unsigned index = (unsigned)ifindex;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) return -1;
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0) return -1;
+    return setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof loop);
+}

@@ -1,13 +1,20 @@
 import CSystem
 import Glibc
 
-/// One IPv4 UDP socket, non-blocking. Errors are returned as errno values, never thrown on the
-/// send path: a medium whose cable is pulled keeps trying and recovers by itself (issue 3).
+/// Where one datagram goes: an IPv4 address and port, or a full IPv6 socket address (its scope
+/// id picks the interface for link-local peers).
+enum UDPDestination {
+    case ipv4(address: UInt32, port: UInt16)
+    case ipv6(sockaddr_in6)
+}
+
+/// One UDP socket (IPv4 or IPv6), non-blocking. Errors are returned as errno values, never thrown
+/// on the send path: a medium whose cable is pulled keeps trying and recovers by itself (issue 3).
 final class UDPSocket {
     let fd: Int32
 
-    init() throws(SystemError) {
-        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    init(family: Int32 = AF_INET) throws(SystemError) {
+        fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }
     }
 
@@ -38,17 +45,38 @@ final class UDPSocket {
         guard result == 0 else { throw SystemError("bind port \(port)") }
     }
 
+    func bind(address6: sockaddr_in6) throws(SystemError) {
+        var sin6 = address6
+        let result = withUnsafePointer(to: &sin6) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
+        }
+        guard result == 0 else { throw SystemError("bind [\(ipv6Text(address6))]:\(UInt16(bigEndian: address6.sin6_port))") }
+    }
+
     /// Sends one datagram; returns 0 or the errno.
-    func send(_ bytes: [UInt8], to address: UInt32, port: UInt16) -> Int32 {
-        var sin = sockaddr_in.make(address: address, port: port)
-        let sent = withUnsafePointer(to: &sin) { pointer in
+    func send(_ bytes: [UInt8], to destination: UDPDestination) -> Int32 {
+        let sent: Int
+        switch destination {
+        case .ipv4(let address, let port):
+            var sin = sockaddr_in.make(address: address, port: port)
+            sent = Self.send(fd, bytes, to: &sin)
+        case .ipv6(let address):
+            var sin6 = address
+            sent = Self.send(fd, bytes, to: &sin6)
+        }
+        return sent < 0 ? errno : 0
+    }
+
+    private static func send<Address>(_ fd: Int32, _ bytes: [UInt8], to address: inout Address) -> Int {
+        withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
                 bytes.withUnsafeBytes {
-                    sendto(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), target, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    sendto(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT), target, socklen_t(MemoryLayout<Address>.size))
                 }
             }
         }
-        return sent < 0 ? errno : 0
     }
 
     /// Reads one datagram into `buffer`, returning its length, or nil when nothing is queued.

@@ -45,4 +45,18 @@ int hb_if_address(const char *ifname, uint32_t *address);
 int hb_mcast_join(int fd, uint32_t group, int ifindex);
 /* Sends multicast from the interface with that index, with this TTL and loop flag. */
 int hb_mcast_sender(int fd, int ifindex, int ttl, int loop);
+
+/* Writable notification: adds (on != 0) or removes fd on an epoll set for EPOLLOUT only.
+   Adding a descriptor that is already there, or removing one that is not, is not an error. */
+int hb_epoll_watch_writable(int epfd, int fd, uint64_t token, int on);
+
+/* Serial lines (spec section 4.4). Opens path O_RDWR|O_NOCTTY|O_NONBLOCK and sets 3.0.6's raw mode
+   at `baud` (9600..460800). Returns the descriptor, or -1 with errno (EINVAL: unsupported speed). */
+int hb_serial_open(const char *path, int baud);
+/* Sends a break (the kernel holds the line for 0.25-0.5 s on a real UART; a pty ignores it). */
+int hb_serial_break(int fd);
+
+/* IPv6 multicast (group is 16 bytes in network order). */
+int hb_mcast6_join(int fd, const uint8_t *group, int ifindex);
+int hb_mcast6_sender(int fd, int ifindex, int hops, int loop);
 #endif
