@@ -1,0 +1,43 @@
+/// What the runtime (or the node that composes membership and resources) hands to
+/// `ResourceManager.handle(_:now:)`.
+public enum ResourceEvent: Sendable, Hashable {
+    /// Membership reached comm-up; `liveNodes` are the normal nodes alive then (ourselves
+    /// included). Configured nodes not listed are dead (spec §5.4).
+    case commsUp(liveNodes: [String])
+    /// Membership declared a normal node dead (spec §5.5, §6.7).
+    case nodeDead(String)
+    /// A peer came back with a higher generation: it restarted (spec §5.6).
+    case nodeRestarted(String)
+    /// A node we had as dead is alive again (its status went from `dead` to anything else).
+    case nodeCameBack(String)
+    /// A node we had declared dead is back with the same generation (spec §5.6).
+    case partitionHealed(String)
+    /// A message from another node delivered by membership (our own are never looped back:
+    /// the manager acts on what it sends when it sends it).
+    case message(Message)
+    case scriptFinished(ScriptRun.ID, exitCode: Int32, output: String)
+    /// The runtime killed the script after its timeout.
+    case scriptTimedOut(ScriptRun.ID)
+    /// The fencing device reported on a `.fence(node)` request.
+    case fenceResult(String, succeeded: Bool)
+    /// `nextDeadline` arrived (extra ticks are harmless).
+    case tick
+    /// `hb_standby <set>`: give up that set to the peer (spec §6.8).
+    case standby(ResourceSet)
+    /// `hb_takeover <set>`: ask the peer to give that set to us (spec §6.8).
+    case takeover(ResourceSet)
+    /// SIGTERM / `heartbeat -k`: release everything, then send `shutdone` (spec §5.8).
+    case shutdown
+}
+
+/// What `ResourceManager.handle(_:now:)` asks the runtime to do, in order.
+public enum ResourceEffect: Sendable, Hashable {
+    case runScript(ScriptRun)
+    /// A cluster message with its body fields only (`t`, `rsc_hold`, …); membership adds the headers.
+    case send(Message)
+    case log(LogLevel, String)
+    /// Reset this node with the configured fencing device; answer with `.fenceResult`.
+    case fence(String)
+    /// Every group is released and `shutdone` was sent: the daemon may finish shutting down.
+    case shutdownComplete
+}

@@ -1,0 +1,67 @@
+/// `auto_failback legacy`: the `ip-request` / `ip-request-resp` exchange that 3.0.6 ran through
+/// `req_resource` and `rc.d/ip-request*` (spec §6.6).
+extension ResourceManager {
+    /// The group with this key, matched literally (deviation 4), case-insensitively as a fallback.
+    func groupIndex(key: String) -> Int? {
+        records.firstIndex { $0.group.key == key }
+            ?? records.firstIndex { $0.group.key.lowercased() == key.lowercased() }
+    }
+
+    /// At comm-up: ask for each of our groups, or take it when no other node is alive.
+    mutating func requestLegacyGroups(now: Instant, into effects: inout [ResourceEffect]) {
+        guard anyPeerAlive else {
+            requestLocalGroups(now: now, into: &effects)
+            return
+        }
+        for index in records.indices where isLocal(index) && !claimed(index) {
+            let key = records[index].group.key
+            legacyAwaiting.insert(key)
+            effects.append(.send(Message(("t", "ip-request"), ("ipaddr", key))))
+        }
+        if legacyAwaiting.isEmpty, !localDone { completeInitial(into: &effects) }
+    }
+
+    /// A peer asks for a group: release it if we hold it, then answer (`rc.d/ip-request`).
+    mutating func receiveIPRequest(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
+        guard !config.niceFailback, phase == .stable, let key = message["ipaddr"], !key.isEmpty else { return }
+        guard let index = groupIndex(key: key) else {
+            effects.append(.send(ipResponse(to: peer, key: key, weOwn: false)))
+            return
+        }
+        records[index].peerOwner = peer
+        let purpose = Purpose.ipRequest(requester: peer, key: key)
+        if let parkedIndex = parked.firstIndex(where: { $0.job.group == index }) {
+            // Its stop keeps failing: answer only once it stopped (deviation 3).
+            parked[parkedIndex].job.purpose = purpose
+        } else if !queueRelease(index, purpose: purpose, reason: "requested by \(peer)") {
+            if !hasPending(purpose) { effects.append(.send(ipResponse(to: peer, key: key, weOwn: false))) }
+        }
+    }
+
+    func ipResponse(to peer: String, key: String, weOwn: Bool) -> Message {
+        Message(("t", "ip-request-resp"), ("dest", peer), ("ipaddr", key), ("weown", weOwn ? "yes" : "no"),
+                ("ok", "OK"))
+    }
+
+    /// Our request was answered: take the group (`rc.d/ip-request-resp`).
+    mutating func receiveIPResponse(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
+        guard !config.niceFailback, phase == .stable, message["dest"]?.lowercased() == config.localNode,
+              let key = message["ipaddr"] else { return }
+        let ok = message["ok"] ?? ""
+        effects.append(.log(.info, "received ip-request-resp \(key) \(ok) \(message["weown"] ?? "")"))
+        legacyAwaiting.remove(key)
+        if ok == "OK", let index = groupIndex(key: key) {
+            records[index].peerOwner = nil
+            queueAcquire(index, purpose: .ipGrant(key), reason: "granted by \(peer)")
+        }
+        completeLegacyInitialIfDone(into: &effects)
+    }
+
+    mutating func completeLegacyInitialIfDone(into effects: inout [ResourceEffect]) {
+        let granting = current.map { if case .ipGrant = $0.purpose { true } else { false } } ?? false
+            || queue.contains { if case .ipGrant = $0.purpose { true } else { false } }
+        if legacyAwaiting.isEmpty, !granting, !localDone, !hasPending(.initial) {
+            completeInitial(into: &effects)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// What happens when timers fire and when group operations end.
+extension ResourceManager {
+    mutating func tick(now: Instant, into effects: inout [ResourceEffect]) {
+        wakeJobs(now: now, into: &effects)
+        expireStandby(now: now, into: &effects)
+        for name in peerNames {
+            if let retry = fencing[name], let at = retry, at <= now {
+                fencing[name] = .some(nil)
+                effects.append(.fence(name))
+            }
+        }
+        if let at = failbackRetryAt, at <= now {
+            performAutoFailback(now: now, into: &effects)
+        }
+    }
+
+    /// The last job of `purpose` ended (or one more did): continue the step that waited for it.
+    mutating func jobEnded(_ purpose: Purpose, now: Instant, into effects: inout [ResourceEffect]) {
+        if shutdownRequested {
+            beginShutdown(now: now, into: &effects)
+            return
+        }
+        if phase == .shuttingDown {
+            if !hasPending(.shutdown), current == nil { completeShutdown(into: &effects) }
+            return
+        }
+        guard !hasPending(purpose) else { return }
+        switch purpose {
+        case .initial:
+            if !localDone || config.niceFailback { completeInitial(into: &effects) }
+        case .takeover(let node):
+            completeTakeover(from: node, into: &effects)
+        case .standbyRelease:
+            completeStandbyRelease(now: now, into: &effects)
+        case .standbyAcquire:
+            completeStandbyAcquire(now: now, into: &effects)
+        case .shutdown:
+            break
+        case .ipRequest(let requester, let key):
+            effects.append(.send(ipResponse(to: requester, key: key, weOwn: true)))
+        case .ipGrant:
+            completeLegacyInitialIfDone(into: &effects)
+        case .heal(let node):
+            completeHeal(node, into: &effects)
+        }
+    }
+}

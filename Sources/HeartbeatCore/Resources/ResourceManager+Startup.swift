@@ -1,0 +1,263 @@
+/// Comm-up, the `starting`/`resource` handshake, holdings reports, audits and the milestone
+/// (spec §6.6).
+extension ResourceManager {
+    mutating func commsUp(liveNodes: [String], now: Instant, into effects: inout [ResourceEffect]) {
+        guard phase == .waiting else { return }
+        let live = Set(liveNodes.map { $0.lowercased() })
+        for name in peerNames {
+            peers[name]?.alive = live.contains(name)
+            if live.contains(name) { peers[name]?.heard = true }
+        }
+        let dead = peerNames.filter { !live.contains($0) }
+        // With every node up nobody's groups need taking over (3.0.6 comm_up_resource_action).
+        foreignDone = dead.isEmpty
+        if config.niceFailback {
+            effects.append(.send(Message(("t", "starting"))))
+            phase = .starting
+            for name in peerNames where startingBeforeComms.contains(name) && live.contains(name) {
+                receiveStarting(from: name, now: now, into: &effects)
+            }
+        } else {
+            phase = .stable
+            requestLegacyGroups(now: now, into: &effects)
+        }
+        startingBeforeComms = []
+        for name in dead {
+            // Nothing heard by comm-up: whatever it held is unknown, so STONITH is due (§6.7).
+            peers[name]?.alive = true
+            peers[name]?.heard = false
+            nodeDead(name, now: now, into: &effects)
+        }
+    }
+
+    // MARK: Messages
+
+    mutating func receive(_ message: Message, now: Instant, into effects: inout [ResourceEffect]) {
+        guard let source = message["src"]?.lowercased(), peers[source] != nil else { return }
+        peers[source]?.heard = true
+        let type = message.type ?? ""
+        if phase == .waiting {
+            // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
+            switch type {
+            case "starting": startingBeforeComms.insert(source)
+            case "resource": noteHoldings(message, from: source, into: &effects)
+            default: break
+            }
+            return
+        }
+        switch type {
+        case "starting": receiveStarting(from: source, now: now, into: &effects)
+        case "resource": receiveResource(message, from: source, now: now, into: &effects)
+        case "shutdone": receiveShutdone(from: source, now: now, into: &effects)
+        case "ask_resources": receiveAskResources(message, from: source, now: now, into: &effects)
+        case "hb_takeover": receiveTakeover(message, from: source, now: now, into: &effects)
+        case "ip-request": receiveIPRequest(message, from: source, now: now, into: &effects)
+        case "ip-request-resp": receiveIPResponse(message, from: source, now: now, into: &effects)
+        default: break
+        }
+    }
+
+    /// A peer (re)starts and asks for our holdings (spec §6.6).
+    mutating func receiveStarting(from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
+        guard config.niceFailback else { return }
+        peers[peer]?.stable = false
+        peers[peer]?.shuttingDown = false
+        switch phase {
+        case .waiting, .stopped:
+            return
+        case .starting:
+            phase = .bothStarting
+            foreignDone = true
+            announce("HB_R_BOTHSTARTING", into: &effects)
+        case .bothStarting, .stable, .shuttingDown:
+            break
+        }
+        if current.map({ if case .takeover = $0.purpose { true } else { false } }) ?? false {
+            effects.append(.log(.warning, "T_STARTING received during takeover."))
+        }
+        // While shutting down we list what we still hold (deviation 7).
+        effects.append(.send(holdingsMessage(stable: phase == .stable)))
+    }
+
+    /// Records a holdings report; returns whether the peer just became stable.
+    @discardableResult
+    mutating func noteHoldings(_ message: Message, from peer: String, into effects: inout [ResourceEffect]) -> Bool {
+        guard let word = message["rsc_hold"] else {
+            effects.append(.log(.error, "resource message without rsc_hold field."))
+            return false
+        }
+        var reported = HoldSet(wire: word)
+        if reported == nil {
+            effects.append(.log(.error, "encode_resources: bad resource type [\(word)]"))
+            reported = HoldSet.none
+        }
+        let full = message["rtype"] == "full"
+        let previous = peers[peer]?.holds ?? .none
+        // 3.0.6's HB_UPD_RSC: a full report replaces, a partial one adds (none clears).
+        let holds = full || reported == HoldSet.none ? reported! : previous.union(reported!)
+        peers[peer]?.holds = holds
+        switch message["info"] {
+        case "shutdown": peers[peer]?.shuttingDown = true
+        default: break
+        }
+        var newlyStable = false
+        switch message["isstable"] {
+        case "1":
+            if peers[peer]?.stable == false {
+                newlyStable = true
+                peers[peer]?.stable = true
+                effects.append(.log(.info, "remote resource transition completed."))
+            }
+        case .some: peers[peer]?.stable = false
+        case .none: break
+        }
+        return newlyStable
+    }
+
+    mutating func receiveResource(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
+        guard config.niceFailback else { return }
+        if phase == .starting || phase == .bothStarting, config.autoFailback == .off {
+            foreignDone = true
+            announce("T_RESOURCES", into: &effects)
+        }
+        let newlyStable = noteHoldings(message, from: peer, into: &effects)
+        let full = message["rtype"] == "full"
+        let record = peers[peer] ?? PeerRecord()
+        switch phase {
+        case .starting, .bothStarting:
+            if othersStable, !record.shuttingDown {
+                acquireAfterStableReport(now: now, into: &effects)
+            } else if full, message["info"] == nil, !record.stable, !record.shuttingDown,
+                      !record.holds.contains(.foreign) {
+                // Deviation 5: the peer is itself in flux and does not hold our groups.
+                effects.append(.log(.info, "local resource transition completed."))
+                phase = .stable
+                foreignDone = true
+                requestLocalGroups(now: now, into: &effects)
+                effects.append(.send(holdingsMessage(stable: true)))
+            }
+        case .stable:
+            if newlyStable {
+                effects.append(.send(holdingsMessage(stable: true)))
+                performAutoFailback(now: now, into: &effects)
+            }
+            if full, record.stable, !record.shuttingDown {
+                releaseDoublyHeld(preferredBy: peer, now: now, into: &effects)
+            }
+        case .shuttingDown:
+            if newlyStable { effects.append(.send(holdingsMessage(stable: false))) }
+        case .waiting, .stopped:
+            break
+        }
+        audit(into: &effects)
+    }
+
+    /// We were starting and the peer is stable: take our groups unless it holds them (§6.6).
+    mutating func acquireAfterStableReport(now: Instant, into effects: inout [ResourceEffect]) {
+        phase = .stable
+        foreignDone = true
+        if othersHold.contains(.foreign) {
+            effects.append(.log(.info, "Local Resource acquisition completed. (none)"))
+            // With auto_failback on our groups come back through the standby protocol.
+            if config.autoFailback != .on {
+                localDone = true
+                announce("T_RESOURCES(them)", into: &effects)
+            }
+        } else {
+            requestLocalGroups(now: now, into: &effects)
+        }
+        effects.append(.send(holdingsMessage(stable: true)))
+        performAutoFailback(now: now, into: &effects)
+    }
+
+    /// Deviation 6: a stable peer reports it holds its own groups and we hold some of them too.
+    mutating func releaseDoublyHeld(preferredBy peer: String, now: Instant, into effects: inout [ResourceEffect]) {
+        guard standby == .none, peers[peer]?.holds.contains(.local) == true else { return }
+        let doubled = records.indices.filter { records[$0].group.preferredNode == peer && claimed($0) }
+        guard !doubled.isEmpty else { return }
+        let keys = doubled.map { records[$0].group.key }.joined(separator: ", ")
+        effects.append(.log(.critical, "Both \(config.localNode) and \(peer) hold resource groups [\(keys)]: releasing them here, \(peer) is their preferred node."))
+        for index in doubled.reversed() {
+            queueRelease(index, purpose: .heal(peer), reason: "held by \(peer) too")
+        }
+    }
+
+    // MARK: Our own groups
+
+    /// 3.0.6 `req_our_resources`: start our own groups (those whose preferred node we are).
+    mutating func requestLocalGroups(now: Instant, into effects: inout [ResourceEffect]) {
+        var queued = false
+        for index in records.indices where isLocal(index) {
+            if queueAcquire(index, purpose: .initial, reason: "local group") { queued = true }
+        }
+        if !queued, !hasPending(.initial), !localDone {
+            completeInitial(into: &effects)
+        }
+    }
+
+    mutating func completeInitial(into effects: inout [ResourceEffect]) {
+        if records.indices.contains(where: isLocal) {
+            effects.append(.log(.info, "Local Resource acquisition completed."))
+        } else {
+            effects.append(.log(.info, "No local resources to acquire."))
+        }
+        if config.niceFailback, phase == .stable {
+            effects.append(.send(holdingsMessage(stable: true, info: "req_our_resources()")))
+        }
+        localDone = true
+        announce("req_our_resources", into: &effects)
+    }
+
+    /// "Initial resource acquisition complete (reason)", once, when both halves are done.
+    mutating func announce(_ reason: String, into effects: inout [ResourceEffect]) {
+        guard !announced, localDone, foreignDone else { return }
+        announced = true
+        effects.append(.log(.info, "Initial resource acquisition complete (\(reason))"))
+    }
+
+    // MARK: Holdings
+
+    func holdingsMessage(stable: Bool, info: String? = nil, intended: Bool = false) -> Message {
+        var message = Message(("t", "resource"), ("rsc_hold", holdings(intended: intended).wire),
+                              ("rtype", "full"), ("isstable", stable ? "1" : "0"))
+        if let info { message["info"] = info }
+        return message
+    }
+
+    /// 3.0.6's `other_is_stable`: every live peer said `isstable=1` (dead ones count as stable).
+    var othersStable: Bool {
+        peerNames.allSatisfy { peers[$0].map { !$0.alive || $0.stable } ?? true }
+    }
+
+    /// What live peers report they hold.
+    var othersHold: HoldSet {
+        peerNames.reduce(HoldSet.none) { set, name in
+            guard let peer = peers[name], peer.alive else { return set }
+            return set.union(peer.holds)
+        }
+    }
+
+    var anyPeerAlive: Bool { peerNames.contains { peers[$0]?.alive == true } }
+
+    /// 3.0.6's AuditResources, on exchanged holdings (spec §6.6).
+    func audit(into effects: inout [ResourceEffect]) {
+        guard config.niceFailback else { return }
+        let ours = holdings()
+        let theirs = othersHold
+        if ours.contains(.local), theirs.contains(.foreign) {
+            effects.append(.log(.error, "Both machines own our resources!"))
+        }
+        if theirs.contains(.local), ours.contains(.foreign) {
+            effects.append(.log(.error, "Both machines own foreign resources!"))
+        }
+        guard phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested else { return }
+        let hasLocal = records.indices.contains(where: isLocal)
+        let hasForeign = records.indices.contains { !isLocal($0) }
+        if hasLocal, !ours.contains(.local), !theirs.contains(.foreign) {
+            effects.append(.log(.error, "No one owns our local resources!"))
+        }
+        if hasForeign, !theirs.contains(.local), !ours.contains(.foreign) {
+            effects.append(.log(.error, "No one owns foreign resources!"))
+        }
+    }
+}

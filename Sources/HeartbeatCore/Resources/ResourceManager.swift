@@ -1,0 +1,214 @@
+/// The v1 (haresources) resource manager of one node: which groups run here, the 3.0.6
+/// `starting`/`resource` handshake, dead-node takeover, standby, failback, shutdown (spec §6, §5.8).
+///
+/// Like `Membership` it performs no I/O and reads no clock. Every input is a `ResourceEvent` with
+/// the monotonic `now`; every output a `ResourceEffect` the runtime carries out in order. Scripts
+/// run one at a time per node: the manager emits `.runScript` and waits for `.scriptFinished` or
+/// `.scriptTimedOut` before the next one. After each call the runtime (re)arms one timer at
+/// `nextDeadline` and delivers `.tick`.
+///
+/// Membership never delivers our own messages back to us, so whatever 3.0.6 did on receiving its
+/// own `ask_resources`, `resource` or `shutdone` happens here at the moment we send it.
+///
+/// ## Deviations from Heartbeat 3.0.6 (on purpose)
+/// 1. A failed start stops that group again (right to left) and leaves it released and `failed`;
+///    3.0.6 additionally ran `hb_standby foreign` 30 s later whichever group failed (§6.2, §10.5).
+/// 2. `hb_takeover failback` asks only for our own (local) groups back: we send `rsc_hold=local`,
+///    which 3.0.6 peers mirror correctly, and a received `rsc_hold=failback` is mirrored to
+///    `foreign`; 3.0.6 made the peer give up everything (§6.8, §10.7).
+/// 3. A stop that still fails after the retries while `status` says the resource runs does not
+///    reboot the machine: the group stays owned here (it keeps counting in every holdings report,
+///    so no peer starts it), a CRIT line is logged, and the release is tried again every
+///    `stopFailureRetry`. A standby or `ip-request` waiting on it is not answered, and shutdown
+///    does not send `shutdone`, until the stop succeeds (§6.2).
+/// 4. Group keys (`ip-request ipaddr=`) are matched literally, not as regular expressions (§10.13).
+/// 5. When both nodes start together, each takes its own groups as soon as the other's holdings
+///    report (`rtype=full`, no `info`) says it does not hold them: one message round trip
+///    instead of 3.0.6's 10 s RQSTDELAY. 3.0.6 peers stay consistent: they see our `isstable=1`
+///    report and take their own groups (§6.6).
+/// 6. A healed partition does not restart heartbeat: the node that is not the preferred node of
+///    a group both sides hold releases it at once, with one CRIT line; 3.0.6 released everything
+///    on both sides and restarted (§5.6, §10.1). Likewise a stable peer's full holdings report
+///    showing it holds its own groups that we hold too makes us release them (§10.2).
+/// 7. Our reply to `starting` while we shut down lists what we still hold (3.0.6 said `none`), so
+///    a starting peer does not start a group we are still stopping.
+/// 8. Shutdown stops only the groups this node holds, last group first, and waits only for the
+///    running group operation, not for the peer to be stable (§5.8).
+/// 9. A standby request is not sent when it would be refused locally (peer or we in flux, or
+///    standby already running); the 10 s reply timeout is a real timer, not checked lazily.
+/// 10. `rscstatus` in legacy mode reports what we hold; 3.0.6 always said `none` (§6.10).
+/// 11. Orphan audits ("No one owns …") skip a half of haresources that has no groups.
+/// 12. A status script that times out before a start counts as "not running" (the start follows);
+///     one that times out after a failed stop counts as "running" (the group stays ours).
+public struct ResourceManager: Sendable {
+    public let config: ResourceManagerConfig
+
+    /// 3.0.6's `resourcestate` (spec §6.6).
+    enum Phase: Sendable, Hashable {
+        /// Before comm-up.
+        case waiting
+        /// Sent `starting`, no decision yet.
+        case starting
+        /// The peer's `starting` arrived while we were starting.
+        case bothStarting
+        /// Our own acquisition was decided.
+        case stable
+        /// Releasing everything.
+        case shuttingDown
+        /// `shutdone` sent; nothing else happens.
+        case stopped
+    }
+
+    struct GroupRecord: Sendable, Hashable {
+        let group: ResourceGroup
+        var state: GroupState = .stopped
+        /// Some of its resources may run here: from the start of an acquisition to the end of a
+        /// successful release.
+        var ownedHere = false
+        var reason = ""
+        var startedAt: Instant?
+        var endedAt: Instant?
+        var scripts: [ScriptTiming] = []
+        /// Legacy mode: the node we handed it to, or that asked for it.
+        var peerOwner: String?
+    }
+
+    struct PeerRecord: Sendable, Hashable {
+        var alive = false
+        /// 3.0.6's "anypacketsyet": cleared when the node dies.
+        var heard = false
+        /// Its last holdings report (`rsc_hold`, spec §6.6).
+        var holds: HoldSet = .none
+        /// Its last `isstable`; a dead peer counts as stable ("not going anywhere").
+        var stable = true
+        /// It sent `shutdone` (legacy: no STONITH needed when it dies).
+        var gaveUp = false
+        /// It announced `info=shutdown` and has not sent `shutdone` yet: still stopping groups.
+        var shuttingDown = false
+    }
+
+    var records: [GroupRecord]
+    var peers: [String: PeerRecord]
+    /// Peers in config order, for deterministic iteration.
+    let peerNames: [String]
+    var phase: Phase = .waiting
+    var standby: Standby = .none
+    var queue: [Job] = []
+    var current: Job?
+    var running: ScriptRun?
+    var runningSince: Instant = .zero
+    /// A stop is waiting `stopRetryDelay` before it is tried again.
+    var wakeAt: Instant?
+    var parked: [ParkedJob] = []
+    var nextScriptID: ScriptRun.ID = 1
+
+    /// 3.0.6's `local_takeover_work_done`, `foreign_takeover_work_done` and whether the
+    /// "Initial resource acquisition complete" milestone was logged.
+    var localDone = false
+    var foreignDone = false
+    var announced = false
+    /// We hold foreign groups because their owner died or shut down (3.0.6 `rsc_needs_failback`).
+    var needsFailback = false
+    var failbackRetryAt: Instant?
+    /// Nodes whose fencing is in progress; a value is when a failed attempt is repeated.
+    var fencing: [String: Instant?] = [:]
+    /// Peers that sent `starting` before our comm-up; answered at comm-up.
+    var startingBeforeComms: Set<String> = []
+    /// Legacy: keys we sent `ip-request` for and await `ip-request-resp`.
+    var legacyAwaiting: Set<String> = []
+    /// Shutdown arrived while a group operation ran.
+    var shutdownRequested = false
+
+    public init(config: ResourceManagerConfig) {
+        self.config = config
+        self.records = config.groups.map { GroupRecord(group: $0) }
+        self.peerNames = config.nodes.filter { $0 != config.localNode }
+        var peers: [String: PeerRecord] = [:]
+        for name in peerNames { peers[name] = PeerRecord() }
+        self.peers = peers
+    }
+
+    public mutating func handle(_ event: ResourceEvent, now: Instant) -> [ResourceEffect] {
+        var effects: [ResourceEffect] = []
+        guard phase != .stopped else { return effects }
+        switch event {
+        case .commsUp(let live): commsUp(liveNodes: live, now: now, into: &effects)
+        case .nodeDead(let node): nodeDead(node.lowercased(), now: now, into: &effects)
+        case .nodeRestarted(let node): nodeRestarted(node.lowercased(), into: &effects)
+        case .nodeCameBack(let node): nodeCameBack(node.lowercased(), into: &effects)
+        case .partitionHealed(let node): partitionHealed(node.lowercased(), now: now, into: &effects)
+        case .message(let message): receive(message, now: now, into: &effects)
+        case .scriptFinished(let id, let code, let output):
+            scriptEnded(id, exitCode: code, output: output, now: now, into: &effects)
+        case .scriptTimedOut(let id): scriptEnded(id, exitCode: nil, output: "", now: now, into: &effects)
+        case .fenceResult(let node, let ok): fenceResult(node.lowercased(), succeeded: ok, now: now, into: &effects)
+        case .tick: tick(now: now, into: &effects)
+        case .standby(let set): adminStandby(set, now: now, into: &effects)
+        case .takeover(let set): adminTakeover(set, into: &effects)
+        case .shutdown: shutdown(now: now, into: &effects)
+        }
+        pump(now: now, into: &effects)
+        return effects
+    }
+
+    /// The one instant at which the runtime must deliver `.tick`; nil when nothing is timed.
+    public var nextDeadline: Instant? {
+        var candidates: [Instant] = []
+        if let wakeAt { candidates.append(wakeAt) }
+        candidates += parked.map(\.retryAt)
+        if let deadline = standby.deadline { candidates.append(deadline) }
+        if let failbackRetryAt { candidates.append(failbackRetryAt) }
+        candidates += fencing.values.compactMap { $0 }
+        return candidates.min()
+    }
+}
+
+extension ResourceManager {
+    /// `cl_status rscstatus` (spec §6.10): what we hold, or `transition` while anything is in flight.
+    public var rscstatus: StatusReport.ResourceStatus {
+        switch phase {
+        case .waiting, .stopped: return .none
+        case .starting, .bothStarting, .shuttingDown: return .transition
+        case .stable: break
+        }
+        let busy = current != nil || !queue.isEmpty || !parked.isEmpty || standby != .none
+            || !fencing.isEmpty || shutdownRequested
+            || (config.niceFailback && !othersStable)
+        if busy { return .transition }
+        switch holdings() {
+        case .local: return .local
+        case .foreign: return .foreign
+        case .all: return .all
+        default: return .none
+        }
+    }
+
+    /// Every group in haresources order, as `hbctl status` shows it.
+    public var groups: [GroupSnapshot] {
+        records.indices.map { index in
+            let record = records[index]
+            return GroupSnapshot(
+                key: record.group.key, preferredNode: record.group.preferredNode,
+                owner: believedOwner(index), state: record.state, reason: record.reason,
+                transitionStartedAt: record.startedAt, transitionEndedAt: record.endedAt,
+                scripts: record.scripts)
+        }
+    }
+
+    /// Whom we believe runs the group: us when we claim it, else a live peer whose holdings
+    /// report covers it (two-node semantics of `rsc_hold`), else in legacy mode the peer we
+    /// handed it to.
+    func believedOwner(_ index: Int) -> String? {
+        if claimed(index) { return config.localNode }
+        let preferred = records[index].group.preferredNode
+        for name in peerNames {
+            guard let peer = peers[name], peer.alive else { continue }
+            if config.niceFailback {
+                if peer.holds.contains(preferred == name ? .local : .foreign) { return name }
+            } else if records[index].peerOwner == name {
+                return name
+            }
+        }
+        return nil
+    }
+}

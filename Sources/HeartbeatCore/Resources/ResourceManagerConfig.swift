@@ -1,0 +1,68 @@
+/// What the resource manager needs from the cluster configuration, plus the limits 3.0.6 had
+/// no setting for (script timeouts, stop retries).
+public struct ResourceManagerConfig: Sendable, Hashable {
+    /// Lower-cased local node name (spec §5.7).
+    public var localNode: String
+    /// Normal cluster members, lower-cased, in config order (ping nodes excluded).
+    public var nodes: [String]
+    /// haresources groups in file order (spec §6.1).
+    public var groups: [ResourceGroup]
+    public var autoFailback: AutoFailback
+    public var startTimeout: Duration
+    public var stopTimeout: Duration
+    public var statusTimeout: Duration
+    /// A failed stop is run again this many times, `stopRetryDelay` apart, before the status
+    /// check decides (3.0.6's HA_STOPRETRYMAX, default 10, 1 s apart; spec §6.2).
+    public var stopRetryMax: Int
+    public var stopRetryDelay: Duration
+    /// After a stop failed for good and the resource still runs, the group stays ours and the
+    /// release is tried again this long after (3.0.6 rebooted the machine instead).
+    public var stopFailureRetry: Duration
+    /// A fencing device is configured: a dead node is fenced (`.fence`) before its groups are
+    /// taken. False until the STONITH work lands.
+    public var fencingConfigured: Bool
+
+    public static let defaultStartTimeout: Duration = .seconds(120)
+    public static let defaultStopTimeout: Duration = .seconds(120)
+    public static let defaultStatusTimeout: Duration = .seconds(30)
+    public static let defaultStopRetryMax = 10
+    public static let defaultStopRetryDelay: Duration = .seconds(1)
+    public static let defaultStopFailureRetry: Duration = .seconds(60)
+
+    public init(
+        localNode: String, nodes: [String], groups: [ResourceGroup], autoFailback: AutoFailback,
+        startTimeout: Duration = defaultStartTimeout, stopTimeout: Duration = defaultStopTimeout,
+        statusTimeout: Duration = defaultStatusTimeout, stopRetryMax: Int = defaultStopRetryMax,
+        stopRetryDelay: Duration = defaultStopRetryDelay, stopFailureRetry: Duration = defaultStopFailureRetry,
+        fencingConfigured: Bool = false
+    ) {
+        self.localNode = localNode.lowercased()
+        self.nodes = nodes.map { $0.lowercased() }
+        self.groups = groups
+        self.autoFailback = autoFailback
+        self.startTimeout = startTimeout
+        self.stopTimeout = stopTimeout
+        self.statusTimeout = statusTimeout
+        self.stopRetryMax = max(0, stopRetryMax)
+        self.stopRetryDelay = stopRetryDelay
+        self.stopFailureRetry = stopFailureRetry
+        self.fencingConfigured = fencingConfigured
+    }
+
+    /// Takes nodes, groups and `auto_failback` from a validated configuration.
+    public init(cluster: ClusterConfig, fencingConfigured: Bool = false) {
+        self.init(localNode: cluster.localNode, nodes: cluster.nodes, groups: cluster.resourceGroups,
+                  autoFailback: cluster.autoFailback, fencingConfigured: fencingConfigured)
+    }
+
+    /// auto_failback on/off: the `starting`/`resource` handshake and standby exist (spec §6.6).
+    var niceFailback: Bool { autoFailback != .legacy }
+
+    func timeout(for operation: ScriptOperation) -> Duration {
+        switch operation {
+        case .start: startTimeout
+        case .stop: stopTimeout
+        case .status: statusTimeout
+        }
+    }
+}
