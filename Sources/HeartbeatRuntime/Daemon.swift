@@ -277,9 +277,10 @@ public func loadConfiguration(paths: DaemonPaths) -> (ClusterConfig?, [Diagnosti
 
 /// `heartbeat` with no action flag: validate, detach (unless `-f`), write the pidfile, run.
 public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
-    let (config, diagnostics) = loadConfiguration(paths: paths)
-    for diagnostic in diagnostics { writeError("\(diagnostic)\n") }
-    guard let config else {
+    let (loaded, diagnostics) = loadConfiguration(paths: paths)
+    let unimplemented = loaded.map { unimplementedDirectives($0, haCfPath: paths.configDir + "/ha.cf") } ?? []
+    for diagnostic in diagnostics + unimplemented { writeError("\(diagnostic)\n") }
+    guard let config = loaded, unimplemented.isEmpty else {
         writeError("heartbeat: configuration has errors; not starting\n")
         return 1
     }
@@ -346,4 +347,31 @@ func syslogFacility(_ name: String) -> Int32? {
         "local4": LOG_LOCAL4, "local5": LOG_LOCAL5, "local6": LOG_LOCAL6, "local7": LOG_LOCAL7,
     ]
     return facilities[name.lowercased()]
+}
+
+/// Directives `hbctl check` accepts because the configuration model has them, but which this
+/// daemon does not carry out yet. Starting anyway would silently drop a protection the admin
+/// asked for (a watchdog, fencing, arbitration), so the daemon refuses, naming the line.
+func unimplementedDirectives(_ config: ClusterConfig, haCfPath: String) -> [Diagnostic] {
+    var missing: [(directive: String, what: String)] = []
+    if config.watchdog != nil { missing.append(("watchdog", "the watchdog writer")) }
+    if !config.stonith.isEmpty { missing.append(("stonith", "STONITH fencing")) }
+    if config.respawn.contains(where: { !$0.failfast }) { missing.append(("respawn", "respawned clients")) }
+    if config.respawn.contains(where: \.failfast) { missing.append(("failfast", "failfast clients")) }
+    if !config.pingNodes.isEmpty { missing.append(("ping", "ping nodes")) }
+    if !config.pingGroups.isEmpty { missing.append(("ping_group", "ping groups")) }
+    let lines = readSmallFile(haCfPath, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }?
+        .split(separator: "\n", omittingEmptySubsequences: false) ?? []
+    func lineNumber(_ directive: String) -> Int {
+        let names = directive == "stonith" ? ["stonith", "stonith_host"] : directive == "ping" ? ["ping", "ping6"] : [directive]
+        let index = lines.firstIndex { line in
+            line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { names.contains(String($0)) } ?? false
+        }
+        return index.map { $0 + 1 } ?? 0
+    }
+    return missing.map {
+        Diagnostic(.error, file: haCfPath, line: lineNumber($0.directive),
+                   "\($0.directive): \($0.what) are not implemented by this daemon yet",
+                   hint: "remove the line to run without it, or keep Heartbeat 3.0.6 on this node until it is supported")
+    }
 }

@@ -1,0 +1,42 @@
+import Glibc
+import HeartbeatCore
+import Testing
+@testable import HeartbeatRuntime
+
+@Suite struct ConfigLoaderTests {
+    private static let repository: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }()
+
+    private func temporaryDirectory() -> String {
+        var template = Array("/tmp/hb-config-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    private func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        try writeDurably(Array(text.utf8), to: path, mode: mode)
+    }
+
+    @Test func shippedSampleLoadsWithoutErrors() {
+        // git does not keep mode 600; the Makefile sets it, and so does this test.
+        _ = chmod(Self.repository + "/ha.d/authkeys", 0o600)
+        let (config, diagnostics) = ConfigLoader(configDirectory: Self.repository + "/ha.d", nodeName: "node1").load()
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        #expect(config?.nodes == ["node1", "node2"])
+    }
+
+    @Test func daemonRefusesDirectivesItDoesNotCarryOut() throws {
+        let directory = temporaryDirectory()
+        try write("node alpha beta\nbcast eth0\n\nwatchdog /dev/watchdog\nping 10.0.0.254\n", to: directory + "/ha.cf")
+        try write("auth 1\n1 crc\n", to: directory + "/authkeys", mode: 0o600)
+        try write("", to: directory + "/haresources")
+        let (config, diagnostics) = ConfigLoader(configDirectory: directory, nodeName: "alpha").load()
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        let refused = unimplementedDirectives(try #require(config), haCfPath: directory + "/ha.cf")
+        #expect(refused.map(\.line) == [4, 5])
+        #expect(refused.allSatisfy { $0.severity == .error && $0.hint != nil })
+        #expect(refused.first?.description.hasPrefix(directory + "/ha.cf:4: error: watchdog") == true)
+    }
+}
