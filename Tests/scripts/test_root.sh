@@ -1,0 +1,171 @@
+# Root only: IPaddr2/IPaddr in a network namespace this test creates, Filesystem with tmpfs.
+# All addresses are 10.x inside the namespace; nothing touches the host's interfaces or mounts
+# except the tmpfs on a directory under $T, which a cleanup hook unmounts.
+
+# make_netns: a namespace $NS with interface $DEV up and 10.201.0.1/24 on it. A dummy interface
+# when the kernel has the module, else one end of a veth pair (both ends inside the namespace).
+make_netns() {
+    need_root
+    command -v ip >/dev/null || skip "iproute2 is not installed"
+    NS=hbs$$
+    ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+    on_exit "ip netns del $NS"
+    DEV=d0
+    if ! ip -n "$NS" link add d0 type dummy 2>/dev/null; then
+        DEV=v0
+        ip -n "$NS" link add v0 type veth peer name v1 || fail "cannot create a veth pair"
+        ip -n "$NS" link set v1 up
+    fi
+    ip -n "$NS" link set lo up
+    ip -n "$NS" link set "$DEV" up || fail "link up"
+    ip -n "$NS" addr add 10.201.0.1/24 dev "$DEV" || fail "base address"
+}
+
+# in_ns CMD...: run inside the namespace.
+in_ns() {
+    ip netns exec "$NS" "$@"
+}
+
+# addr_rows ADDRESS: the namespace's rows for ADDRESS, "dev cidr label".
+addr_rows() {
+    # One-line rows end the address part with "LABEL\"; the lifetimes follow.
+    ip -n "$NS" -o -4 addr show to "$1/32" |
+        awk '{ sub(/@.*/, "", $2); label = ""
+               for (i = 5; i <= NF; i++) if ($i ~ /\\$/) { label = substr($i, 1, length($i) - 1); break }
+               print $2, $4, label }'
+}
+
+test_ipaddr2_in_netns() {
+    make_netns
+    local a=10.201.0.50
+    status_is in_ns "$RS/IPaddr2" $a stopped
+    run in_ns "$RS/IPaddr2" $a start; expect_rc 0 "start"
+    expect_match "$(addr_rows $a)" "^$DEV $a/24 " "address after start"
+    run in_ns "$RS/IPaddr2" $a start; expect_rc 0 "second start"
+    expect_eq "$(addr_rows $a | wc -l)" 1 "rows after a second start"
+    status_is in_ns "$RS/IPaddr2" $a running
+    status_is in_ns "$RS/IPaddr2" $a/24/$DEV running
+    run in_ns "$RS/IPaddr2" $a stop; expect_rc 0 "stop"
+    expect_eq "$(addr_rows $a)" "" "address after stop"
+    run in_ns "$RS/IPaddr2" $a stop; expect_rc 0 "second stop"
+    status_is in_ns "$RS/IPaddr2" $a stopped
+    expect_match "$(addr_rows 10.201.0.1)" "^$DEV 10.201.0.1/24" "the base address survived"
+}
+
+test_ipaddr2_explicit_mask_label_broadcast() {
+    make_netns
+    local a=10.202.0.9
+    run in_ns "$RS/IPaddr2" "$a/255.255.255.0/$DEV:vip/10.202.0.255" start; expect_rc 0 "start"
+    expect_eq "$(addr_rows $a)" "$DEV $a/24 $DEV:vip" "address, mask and label"
+    expect_contains "$(ip -n "$NS" -o -4 addr show to $a/32)" "brd 10.202.0.255"
+    status_is in_ns "$RS/IPaddr2" "$a/255.255.255.0/$DEV:vip/10.202.0.255" running
+    # Status and stop find the address without the interface.
+    status_is in_ns "$RS/IPaddr2" $a running
+    run in_ns "$RS/IPaddr2" $a stop; expect_rc 0 "stop without interface"
+    expect_eq "$(addr_rows $a)" "" "address after stop"
+    # /32 on an interface with no matching subnet, and errors.
+    run in_ns "$RS/IPaddr2" 10.203.0.1//$DEV start; expect_rc 0 "no mask, no subnet: /32"
+    expect_eq "$(addr_rows 10.203.0.1)" "$DEV 10.203.0.1/32 $DEV"
+    run in_ns "$RS/IPaddr2" 10.204.0.1 start; expect_rc 6 "no interface has a matching subnet"
+    run in_ns "$RS/IPaddr2" 10.201.0.60/24/nosuch0 start; expect_rc 6 "missing interface"
+    run in_ns "$RS/IPaddr2" 10.201.0.60/24/$DEV:other start
+    expect_rc 0 "label"
+    run in_ns "$RS/IPaddr2" 10.201.0.61/24/$DEV:waytoolonglabel99 start; expect_rc 6 "label too long"
+    run in_ns "$RS/IPaddr2" 10.201.0.300 start; expect_rc 2 "bad address"
+    run in_ns "$RS/IPaddr2" 10.201.0.61/40 start; expect_rc 2 "bad mask"
+    run in_ns "$RS/IPaddr2" 10.201.0.61 start extra; expect_rc 2 "too many arguments"
+}
+
+test_ipaddr2_start_returns_before_arp_finishes() {
+    make_netns
+    command -v arping >/dev/null || skip "arping is not installed (apt-get install iputils-arping)"
+    local t0 t1
+    t0=$(now_ms)
+    # Command substitution waits for stdout to close: a foreground or attached arping would
+    # hold it for the HA_ARP_COUNT seconds.
+    OUT=$(HA_ARP_COUNT=4 in_ns "$RS/IPaddr2" 10.201.0.70 start 2>&1)
+    t1=$(now_ms)
+    [ $((t1 - t0)) -lt 2500 ] || fail "start took $((t1 - t0)) ms; is arping in the foreground?"
+    # On a dummy (NOARP) device nothing is sent; on veth arping runs.
+    if [ "$DEV" = v0 ]; then
+        expect_contains "$(cat "$HA_LOGFILE")" "gratuitous ARP packets for 10.201.0.70 on v0"
+    fi
+}
+
+test_ipaddr_alias_labels_in_netns() {
+    make_netns
+    run in_ns "$RS/IPaddr" 10.201.0.80 start; expect_rc 0 "first"
+    run in_ns "$RS/IPaddr" 10.201.0.81/24/$DEV start; expect_rc 0 "second"
+    expect_eq "$(addr_rows 10.201.0.80)" "$DEV 10.201.0.80/24 $DEV:0"
+    expect_eq "$(addr_rows 10.201.0.81)" "$DEV 10.201.0.81/24 $DEV:1"
+    status_is in_ns "$RS/IPaddr" 10.201.0.80 running
+    run in_ns "$RS/IPaddr" 10.201.0.80 start; expect_rc 0 "start again"
+    expect_eq "$(addr_rows 10.201.0.80 | wc -l)" 1 "rows after start again"
+    run in_ns "$RS/IPaddr" 10.201.0.80 stop; expect_rc 0 "stop"
+    run in_ns "$RS/IPaddr" 10.201.0.80 stop; expect_rc 0 "stop again"
+    status_is in_ns "$RS/IPaddr" 10.201.0.80 stopped
+    # The freed label is reused.
+    run in_ns "$RS/IPaddr" 10.201.0.82 start; expect_rc 0 "third"
+    expect_eq "$(addr_rows 10.201.0.82)" "$DEV 10.201.0.82/24 $DEV:0"
+    expect_contains "$(cat "$HA_LOGFILE")" "IPaddr["
+}
+
+test_sendarp_in_netns() {
+    make_netns
+    run in_ns "$RS/SendArp" 10.201.0.1 start; expect_rc 0 "start, interface found by subnet"
+    status_is in_ns "$RS/SendArp" 10.201.0.1 running
+    run in_ns "$RS/SendArp" 10.201.0.1 stop; expect_rc 0 "stop"
+    run in_ns "$RS/SendArp" 10.250.0.1 start; expect_rc 6 "no interface"
+}
+
+test_filesystem_tmpfs() {
+    need_root
+    local dir=$T/mnt
+    on_exit "umount -l '$dir' 2>/dev/null; umount -l '$dir' 2>/dev/null"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m stopped
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m start; expect_rc 0 "start (creates the directory)"
+    awk -v d="$dir" '$2 == d && $3 == "tmpfs" { f = 1 } END { exit !f }' /proc/mounts || fail "not in /proc/mounts"
+    grep -F " $dir " /proc/mounts | grep -q 'size=1024k' || fail "options not applied"
+    run "$RS/Filesystem" tmpfs "$dir/" tmpfs size=1m start; expect_rc 0 "second start (trailing slash)"
+    expect_eq "$(grep -cF " $dir " /proc/mounts)" 1 "mounted once"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m running
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m stop; expect_rc 0 "stop"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m stopped
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs size=1m stop; expect_rc 0 "second stop"
+    # Without OPTIONS (tmpfs needs its FSTYPE: mount cannot guess it from a pseudo device).
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs start; expect_rc 0 "start without options"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs running
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs stop; expect_rc 0 "stop without options"
+    run "$RS/Filesystem" tmpfs relative/dir tmpfs start; expect_rc 2 "relative directory"
+    run "$RS/Filesystem" tmpfs start; expect_rc 2 "too few arguments"
+}
+
+test_filesystem_busy_stop_needs_force() {
+    need_root
+    command -v fuser >/dev/null || skip "fuser (psmisc) is not installed"
+    local dir=$T/busy
+    on_exit "umount -l '$dir' 2>/dev/null"
+    "$RS/Filesystem" tmpfs "$dir" tmpfs start >/dev/null || fail "start"
+    # A process with its working directory on the file system keeps it busy.
+    (cd "$dir" && exec sleep 60) &
+    local holder=$!
+    on_exit "kill $holder"
+    wait_for 5 test "$(readlink /proc/$holder/cwd)" = "$dir" || fail "holder did not start"
+    FILESYSTEM_UMOUNT_TRIES=2 run "$RS/Filesystem" tmpfs "$dir" tmpfs stop
+    expect_rc 1 "busy stop without force"
+    expect_contains "$(cat "$HA_LOGFILE")" "add force_unmount"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs running
+    kill -0 "$holder" || fail "the holder was killed without force_unmount"
+    run "$RS/Filesystem" tmpfs "$dir" tmpfs force_unmount stop; expect_rc 0 "stop with force_unmount"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs stopped
+    wait_for 5 eval '! kill -0 '"$holder"' 2>/dev/null' || fail "the holder survived force_unmount"
+    # The environment variable does the same for every Filesystem.
+    "$RS/Filesystem" tmpfs "$dir" tmpfs start >/dev/null || fail "start again"
+    (cd "$dir" && exec sleep 60) &
+    holder=$!
+    on_exit "kill $holder"
+    wait_for 5 test "$(readlink /proc/$holder/cwd)" = "$dir" || fail "second holder did not start"
+    FILESYSTEM_FORCE_UNMOUNT=yes run "$RS/Filesystem" tmpfs "$dir" tmpfs stop
+    expect_rc 0 "stop with FILESYSTEM_FORCE_UNMOUNT=yes"
+    status_is "$RS/Filesystem" tmpfs "$dir" tmpfs stopped
+}
