@@ -68,9 +68,9 @@ test_dummy_log_and_hooks() {
 test_dummy_works_copied_alone() {
     mkdir -p "$T/alone/resource.d"
     cp "$RS/Dummy" "$T/alone/resource.d/"
-    HA_DIR=$T/nothing HA_FUNCS= status_is "$T/alone/resource.d/Dummy" x stopped
-    HA_DIR=$T/nothing HA_FUNCS= "$T/alone/resource.d/Dummy" x start >/dev/null || fail "start"
-    HA_DIR=$T/nothing HA_FUNCS= status_is "$T/alone/resource.d/Dummy" x running
+    HA_DIR=$T/nothing HA_FUNCS='' status_is "$T/alone/resource.d/Dummy" x stopped
+    HA_DIR=$T/nothing HA_FUNCS='' "$T/alone/resource.d/Dummy" x start >/dev/null || fail "start"
+    HA_DIR=$T/nothing HA_FUNCS='' status_is "$T/alone/resource.d/Dummy" x running
 }
 
 test_scripts_refuse_foreign_shellfuncs() {
