@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Serial medium (spec §4.4) over a pseudo-terminal pair bridged by socat (Debian package `socat`),
+# never a real tty: two of our daemons whose only medium is serial reach active and detect kill -9
+# within deadtime (3 runs); then one real 3.0.6 node and one of ours do the same both ways.
+source "$(dirname "$0")/lib.sh"
+command -v socat >/dev/null || fail "socat is not installed (Debian package socat)"
+make_namespaces 2
+BAUD=115200
+SOCAT_PID=
+
+# bridge: a fresh pty pair, $WORK/tty1 <-> $WORK/tty2 (a null-modem cable). socat ends when a side
+# hangs up, so each run gets its own.
+bridge() {
+    [ -n "$SOCAT_PID" ] && kill "$SOCAT_PID" 2>/dev/null
+    rm -f "$WORK/tty1" "$WORK/tty2"
+    socat pty,rawer,link="$WORK/tty1" pty,rawer,link="$WORK/tty2" 2>"$WORK/socat.err" &
+    SOCAT_PID=$!; PIDS+=("$SOCAT_PID"); disown "$SOCAT_PID"
+    for _ in $(seq 100); do [ -e "$WORK/tty1" ] && [ -e "$WORK/tty2" ] && return 0; sleep 0.02; done
+    fail "socat made no pty pair: $(cat "$WORK/socat.err")"
+}
+
+# start_306_serial I: lib.sh's start_306, plus the uucp lock directory its serial plugin needs
+# (/var/lock is /run/lock, and /run is a fresh tmpfs in the node's mount namespace).
+start_306_serial() {
+    local i=$1
+    local dir=$WORK/node$i
+    mkdir -p "$dir/ha.d" "$dir/varlib"
+    cp -a /etc/ha.d/harc /etc/ha.d/rc.d /etc/ha.d/resource.d /etc/ha.d/shellfuncs "$dir/ha.d/"
+    cp "$dir/etc/ha.cf" "$dir/etc/haresources" "$dir/etc/authkeys" "$dir/ha.d/"
+    cp -a /var/lib/heartbeat/. "$dir/varlib/"
+    ip netns exec "${PREFIX}-$i" unshare --uts --mount --pid --fork --mount-proc bash -c "
+        hostname node$i
+        mount --bind $dir/ha.d /etc/ha.d
+        mount --bind $dir/varlib /var/lib/heartbeat
+        mount -t tmpfs tmpfs /run
+        mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/resource-agents /run/lock
+        chown -R hacluster:haclient /run/heartbeat
+        chmod 750 /run/heartbeat
+        ulimit -l unlimited
+        exec /usr/libexec/heartbeat/heartbeat -f" >"$dir/out" 2>&1 &
+    PIDS+=($!); disown $!
+    echo $! > "$dir/pid"
+}
+
+# The serial lines name the pty by its real /dev/pts path: 3.0.6 locks it by that name.
+serial_config() {
+    local i=$1
+    write_config "$i" "baud $BAUD\nserial $(readlink -f "$WORK/tty$i")" "sha1 secret"
+}
+
+delays=()
+for run in 1 2 3; do
+    rm -rf "$WORK/node1" "$WORK/node2"
+    bridge
+    for i in 1 2; do serial_config $i; start_ours $i; done
+    wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "run $run: node1 never saw node2 active"
+    wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "run $run: node2 never saw node1 active"
+    sleep 6   # past the first 5 s, when a node advertises deadtime + 2 s (spec §5.4)
+    [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" hblinkstatus node2 "$(readlink -f "$WORK/tty1")")" = up ] \
+        || fail "run $run: our cl_status does not show node2's serial link up"
+    ! grep -q -E "ERROR|CRIT" "$WORK/node1/ha-log" || fail "run $run: node1 logged errors: $(grep -E 'ERROR|CRIT' "$WORK/node1/ha-log")"
+    kill_node 2
+    delay=$(wait_log 1 "node node2: is dead" 3000) || fail "run $run: node1 did not declare node2 dead"
+    [ "$delay" -le 1060 ] || fail "run $run: kill -> dead took ${delay} ms, deadtime is 1000 ms"
+    delays+=("$delay")
+    kill_node 1
+done
+sorted=$(printf '%s\n' "${delays[@]}" | sort -n)
+log "ours<->ours over serial: kill -9 -> 'is dead' median $(echo "$sorted" | sed -n 2p) ms, max $(echo "$sorted" | tail -1) ms (deadtime 1000 ms)"
+
+if [ ! -x /usr/libexec/heartbeat/heartbeat ]; then log "no Heartbeat 3.0.6 installed: interop skipped"; exit 0; fi
+rm -rf "$WORK/node1" "$WORK/node2"
+bridge
+serial_config 1; serial_config 2
+start_ours 1
+start_306_serial 2
+wait_log 1 "Status update for node node2: status active" 10000 >/dev/null || fail "3.0.6: ours never saw 3.0.6 active"
+wait_log 2 "Status update for node node1: status active" 10000 >/dev/null || fail "3.0.6: 3.0.6 never saw ours active"
+sleep 8
+tty2=$(readlink -f "$WORK/tty2")
+[ "$(in_306 2 cl_status hblinkstatus node1 "$tty2")" = up ] || fail "3.0.6: cl_status hblinkstatus node1 $tty2 is not up"
+errors=$(errors_in_306_log 2)
+[ -z "$errors" ] || fail "3.0.6 logged errors: $errors"
+! grep -q -E "ERROR|CRIT" "$WORK/node1/ha-log" || fail "ours logged errors: $(grep -E 'ERROR|CRIT' "$WORK/node1/ha-log")"
+before=$(wc -l < "$WORK/node2/ha-log")
+kill_node 1
+start=$(now_ms)
+while ! tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "node node1: is dead"; do
+    [ $(( $(now_ms) - start )) -lt 4000 ] || fail "3.0.6 did not declare ours dead"
+    sleep 0.01
+done
+log "3.0.6<->ours over serial: both active, 3.0.6 declared ours dead $(( $(now_ms) - start )) ms after kill -9"
