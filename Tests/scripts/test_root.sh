@@ -169,3 +169,35 @@ test_filesystem_busy_stop_needs_force() {
     expect_rc 0 "stop with FILESYSTEM_FORCE_UNMOUNT=yes"
     status_is "$RS/Filesystem" tmpfs "$dir" tmpfs stopped
 }
+
+# Debian's 3.0.6 ResourceManager (hard-wired to /etc/ha.d) driving our scripts and shellfuncs:
+# our ha.d is bind-mounted over /etc/ha.d inside a private mount namespace, so the machine's
+# /etc/ha.d is never touched.
+test_stock_resourcemanager_drives_our_scripts() {
+    need_root
+    local rm=/usr/share/heartbeat/ResourceManager
+    [ -x "$rm" ] || skip "heartbeat 3.0.6 (Debian package heartbeat) is not installed"
+    command -v unshare >/dev/null || skip "unshare is not installed"
+    mkdir -p "$T/etc"
+    cp -a "$HAD/shellfuncs" "$HAD/harc" "$HAD/rc.d" "$T/etc/"
+    cp -a "$RS" "$T/etc/resource.d"
+    printf 'alice Dummy::web Delay::0::0 Dummy::OK\n' > "$T/etc/haresources"
+    cat > "$T/drive.sh" <<EOF
+mount --bind "$T/etc" /etc/ha.d || exit 99
+export HA_DEBUGLOG=$T/debug.log
+$rm status Dummy::web; echo "status-before \$?"
+$rm status Dummy::OK; echo "statusOK-before \$?"
+$rm takegroup Dummy::web; echo "take \$?"
+$rm status Dummy::web; echo "status-after-take \$?"
+$rm status Dummy::OK; echo "statusOK-after-take \$?"
+$rm statgroup Dummy::web; echo "statgroup \$?"
+$rm givegroup Dummy::web; echo "give \$?"
+$rm status Dummy::web; echo "status-after-give \$?"
+EOF
+    run unshare -m --propagation private sh "$T/drive.sh"
+    [ "$RC" != 99 ] || skip "cannot bind-mount in a private mount namespace"
+    expect_eq "$OUT" $'status-before 3\nstatusOK-before 3\ntake 0\nstatus-after-take 0\nstatusOK-after-take 0\nstatgroup 0\ngive 0\nstatus-after-give 3'
+    expect_contains "$(cat "$T/debug.log")" "ALL"
+    expect_contains "$(cat "$HA_LOGFILE")" "Running /etc/ha.d/resource.d/Dummy web start"
+    expect_contains "$(cat "$HA_LOGFILE")" "Running /etc/ha.d/resource.d/Delay 0 0 stop"
+}
