@@ -67,8 +67,8 @@ extension ResourceManager {
     mutating func receiveTakeover(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
         let mirrored: ResourceSet
         switch message["rsc_hold"] {
-        case "local": mirrored = .foreign
-        case "foreign", "failback": mirrored = .local
+        case "local", "failback": mirrored = .foreign
+        case "foreign": mirrored = .local
         default: mirrored = .all
         }
         adminStandby(mirrored, now: now, into: &effects)

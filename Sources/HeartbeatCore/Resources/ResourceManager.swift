@@ -79,8 +79,8 @@ public struct ResourceManager: Sendable {
         var heard = false
         /// Its last holdings report (`rsc_hold`, spec §6.6).
         var holds: HoldSet = .none
-        /// Its last `isstable`; a dead peer counts as stable ("not going anywhere").
-        var stable = true
+        /// Its last `isstable` (3.0.6 starts with "unstable"); a dead peer counts as stable.
+        var stable = false
         /// It sent `shutdone` (legacy: no STONITH needed when it dies).
         var gaveUp = false
         /// It announced `info=shutdown` and has not sent `shutdone` yet: still stopping groups.
@@ -199,7 +199,7 @@ extension ResourceManager {
     /// report covers it (two-node semantics of `rsc_hold`), else in legacy mode the peer we
     /// handed it to.
     func believedOwner(_ index: Int) -> String? {
-        if claimed(index) { return config.localNode }
+        if claimed(index) || records[index].ownedHere { return config.localNode }
         let preferred = records[index].group.preferredNode
         for name in peerNames {
             guard let peer = peers[name], peer.alive else { continue }
