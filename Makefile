@@ -7,7 +7,8 @@ BIN := .build/$(CONFIG)
 
 # Debian packages the build and the tests need; installed by `make deps` when run as root.
 # heartbeat is Debian's 3.0.6, the reference peer of the interop tests.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat
+# shellcheck, arping and psmisc serve the resource-script tests; socat bridges serial test links.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat
 
 .PHONY: all build deps print-deps demo test unit-test integration-test clean install uninstall
 
@@ -37,6 +38,7 @@ build: deps
 unit-test: deps
 	chmod 600 ha.d/authkeys
 	$(SWIFT) test
+	bash Tests/scripts/run.sh
 
 # Real daemons in network namespaces (root only; skipped otherwise), using the release build.
 integration-test: build

@@ -22,7 +22,9 @@ for medium in ucast bcast mcast; do
         start_306 2
         wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "$label: ours never saw 3.0.6 active"
         wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
-        sleep "$STEADY"
+        # One pairing runs a 30 s steady period, the others a shorter one.
+        steady=$STEADY; [ "$label" = ucast/crc ] && steady=${FIRST_STEADY_SECONDS:-30}
+        sleep "$steady"
         [ "$(in_306 2 cl_status nodestatus node1)" = active ] || fail "$label: 3.0.6 cl_status nodestatus node1 is not active"
         [ "$(in_306 2 cl_status hblinkstatus node1 eth0)" = up ] || fail "$label: 3.0.6 cl_status hblinkstatus node1 eth0 is not up"
         [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" nodestatus node2)" = active ] || fail "$label: our cl_status nodestatus node2 is not active"
@@ -51,6 +53,18 @@ for medium in ucast bcast mcast; do
             sleep 0.01
         done
         theirs_delays+=("$(( $(now_ms) - start ))")
+        # Our restart is a restart for 3.0.6 too: no replay, no partition, and active again.
+        before=$(wc -l < "$WORK/node2/ha-log")
+        start_ours 1
+        start=$(now_ms)
+        until tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "Status update for node node1: status active"; do
+            [ $(( $(now_ms) - start )) -lt 8000 ] || fail "$label: 3.0.6 did not see ours come back"
+            sleep 0.05
+        done
+        ! grep -q -E "replay|returning after partition" "$WORK/node2/ha-log" || fail "$label: 3.0.6 took our restart for a replay/partition"
+        errors=$(errors_in_306_log 2)
+        [ -z "$errors" ] || fail "$label: 3.0.6 logged errors after our restart: $errors"
+        kill_node 1
         kill_node 2
         log "$label: ok"
     done
