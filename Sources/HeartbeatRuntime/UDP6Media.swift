@@ -22,9 +22,12 @@ private func isLinkLocalOrMulticastLinkScope(_ address: sockaddr_in6) -> Bool {
     return linkLocalUnicast || linkScopeMulticast
 }
 
-/// Resolves `host[%scope]` (a literal, or a name through the resolver) to an IPv6 socket address.
+/// Parses an IPv6 literal with an optional `%scope` (the config parser admits nothing else) into
+/// a socket address. Numeric only, so it never waits on a name server: it runs in the event loop
+/// whenever a broken medium is reopened.
 func resolveIPv6(_ host: String, port: UInt16) -> sockaddr_in6? {
     var hints = addrinfo()
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
     hints.ai_family = AF_INET6
     hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
     var result: UnsafeMutablePointer<addrinfo>?
@@ -63,7 +66,6 @@ func localIPv6Addresses() -> Set<[UInt8]> {
 }
 
 /// Opens the sending socket of a `ucast6` or `mcast6` line and finds where it sends to.
-/// Hostnames are resolved here, so a name that does not resolve yet is retried with the socket.
 func openIPv6Sender(_ medium: Medium, udpport: UInt16) throws(SystemError) -> (UDPSocket, UDPDestination) {
     let socket = try UDPSocket(family: AF_INET6)
     switch medium {
