@@ -121,7 +121,9 @@ struct SerialOutputQueue {
 /// accepts it and resumed when it becomes writable again. A device that fails or vanishes is
 /// closed, and `openIfClosed()` (called once a second) opens it again.
 final class SerialPort {
-    /// 3.0.6 writes 512 bytes at a time; we keep its chunk size for each write(2).
+    /// 3.0.6 writes 512 bytes at a time and sleeps 512/(baud/8) s between chunks; we keep its
+    /// chunk size for each write(2) but not the sleep: the non-blocking descriptor reports when the
+    /// kernel's buffer is full, and the UART drains it at line speed anyway.
     static let writeChunk = 512
     /// Bytes read per wake-up at most, so a babbling line cannot starve the other media.
     static let maxReadPerWake = 16_384
