@@ -199,3 +199,6 @@ int hb_mcast6_sender(int fd, int ifindex, int hops, int loop) {
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops) != 0) return -1;
     return setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof loop);
 }
+
+#include <fcntl.h>
+int hb_pipe_cloexec_nonblock(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }

@@ -63,7 +63,7 @@ public final class Daemon {
             return 1
         }
         let localAddresses = Set(localIPv4Addresses())
-        media = Media(media: config.media, udpport: config.udpport, localAddresses: localAddresses,
+        media = Media(media: config.media, udpport: config.udpport, baud: config.baud, localAddresses: localAddresses,
                       loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
         do {
             control = try ControlServer(
@@ -148,8 +148,7 @@ public final class Daemon {
         if !(message.type ?? "").hasPrefix("NS_") { message["ld"] = loadAverage }
         message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
         do {
-            let bytes = try Wire.encodeNetstring(message, signedWith: config.authKeys, innerAuth: config.msgfmt == .classic)
-            media.send(bytes)
+            try media.send(message, keys: config.authKeys, innerAuth: config.msgfmt == .classic)
         } catch {
             logger.log(.error, "Cannot encode \(message.type ?? "message"): \(error)")
         }

@@ -59,4 +59,6 @@ int hb_serial_break(int fd);
 /* IPv6 multicast (group is 16 bytes in network order). */
 int hb_mcast6_join(int fd, const uint8_t *group, int ifindex);
 int hb_mcast6_sender(int fd, int ifindex, int hops, int loop);
+/* A pipe whose both ends are close-on-exec and non-blocking. */
+int hb_pipe_cloexec_nonblock(int fds[2]);
 #endif

@@ -1,0 +1,147 @@
+import CSystem
+import Glibc
+import HeartbeatCore
+
+/// Runs resource and event scripts as child processes without ever blocking the event loop:
+/// output is collected from a non-blocking pipe, exits arrive through SIGCHLD, and a script that
+/// outlives its timeout is killed with its whole process group.
+public final class ScriptRunner {
+    public struct Finished: Sendable {
+        public var id: UInt64
+        public var exitCode: Int32
+        /// stdout and stderr together, at most `ScriptRunner.outputLimit` bytes.
+        public var output: String
+        public var timedOut: Bool
+        public var duration: Duration
+    }
+
+    /// Output kept per script; the rest is dropped (and said so in the debug log).
+    public static let outputLimit = 65_536
+    private static let killGrace: Duration = .seconds(5)
+
+    private struct Child {
+        var id: UInt64
+        var pipe: Int32
+        var token: UInt64
+        var output: [UInt8] = []
+        var started: Instant
+        var deadline: Instant
+        var killedAt: Instant?
+    }
+
+    private let loop: EventLoop
+    private let onFinished: (Finished) -> Void
+    private var children: [pid_t: Child] = [:]
+
+    public init(loop: EventLoop, onFinished: @escaping (Finished) -> Void) {
+        self.loop = loop
+        self.onFinished = onFinished
+    }
+
+    public var running: Int { children.count }
+
+    /// Starts `path arguments…` with exactly `environment` ("NAME=value" entries).
+    public func run(id: UInt64, path: String, arguments: [String], environment: [String], timeout: Duration) throws(SystemError) {
+        var fds: [Int32] = [0, 0]
+        guard hb_pipe_cloexec_nonblock(&fds) == 0 else { throw SystemError("pipe2") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The daemon blocks its signals for signalfd; scripts must start with none blocked, and in
+        // their own process group so a timeout can end everything they started.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        close(fds[1])
+        guard result == 0 else {
+            close(fds[0])
+            throw SystemError("spawn \(path)", code: result)
+        }
+        let now = EventLoop.now()
+        let reader = fds[0]
+        let token = try loop.watch(reader) { [unowned self] in self.readOutput(of: pid) }
+        children[pid] = Child(id: id, pipe: reader, token: token, started: now, deadline: now + timeout)
+    }
+
+    /// Call on SIGCHLD: reaps every exited child and reports it.
+    public func reap() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard let child = children.removeValue(forKey: pid) else { continue }
+            finish(child, pid: pid, status: status)
+        }
+    }
+
+    /// Kills children past their deadline; returns the next deadline to check again, if any.
+    public func enforceTimeouts(now: Instant) -> Instant? {
+        for (pid, child) in children {
+            if let killedAt = child.killedAt {
+                if now >= killedAt + Self.killGrace { kill(-pid, SIGKILL) }
+            } else if now >= child.deadline {
+                kill(-pid, SIGTERM)
+                children[pid]?.killedAt = now
+            }
+        }
+        return children.values.map { $0.killedAt.map { $0 + Self.killGrace } ?? $0.deadline }.min()
+    }
+
+    private func readOutput(of pid: pid_t) {
+        guard var child = children[pid] else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(child.pipe, $0.baseAddress, $0.count) }
+            if count > 0 {
+                let room = Self.outputLimit - child.output.count
+                if room > 0 { child.output += buffer[0..<min(count, room)] }
+                continue
+            }
+            if count == 0 {
+                // Every writer closed the pipe; the exit itself still comes through SIGCHLD.
+                loop.remove(child.pipe, token: child.token)
+                close(child.pipe)
+                child.pipe = -1
+            }
+            break
+        }
+        children[pid] = child
+    }
+
+    private func finish(_ child: Child, pid: pid_t, status: Int32) {
+        var child = child
+        children[pid] = child
+        if child.pipe >= 0 { readOutput(of: pid) }
+        child = children.removeValue(forKey: pid) ?? child
+        // A background process the script left (arping, say) may still hold the pipe: stop listening.
+        if child.pipe >= 0 {
+            loop.remove(child.pipe, token: child.token)
+            close(child.pipe)
+        }
+        let exited = status & 0x7f == 0
+        let exitCode = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        onFinished(Finished(
+            id: child.id, exitCode: exitCode, output: String(decoding: child.output, as: UTF8.self),
+            timedOut: child.killedAt != nil, duration: EventLoop.now() - child.started))
+    }
+}
