@@ -2,8 +2,10 @@ import CSystem
 import Glibc
 import HeartbeatCore
 
-/// The running daemon: one event loop that feeds packets, timer ticks and signals to the pure
-/// membership core and carries out the effects it returns (DESIGN.md, "The runtime").
+/// The running daemon: one event loop that feeds packets, timer ticks, script exits and signals to
+/// the pure membership and resource cores and carries out the effects they return (DESIGN.md,
+/// "The runtime"). Membership's effects become resource events; resource messages go out through
+/// membership, which sequences them.
 public final class Daemon {
     private var config: ClusterConfig
     private let paths: DaemonPaths
@@ -13,12 +15,23 @@ public final class Daemon {
     private var membership: Membership
     private var media: Media!
     private var control: ControlServer?
+    /// nil with `heartbeat -M` (membership only).
+    private var resources: ResourceManager?
+    private var scripts: ScriptRunner!
+    private var fifo: FifoReader?
+    private var scriptEnvironment: ScriptEnvironment
+    /// What each running script is, for its log line when it ends.
+    private var runningScripts: [UInt64: (description: String, isEventScript: Bool)] = [:]
+    private var nextEventScriptID: UInt64 = 1 << 62
     /// Packets refused before they reached membership, by `WireError.reason`.
     private(set) var wireRejects: [String: Int] = [:]
     private var loadAverage = "n/a"
     private var nextHousekeeping = Instant.zero
     private static let housekeepingPeriod: Duration = .seconds(1)
     private var shuttingDown = false
+    /// A shutdown that waits on resource release gives up after this (3.0.6: 60 minutes).
+    private static let shutdownPatience: Duration = .seconds(3600)
+    private var shutdownDeadline: Instant?
 
     public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
         self.config = config
@@ -26,6 +39,10 @@ public final class Daemon {
         self.options = options
         logger = Logger(destinations: Self.logDestinations(config, options))
         loop = try EventLoop()
+        scriptEnvironment = ScriptEnvironment(config: config, paths: paths)
+        if options.manageResources {
+            resources = ResourceManager(config: ResourceManagerConfig(cluster: config))
+        }
 
         let state = StateFiles(directory: paths.stateDir)
         let generation: UInt64
@@ -55,7 +72,7 @@ public final class Daemon {
         logger.log(.info, "Configuration validated. Starting heartbeat \(heartbeatVersion)")
         enterRealtimeIfAsked()
         do {
-            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE]) { [unowned self] in
+            try loop.handleSignals([SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD]) { [unowned self] in
                 self.signalled($0)
             }
         } catch {
@@ -73,6 +90,12 @@ public final class Daemon {
         } catch {
             logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
         }
+        scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
+        do {
+            fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.fromFifo($0) }
+        } catch {
+            logger.log(.error, "Cannot open the FIFO \(paths.fifo): \(error)")
+        }
         refreshLoadAverage()
         handle(.start)
         loop.run()
@@ -86,6 +109,14 @@ public final class Daemon {
     private func handle(_ event: MembershipEvent) {
         let now = EventLoop.now()
         let effects = membership.handle(event, now: now)
+        perform(effects)
+        armTimer(now: now)
+    }
+
+    private func handle(_ event: ResourceEvent) {
+        guard resources != nil else { return }
+        let now = EventLoop.now()
+        let effects = resources!.handle(event, now: now)
         perform(effects)
         armTimer(now: now)
     }
@@ -105,7 +136,14 @@ public final class Daemon {
     private func timerFired() {
         let now = EventLoop.now()
         if now >= nextHousekeeping { housekeeping(now: now) }
-        handle(.tick)
+        _ = scripts.enforceTimeouts(now: now)
+        if let deadline = shutdownDeadline, now >= deadline {
+            logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
+            finishShutdown()
+            return
+        }
+        handle(MembershipEvent.tick)
+        if let deadline = resources?.nextDeadline, deadline <= now { handle(ResourceEvent.tick) }
     }
 
     private func housekeeping(now: Instant) {
@@ -116,9 +154,9 @@ public final class Daemon {
     }
 
     private func armTimer(now: Instant) {
-        guard !shuttingDown else { return }
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadline = min(membership.nextDeadline ?? nextHousekeeping, nextHousekeeping)
+        let deadlines = [membership.nextDeadline, resources?.nextDeadline, scripts?.enforceTimeouts(now: now), shutdownDeadline]
+        let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
 
@@ -131,13 +169,126 @@ public final class Daemon {
                 transmit(message)
             case .log(let level, let text):
                 logger.log(level, text)
-            case .nodeStatusChanged, .linkStatusChanged, .commsUp, .partitionHealed:
-                break  // the core logs these with 3.0.6's wording; resources react to them later
-            case .deliver(let message):
-                logger.log(.debug, "Delivered \(message.type ?? "?") from \(message["src"] ?? "?")")
+            case .linkStatusChanged:
+                break  // the core logs it with 3.0.6's wording
+            case .nodeStatusChanged(let node, let from, let to):
+                guard config.nodes.contains(node), node != config.localNode else { break }
+                if to == .dead {
+                    handle(ResourceEvent.nodeDead(node))
+                } else if from == .dead {
+                    handle(ResourceEvent.nodeCameBack(node))
+                }
+            case .commsUp:
+                let live = membership.nodes.filter { $0.type == .normal && $0.status != .dead }.map(\.name)
+                handle(ResourceEvent.commsUp(liveNodes: live))
+            case .partitionHealed(let node):
+                handle(ResourceEvent.partitionHealed(node))
             case .peerRestarted(let node):
-                logger.log(.info, "Node \(node) restarted.")
+                handle(ResourceEvent.nodeRestarted(node))
+            case .deliver(let message):
+                handle(ResourceEvent.message(message))
+                runEventScript(for: message)
             }
+        }
+    }
+
+    private func perform(_ effects: [ResourceEffect]) {
+        for effect in effects {
+            switch effect {
+            case .runScript(let run):
+                start(run)
+            case .send(let message):
+                handle(MembershipEvent.sendClientMessage(message))
+            case .log(let level, let text):
+                logger.log(level, text)
+            case .fence(let node):
+                // No fencing device exists in this build, and the manager only asks when one is configured.
+                logger.log(.error, "Cannot fence \(node): no STONITH device is available")
+                handle(ResourceEvent.fenceResult(node, succeeded: false))
+            case .shutdownComplete:
+                finishShutdown()
+            }
+        }
+    }
+
+    // MARK: Scripts
+
+    private func start(_ run: ScriptRun) {
+        let arguments = run.resource.arguments + [run.operation.rawValue]
+        let description = ([run.resource.script] + arguments).joined(separator: " ")
+        logger.log(.info, "Running \(description)")
+        do {
+            try scripts.run(id: run.id, path: run.resource.path, arguments: arguments,
+                            environment: scriptEnvironment.entries(), timeout: run.timeout)
+            runningScripts[run.id] = (description, false)
+        } catch {
+            logger.log(.error, "Cannot run \(description): \(error)")
+            handle(ResourceEvent.scriptFinished(run.id, exitCode: 127, output: ""))
+        }
+    }
+
+    /// `harc TYPE` when `rc.d/TYPE` exists, as 3.0.6 notifies the world of a message (spec §6.4).
+    private func runEventScript(for message: Message) {
+        guard let type = message.type?.lowercased(), !type.isEmpty, !type.contains("/"), !type.hasPrefix("."),
+              access(paths.configDir + "/rc.d/" + type, X_OK) == 0, access(paths.configDir + "/harc", X_OK) == 0
+        else { return }
+        let id = nextEventScriptID
+        nextEventScriptID += 1
+        do {
+            try scripts.run(id: id, path: paths.configDir + "/harc", arguments: [type],
+                            environment: scriptEnvironment.entries(for: message, localStatus: membership.localStatus.rawValue),
+                            timeout: ResourceManagerConfig.defaultStartTimeout)
+            runningScripts[id] = ("harc \(type)", true)
+        } catch {
+            logger.log(.error, "Cannot run harc \(type): \(error)")
+        }
+    }
+
+    private func scriptFinished(_ result: ScriptRunner.Finished) {
+        guard let script = runningScripts.removeValue(forKey: result.id) else { return }
+        let milliseconds = result.duration.milliseconds
+        for line in result.output.split(separator: "\n") where !line.isEmpty {
+            logger.log(.debug, "\(script.description): \(line)")
+        }
+        if result.timedOut {
+            logger.log(.error, "\(script.description) timed out after \(milliseconds) ms and was killed")
+        } else if result.exitCode != 0 {
+            logger.log(script.isEventScript ? .warning : .info, "\(script.description) exited \(result.exitCode) after \(milliseconds) ms")
+        } else {
+            logger.log(.debug, "\(script.description) done in \(milliseconds) ms")
+        }
+        guard !script.isEventScript else { return }
+        handle(result.timedOut ? ResourceEvent.scriptTimedOut(result.id)
+                               : ResourceEvent.scriptFinished(result.id, exitCode: result.exitCode, output: result.output))
+    }
+
+    /// Scripts' messages: `hb_standby` and `hb_takeover` become our own requests (the manager sends
+    /// them); anything else is headed and sent to the cluster like 3.0.6 does (spec §6.5).
+    private func fromFifo(_ message: Message) {
+        switch (message.type, message["info"]) {
+        case ("ask_resources", "me"):
+            admin(.standby(ControlRequest.ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all))
+        case ("hb_takeover", _):
+            admin(.takeover(ControlRequest.ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all))
+        default:
+            handle(MembershipEvent.sendClientMessage(message))
+        }
+    }
+
+    @discardableResult
+    private func admin(_ request: ControlRequest) -> Result<String, ControlError> {
+        guard resources != nil else {
+            return .failure(ControlError("heartbeat runs without resource management (-M): no group can move"))
+        }
+        switch request {
+        case .standby(let set):
+            handle(ResourceEvent.standby(set))
+            return .success("standby \(set.rawValue) requested")
+        case .takeover(let set):
+            handle(ResourceEvent.takeover(set))
+            return .success("takeover \(set.rawValue) requested")
+        case .status, .reload:
+            return .failure(ControlError("not an admin request"))
         }
     }
 
@@ -176,8 +327,7 @@ public final class Daemon {
         return StatusReport(
             localNode: config.localNode, keepaliveMs: config.keepalive.milliseconds,
             deadtimeMs: config.deadtime.milliseconds, nodes: nodes,
-            // No resource group is started by this build yet, so this node holds none.
-            resources: .none, parameters: config.parameters, rejectedPackets: rejected)
+            resources: resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected)
     }
 
     private func perform(_ request: ControlRequest) -> Result<String, ControlError> {
@@ -187,7 +337,7 @@ public final class Daemon {
         case .reload:
             return reload() ? .success("configuration reloaded") : .failure(ControlError("configuration has errors; nothing changed"))
         case .standby, .takeover:
-            return .failure(ControlError("resource management is not part of this build: no group can move"))
+            return admin(request)
         }
     }
 
@@ -196,10 +346,18 @@ public final class Daemon {
     private func signalled(_ signal: Int32) {
         switch signal {
         case SIGTERM, SIGINT:
+            guard !shuttingDown else { break }
             logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
             shuttingDown = true
-            handle(.shutdown)
-            loop.stop()
+            if resources != nil {
+                // The manager releases every group, sends shutdone, then reports shutdownComplete.
+                shutdownDeadline = EventLoop.now() + Self.shutdownPatience
+                handle(ResourceEvent.shutdown)
+            } else {
+                finishShutdown()
+            }
+        case SIGCHLD:
+            scripts.reap()
         case SIGHUP:
             reload()
         case SIGUSR1:
@@ -211,6 +369,12 @@ public final class Daemon {
         default:
             break
         }
+    }
+
+    private func finishShutdown() {
+        shutdownDeadline = nil
+        handle(MembershipEvent.shutdown)
+        loop.stop()
     }
 
     /// SIGHUP: a new configuration is validated first; on any error nothing changes.

@@ -1,14 +1,29 @@
 import Glibc
 import HeartbeatCore
 
+/// This process's environment as a dictionary.
+public func processEnvironment() -> [String: String] {
+    var values: [String: String] = [:]
+    var cursor = environ
+    while let entry = cursor.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        cursor += 1
+    }
+    return values
+}
+
 /// The environment 3.0.6 gives resource and event scripts (spec §6.4), so Debian's scripts, plain
 /// init scripts and ours run unchanged: `HA_CURHOST`, `HA_DIR`, `HA_FUNCS`, `OCF_ROOT`, logging
 /// settings, every recorded ha.cf value as `HA_<directive>`, and `env` directives.
 public struct ScriptEnvironment: Sendable {
     public private(set) var base: [String: String]
 
-    public init(config: ClusterConfig, paths: DaemonPaths) {
-        var values: [String: String] = [:]
+    public init(config: ClusterConfig, paths: DaemonPaths, inherited: [String: String] = processEnvironment()) {
+        // Scripts inherit heartbeat's own environment, as under 3.0.6; ours is laid over it.
+        var values = inherited
         for (name, value) in config.parameters { values["HA_" + name] = value }
         for setting in config.environment { values[setting.variableName] = setting.value }
         values["PATH"] = environment("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin"

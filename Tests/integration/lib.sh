@@ -84,8 +84,10 @@ write_config() {
 start_ours() {
     local i=$1
     local dir=$WORK/node$i
+    # NODE_ENV adds variables (e.g. DUMMY_STATE_DIR) that resource scripts inherit.
+    # shellcheck disable=SC2086
     ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-        HA_NODE_NAME="node$i" "$BIN/heartbeat" -f >"$dir/out" 2>&1 &
+        HA_NODE_NAME="node$i" ${NODE_ENV:-} "$BIN/heartbeat" -f >"$dir/out" 2>&1 &
     PIDS+=($!); disown $!
     echo $! > "$dir/pid"
 }
