@@ -99,8 +99,11 @@ start_306() {
     mkdir -p "$dir/ha.d" "$dir/varlib"
     cp -a /etc/ha.d/harc /etc/ha.d/rc.d /etc/ha.d/resource.d /etc/ha.d/shellfuncs "$dir/ha.d/"
     cp "$dir/etc/ha.cf" "$dir/etc/haresources" "$dir/etc/authkeys" "$dir/ha.d/"
+    # Resource scripts the test configured (e.g. our Dummy) join Debian's in resource.d.
+    if [ -e "$dir/etc/resource.d" ]; then cp -L "$dir/etc/resource.d"/* "$dir/ha.d/resource.d/"; fi
     cp -a /var/lib/heartbeat/. "$dir/varlib/"
-    ip netns exec "${PREFIX}-$i" unshare --uts --mount --pid --fork --mount-proc bash -c "
+    # shellcheck disable=SC2086
+    ip netns exec "${PREFIX}-$i" env ${NODE_ENV:-} unshare --uts --mount --pid --fork --mount-proc bash -c "
         hostname node$i
         mount --bind $dir/ha.d /etc/ha.d
         mount --bind $dir/varlib /var/lib/heartbeat
