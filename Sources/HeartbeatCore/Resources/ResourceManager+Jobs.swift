@@ -17,6 +17,8 @@ extension ResourceManager {
         case ipGrant(String)
         /// Release after a partition heal or a double-ownership report.
         case heal(String)
+        /// The step that waited is gone (the requester died or restarted): nothing follows.
+        case abandoned
     }
 
     struct Job: Sendable, Hashable {
@@ -69,6 +71,24 @@ extension ResourceManager {
     func hasPending(_ purpose: Purpose) -> Bool {
         current?.purpose == purpose || queue.contains { $0.purpose == purpose }
             || parked.contains { $0.job.purpose == purpose }
+    }
+
+    /// A peer died or restarted: its pending `ip-request` answers must never reach its next
+    /// incarnation, which would start a group we may take over meanwhile.
+    mutating func abandonRequests(from peer: String) {
+        func abandon(_ purpose: inout Purpose) {
+            if case .ipRequest(let requester, _) = purpose, requester == peer { purpose = .abandoned }
+        }
+        for index in queue.indices { abandon(&queue[index].purpose) }
+        for index in parked.indices { abandon(&parked[index].job.purpose) }
+        if current != nil { abandon(&current!.purpose) }
+        pendingIPReplies.removeAll { $0.requester == peer }
+    }
+
+    /// Nothing of the group runs here and no job for it is queued, running or parked.
+    func isSettledStopped(_ index: Int) -> Bool {
+        !records[index].ownedHere && current?.group != index && !queue.contains { $0.group == index }
+            && !parked.contains { $0.job.group == index }
     }
 
     var isIdle: Bool { current == nil && queue.isEmpty && parked.isEmpty }
@@ -234,9 +254,17 @@ extension ResourceManager {
     mutating func park(_ job: Job, resource: Resource, now: Instant, into effects: inout [ResourceEffect]) {
         var job = job
         let key = records[job.group].group.key
-        effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) stays on this node; release retried in \(describe(config.stopFailureRetry))."))
         records[job.group].state = .failed
         records[job.group].reason = "stop of \(resource.token) failed"
+        if queue.contains(where: { $0.group == job.group && $0.kind == .acquire }) {
+            // The group is wanted here again (a takeover was queued meanwhile): the queued
+            // acquisition restarts what was stopped, so nothing is left to retry.
+            effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) is wanted on this node again and will be restarted."))
+            current = nil
+            jobEnded(job.purpose, now: now, into: &effects)
+            return
+        }
+        effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) stays on this node; release retried in \(describe(config.stopFailureRetry))."))
         job.step = .stop
         job.attempts = 0
         job.resumed = true

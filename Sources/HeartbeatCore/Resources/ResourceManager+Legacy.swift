@@ -29,12 +29,20 @@ extension ResourceManager {
             return
         }
         records[index].peerOwner = peer
-        let purpose = Purpose.ipRequest(requester: peer, key: key)
-        if let parkedIndex = parked.firstIndex(where: { $0.job.group == index }) {
-            // Its stop keeps failing: answer only once it stopped (deviation 3).
-            parked[parkedIndex].job.purpose = purpose
-        } else if !queueRelease(index, purpose: purpose, reason: "requested by \(peer)") {
-            if !hasPending(purpose) { effects.append(.send(ipResponse(to: peer, key: key, weOwn: false))) }
+        let weOwn = claimed(index) || records[index].ownedHere
+        queueRelease(index, purpose: .ipRequest(requester: peer, key: key), reason: "requested by \(peer)")
+        pendingIPReplies.append(PendingIPReply(requester: peer, key: key, group: index, weOwn: weOwn))
+        flushIPReplies(into: &effects)
+    }
+
+    /// Answers each pending `ip-request` once its group no longer runs here, whichever job
+    /// stopped it; a stop that keeps failing holds the answer back (deviation 3).
+    mutating func flushIPReplies(into effects: inout [ResourceEffect]) {
+        let stopped = Set(records.indices.filter(isSettledStopped))
+        let ready = pendingIPReplies.filter { stopped.contains($0.group) }
+        pendingIPReplies.removeAll { stopped.contains($0.group) }
+        for reply in ready {
+            effects.append(.send(ipResponse(to: reply.requester, key: reply.key, weOwn: reply.weOwn)))
         }
     }
 
@@ -49,7 +57,8 @@ extension ResourceManager {
               let key = message["ipaddr"] else { return }
         let ok = message["ok"] ?? ""
         effects.append(.log(.info, "received ip-request-resp \(key) \(ok) \(message["weown"] ?? "")"))
-        legacyAwaiting.remove(key)
+        // Only an answer to a request of ours (3.0.6 took any): a stale answer must not start a group.
+        guard legacyAwaiting.remove(key) != nil else { return }
         if ok == "OK", let index = groupIndex(key: key) {
             records[index].peerOwner = nil
             queueAcquire(index, purpose: .ipGrant(key), reason: "granted by \(peer)")

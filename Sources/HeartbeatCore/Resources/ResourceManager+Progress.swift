@@ -21,9 +21,14 @@ extension ResourceManager {
             return
         }
         if phase == .shuttingDown {
-            if !hasPending(.shutdown), current == nil { completeShutdown(into: &effects) }
+            if !hasPending(.shutdown), current == nil, records.allSatisfy({ !$0.ownedHere }) {
+                completeShutdown(into: &effects)
+            }
             return
         }
+        // Steps that wait for groups to be stopped, whoever stopped them.
+        completeStandbyRelease(now: now, into: &effects)
+        flushIPReplies(into: &effects)
         guard !hasPending(purpose) else { return }
         switch purpose {
         case .initial:
@@ -31,17 +36,19 @@ extension ResourceManager {
         case .takeover(let node):
             completeTakeover(from: node, into: &effects)
         case .standbyRelease:
-            completeStandbyRelease(now: now, into: &effects)
+            break
         case .standbyAcquire:
             completeStandbyAcquire(now: now, into: &effects)
         case .shutdown:
             break
-        case .ipRequest(let requester, let key):
-            effects.append(.send(ipResponse(to: requester, key: key, weOwn: true)))
+        case .ipRequest:
+            break
         case .ipGrant:
             completeLegacyInitialIfDone(into: &effects)
         case .heal(let node):
             completeHeal(node, into: &effects)
+        case .abandoned:
+            break
         }
     }
 }

@@ -26,6 +26,7 @@ extension ResourceManager {
         failbackRetryAt = nil
         fencing = [:]
         legacyAwaiting = []
+        pendingIPReplies = []
         // Queued starts are dropped; queued and parked stops now serve the shutdown.
         queue.removeAll { $0.kind == .acquire }
         for index in queue.indices { queue[index].purpose = .shutdown }

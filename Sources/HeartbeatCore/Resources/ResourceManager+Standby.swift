@@ -192,11 +192,15 @@ extension ResourceManager {
         }
         effects.append(.send(holdingsMessage(stable: false, info: "standby", intended: true)))
         effects.append(.log(.info, "give up \(set.wire) HA resources (standby)."))
-        if !hasPending(.standbyRelease) { completeStandbyRelease(now: now, into: &effects) }
+        completeStandbyRelease(now: now, into: &effects)
     }
 
+    /// Sends `done` once no group of the set runs here any more, whichever job stopped it (a
+    /// release already under way, e.g. after a failed start, counts too; a parked one holds
+    /// `done` back, deviation 3).
     mutating func completeStandbyRelease(now: Instant, into effects: inout [ResourceEffect]) {
-        guard case .releasing(let set, _) = standby else { return }
+        guard case .releasing(let set, _) = standby,
+              groups(in: set).allSatisfy(isSettledStopped) else { return }
         effects.append(.log(.info, "\(set.wire) HA resource release completed (standby)."))
         effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "done"))))
         effects.append(.log(.info, "Local standby process completed [\(set.wire)]."))

@@ -28,6 +28,11 @@ extension ResourceManager {
             peers[name]?.heard = false
             nodeDead(name, now: now, into: &effects)
         }
+        // A one-node cluster has nobody to ask.
+        if phase == .starting, peerNames.isEmpty {
+            phase = .stable
+            requestLocalGroups(now: now, into: &effects)
+        }
     }
 
     // MARK: Messages

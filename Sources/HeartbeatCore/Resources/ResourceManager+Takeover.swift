@@ -8,6 +8,7 @@ extension ResourceManager {
             return
         }
         cancelStandby(into: &effects)
+        abandonRequests(from: node)
         let heard = peer.heard
         let gaveUp = config.niceFailback ? peer.holds == .none : peer.gaveUp
         peer.alive = false
@@ -126,6 +127,7 @@ extension ResourceManager {
     }
 
     mutating func forgetPeerState(_ node: String) {
+        abandonRequests(from: node)
         peers[node]?.holds = .none
         peers[node]?.stable = false
         peers[node]?.gaveUp = false

@@ -40,6 +40,13 @@
 /// 11. Orphan audits ("No one owns …") skip a half of haresources that has no groups.
 /// 12. A status script that times out before a start counts as "not running" (the start follows);
 ///     one that times out after a failed stop counts as "running" (the group stays ours).
+/// 13. Legacy: an `ip-request-resp` is acted on only for a key we asked for; an `ip-request`
+///     is answered only once nothing of that group runs here any more (whichever operation
+///     stopped it), and never after the requester died or restarted (3.0.6 would answer its
+///     next incarnation, which could then start a group we took over meanwhile).
+/// 14. Standby `done` is sent only once nothing of the set runs here, including a stop that was
+///     already under way for another reason (a failed start being undone).
+/// 15. A node whose haresources has no other node acquires its groups at comm-up.
 public struct ResourceManager: Sendable {
     public let config: ResourceManagerConfig
 
@@ -118,6 +125,15 @@ public struct ResourceManager: Sendable {
     var legacyAwaiting: Set<String> = []
     /// Shutdown arrived while a group operation ran.
     var shutdownRequested = false
+    /// Legacy: `ip-request`s answered once their group stopped here.
+    var pendingIPReplies: [PendingIPReply] = []
+
+    struct PendingIPReply: Sendable, Hashable {
+        var requester: String
+        var key: String
+        var group: Int
+        var weOwn: Bool
+    }
 
     public init(config: ResourceManagerConfig) {
         self.config = config
