@@ -3,20 +3,17 @@ import Glibc
 import HeartbeatCore
 
 /// The running daemon: one event loop that feeds packets, timer ticks, script exits and signals to
-/// the pure membership and resource cores and carries out the effects they return (DESIGN.md,
-/// "The runtime"). Membership's effects become resource events; resource messages go out through
-/// membership, which sequences them.
+/// the pure `Node` (membership + resources) and carries out the effects it returns (DESIGN.md,
+/// "The runtime").
 public final class Daemon {
     private var config: ClusterConfig
     private let paths: DaemonPaths
     private let options: DaemonOptions
     let logger: Logger
     private let loop: EventLoop
-    private var membership: Membership
+    private var node: Node
     private var media: Media!
     private var control: ControlServer?
-    /// nil with `heartbeat -M` (membership only).
-    private var resources: ResourceManager?
     private var scripts: ScriptRunner!
     private var fifo: FifoReader?
     private var scriptEnvironment: ScriptEnvironment
@@ -40,9 +37,6 @@ public final class Daemon {
         logger = Logger(destinations: Self.logDestinations(config, options))
         loop = try EventLoop()
         scriptEnvironment = ScriptEnvironment(config: config, paths: paths)
-        if options.manageResources {
-            resources = ResourceManager(config: ResourceManagerConfig(cluster: config))
-        }
 
         let state = StateFiles(directory: paths.stateDir)
         let generation: UInt64
@@ -59,12 +53,13 @@ public final class Daemon {
 
         var links: [String] = []
         for medium in config.media where !links.contains(medium.linkName) { links.append(medium.linkName) }
-        membership = Membership(config: MembershipConfig(
+        node = Node(membership: MembershipConfig(
             localNode: config.localNode, localUUID: uuid, generation: generation,
             nodes: config.nodes, links: links,
             keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
             initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
-            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation))
+            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation),
+            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil)
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -92,7 +87,7 @@ public final class Daemon {
         }
         scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
         do {
-            fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.fromFifo($0) }
+            fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.handle(.fromScript($0)) }
         } catch {
             logger.log(.error, "Cannot open the FIFO \(paths.fifo): \(error)")
         }
@@ -106,18 +101,9 @@ public final class Daemon {
 
     // MARK: Events into the core
 
-    private func handle(_ event: MembershipEvent) {
+    private func handle(_ event: Node.Event) {
         let now = EventLoop.now()
-        let effects = membership.handle(event, now: now)
-        perform(effects)
-        armTimer(now: now)
-    }
-
-    private func handle(_ event: ResourceEvent) {
-        guard resources != nil else { return }
-        let now = EventLoop.now()
-        let effects = resources!.handle(event, now: now)
-        perform(effects)
+        perform(node.handle(event, now: now))
         armTimer(now: now)
     }
 
@@ -139,11 +125,10 @@ public final class Daemon {
         _ = scripts.enforceTimeouts(now: now)
         if let deadline = shutdownDeadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
-            finishShutdown()
+            loop.stop()
             return
         }
-        handle(MembershipEvent.tick)
-        if let deadline = resources?.nextDeadline, deadline <= now { handle(ResourceEvent.tick) }
+        handle(.tick)
     }
 
     private func housekeeping(now: Instant) {
@@ -155,58 +140,31 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [membership.nextDeadline, resources?.nextDeadline, scripts?.enforceTimeouts(now: now), shutdownDeadline]
+        let deadlines = [node.nextDeadline, scripts?.enforceTimeouts(now: now), shutdownDeadline]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
 
     // MARK: Effects out of the core
 
-    private func perform(_ effects: [MembershipEffect]) {
+    private func perform(_ effects: [Node.Effect]) {
         for effect in effects {
             switch effect {
             case .send(let message), .resend(let message):
                 transmit(message)
             case .log(let level, let text):
                 logger.log(level, text)
-            case .linkStatusChanged:
-                break  // the core logs it with 3.0.6's wording
-            case .nodeStatusChanged(let node, let from, let to):
-                guard config.nodes.contains(node), node != config.localNode else { break }
-                if to == .dead {
-                    handle(ResourceEvent.nodeDead(node))
-                } else if from == .dead {
-                    handle(ResourceEvent.nodeCameBack(node))
-                }
-            case .commsUp:
-                let live = membership.nodes.filter { $0.type == .normal && $0.status != .dead }.map(\.name)
-                handle(ResourceEvent.commsUp(liveNodes: live))
-            case .partitionHealed(let node):
-                handle(ResourceEvent.partitionHealed(node))
-            case .peerRestarted(let node):
-                handle(ResourceEvent.nodeRestarted(node))
-            case .deliver(let message):
-                handle(ResourceEvent.message(message))
-                runEventScript(for: message)
-            }
-        }
-    }
-
-    private func perform(_ effects: [ResourceEffect]) {
-        for effect in effects {
-            switch effect {
             case .runScript(let run):
                 start(run)
-            case .send(let message):
-                handle(MembershipEvent.sendClientMessage(message))
-            case .log(let level, let text):
-                logger.log(level, text)
+            case .notify(let message):
+                runEventScript(for: message)
             case .fence(let node):
                 // No fencing device exists in this build, and the manager only asks when one is configured.
                 logger.log(.error, "Cannot fence \(node): no STONITH device is available")
-                handle(ResourceEvent.fenceResult(node, succeeded: false))
+                handle(.fenceResult(node, succeeded: false))
             case .shutdownComplete:
-                finishShutdown()
+                shutdownDeadline = nil
+                loop.stop()
             }
         }
     }
@@ -223,7 +181,7 @@ public final class Daemon {
             runningScripts[run.id] = (description, false)
         } catch {
             logger.log(.error, "Cannot run \(description): \(error)")
-            handle(ResourceEvent.scriptFinished(run.id, exitCode: 127, output: ""))
+            handle(.scriptFinished(run.id, exitCode: 127, output: ""))
         }
     }
 
@@ -236,7 +194,7 @@ public final class Daemon {
         nextEventScriptID += 1
         do {
             try scripts.run(id: id, path: paths.configDir + "/harc", arguments: [type],
-                            environment: scriptEnvironment.entries(for: message, localStatus: membership.localStatus.rawValue),
+                            environment: scriptEnvironment.entries(for: message, localStatus: node.membership.localStatus.rawValue),
                             timeout: ResourceManagerConfig.defaultStartTimeout)
             runningScripts[id] = ("harc \(type)", true)
         } catch {
@@ -258,34 +216,21 @@ public final class Daemon {
             logger.log(.debug, "\(script.description) done in \(milliseconds) ms")
         }
         guard !script.isEventScript else { return }
-        handle(result.timedOut ? ResourceEvent.scriptTimedOut(result.id)
-                               : ResourceEvent.scriptFinished(result.id, exitCode: result.exitCode, output: result.output))
-    }
-
-    /// Scripts' messages: `hb_standby` and `hb_takeover` become our own requests (the manager sends
-    /// them); anything else is headed and sent to the cluster like 3.0.6 does (spec §6.5).
-    private func fromFifo(_ message: Message) {
-        switch (message.type, message["info"]) {
-        case ("ask_resources", "me"):
-            admin(.standby(ControlRequest.ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all))
-        case ("hb_takeover", _):
-            admin(.takeover(ControlRequest.ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all))
-        default:
-            handle(MembershipEvent.sendClientMessage(message))
-        }
+        handle(result.timedOut ? .scriptTimedOut(result.id)
+                               : .scriptFinished(result.id, exitCode: result.exitCode, output: result.output))
     }
 
     @discardableResult
     private func admin(_ request: ControlRequest) -> Result<String, ControlError> {
-        guard resources != nil else {
+        guard node.resources != nil else {
             return .failure(ControlError("heartbeat runs without resource management (-M): no group can move"))
         }
         switch request {
         case .standby(let set):
-            handle(ResourceEvent.standby(set))
+            handle(.standby(set))
             return .success("standby \(set.rawValue) requested")
         case .takeover(let set):
-            handle(ResourceEvent.takeover(set))
+            handle(.takeover(set))
             return .success("takeover \(set.rawValue) requested")
         case .status, .reload:
             return .failure(ControlError("not an admin request"))
@@ -312,8 +257,8 @@ public final class Daemon {
         let now = EventLoop.now()
         var rejected: [String: UInt64] = [:]
         for (reason, count) in wireRejects { rejected[reason] = UInt64(count) }
-        for (reason, count) in membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
-        let nodes = membership.nodes.map { node in
+        for (reason, count) in node.membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
+        let nodes = node.membership.nodes.map { node in
             StatusReport.Node(
                 name: node.name, type: node.type, status: node.status,
                 generation: node.generation == 0 ? nil : node.generation,
@@ -327,7 +272,7 @@ public final class Daemon {
         return StatusReport(
             localNode: config.localNode, keepaliveMs: config.keepalive.milliseconds,
             deadtimeMs: config.deadtime.milliseconds, nodes: nodes,
-            resources: resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected)
+            resources: node.resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected)
     }
 
     private func perform(_ request: ControlRequest) -> Result<String, ControlError> {
@@ -349,13 +294,9 @@ public final class Daemon {
             guard !shuttingDown else { break }
             logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
             shuttingDown = true
-            if resources != nil {
-                // The manager releases every group, sends shutdone, then reports shutdownComplete.
-                shutdownDeadline = EventLoop.now() + Self.shutdownPatience
-                handle(ResourceEvent.shutdown)
-            } else {
-                finishShutdown()
-            }
+            // The node releases every group, sends shutdone, then reports shutdownComplete.
+            shutdownDeadline = EventLoop.now() + Self.shutdownPatience
+            handle(.shutdown)
         case SIGCHLD:
             scripts.reap()
         case SIGHUP:
@@ -369,12 +310,6 @@ public final class Daemon {
         default:
             break
         }
-    }
-
-    private func finishShutdown() {
-        shutdownDeadline = nil
-        handle(MembershipEvent.shutdown)
-        loop.stop()
     }
 
     /// SIGHUP: a new configuration is validated first; on any error nothing changes.

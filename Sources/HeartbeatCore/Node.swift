@@ -1,0 +1,152 @@
+/// One cluster node's whole logic: the membership core and the resource manager, composed.
+/// Membership's findings (comm-up, deaths, restarts, delivered messages) become resource events,
+/// and the resource manager's messages go out through membership, which sequences them. Pure, like
+/// its parts: the daemon and the simulator are two interpreters of the effects (DESIGN.md).
+public struct Node: Sendable {
+    public enum Event: Sendable, Hashable {
+        case start
+        /// A decoded, authenticated message read from the medium named `link`.
+        case received(Message, link: String)
+        /// `nextDeadline` arrived (extra ticks are harmless).
+        case tick
+        /// A message written by a local script to the FIFO (spec §6.5).
+        case fromScript(Message)
+        case standby(ResourceSet)
+        case takeover(ResourceSet)
+        case scriptFinished(ScriptRun.ID, exitCode: Int32, output: String)
+        case scriptTimedOut(ScriptRun.ID)
+        case fenceResult(String, succeeded: Bool)
+        /// SIGTERM: release every group, send `shutdone`, then stop (spec §5.8).
+        case shutdown
+    }
+
+    public enum Effect: Sendable, Hashable {
+        /// Send on every medium after appending `ts`, `ld`, `ttl` and the auth (see `MembershipEffect.send`).
+        case send(Message)
+        /// Send a stored message again (spec §3.4).
+        case resend(Message)
+        case log(LogLevel, String)
+        case runScript(ScriptRun)
+        /// A delivered message, for `harc <type>` when `rc.d/<type>` exists (spec §6.4).
+        case notify(Message)
+        case fence(String)
+        /// Everything is released and membership has stopped: the process may exit.
+        case shutdownComplete
+    }
+
+    public private(set) var membership: Membership
+    /// nil when resources are not managed here (`heartbeat -M`).
+    public private(set) var resources: ResourceManager?
+    private var lastNow = Instant.zero
+
+    public init(membership: MembershipConfig, resources: ResourceManagerConfig?) {
+        self.membership = Membership(config: membership)
+        self.resources = resources.map(ResourceManager.init(config:))
+    }
+
+    public var nextDeadline: Instant? {
+        [membership.nextDeadline, resources?.nextDeadline].compactMap { $0 }.min()
+    }
+
+    public mutating func handle(_ event: Event, now: Instant) -> [Effect] {
+        lastNow = now
+        var effects: [Effect] = []
+        switch event {
+        case .start:
+            route(membership.handle(.start, now: now), into: &effects)
+        case .received(let message, let link):
+            route(membership.handle(.received(message, link: link), now: now), into: &effects)
+        case .tick:
+            route(membership.handle(.tick, now: now), into: &effects)
+            if let deadline = resources?.nextDeadline, deadline <= now { resourceEvent(.tick, into: &effects) }
+        case .fromScript(let message):
+            fromScript(message, into: &effects)
+        case .standby(let set):
+            resourceEvent(.standby(set), into: &effects)
+        case .takeover(let set):
+            resourceEvent(.takeover(set), into: &effects)
+        case .scriptFinished(let id, let exitCode, let output):
+            resourceEvent(.scriptFinished(id, exitCode: exitCode, output: output), into: &effects)
+        case .scriptTimedOut(let id):
+            resourceEvent(.scriptTimedOut(id), into: &effects)
+        case .fenceResult(let node, let succeeded):
+            resourceEvent(.fenceResult(node, succeeded: succeeded), into: &effects)
+        case .shutdown:
+            if resources != nil {
+                resourceEvent(.shutdown, into: &effects)
+            } else {
+                stopMembership(into: &effects)
+            }
+        }
+        return effects
+    }
+
+    /// `hb_standby` and `hb_takeover` arrive through the FIFO as the messages they would send;
+    /// they become our own requests (the manager sends them). Anything else goes to the cluster.
+    private mutating func fromScript(_ message: Message, into effects: inout [Effect]) {
+        let set = ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all
+        switch (message.type, message["info"]) {
+        case ("ask_resources", "me") where resources != nil:
+            resourceEvent(.standby(set), into: &effects)
+        case ("hb_takeover", _) where resources != nil:
+            resourceEvent(.takeover(set), into: &effects)
+        default:
+            route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)
+        }
+    }
+
+    private mutating func route(_ membershipEffects: [MembershipEffect], into effects: inout [Effect]) {
+        for effect in membershipEffects {
+            switch effect {
+            case .send(let message):
+                effects.append(.send(message))
+            case .resend(let message):
+                effects.append(.resend(message))
+            case .log(let level, let text):
+                effects.append(.log(level, text))
+            case .linkStatusChanged:
+                break
+            case .nodeStatusChanged(let node, let from, let to):
+                guard membership.config.nodes.contains(node), node != membership.config.localNode else { break }
+                if to == .dead {
+                    resourceEvent(.nodeDead(node), into: &effects)
+                } else if from == .dead {
+                    resourceEvent(.nodeCameBack(node), into: &effects)
+                }
+            case .commsUp:
+                let live = membership.nodes.filter { $0.type == .normal && $0.status != .dead }.map(\.name)
+                resourceEvent(.commsUp(liveNodes: live), into: &effects)
+            case .partitionHealed(let node):
+                resourceEvent(.partitionHealed(node), into: &effects)
+            case .peerRestarted(let node):
+                resourceEvent(.nodeRestarted(node), into: &effects)
+            case .deliver(let message):
+                resourceEvent(.message(message), into: &effects)
+                effects.append(.notify(message))
+            }
+        }
+    }
+
+    private mutating func resourceEvent(_ event: ResourceEvent, into effects: inout [Effect]) {
+        guard resources != nil else { return }
+        for effect in resources!.handle(event, now: lastNow) {
+            switch effect {
+            case .runScript(let run):
+                effects.append(.runScript(run))
+            case .send(let message):
+                route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)
+            case .log(let level, let text):
+                effects.append(.log(level, text))
+            case .fence(let node):
+                effects.append(.fence(node))
+            case .shutdownComplete:
+                stopMembership(into: &effects)
+            }
+        }
+    }
+
+    private mutating func stopMembership(into effects: inout [Effect]) {
+        route(membership.handle(.shutdown, now: lastNow), into: &effects)
+        effects.append(.shutdownComplete)
+    }
+}
