@@ -50,5 +50,13 @@ test: unit-test integration-test
 demo: build
 	HB_BIN=$(CURDIR)/$(BIN) bash demo/demo.sh
 
+# Heartbeat 3.0.6's places: the daemon in $(PREFIX)/lib/heartbeat (+ sbin link), tools in bin and
+# share/heartbeat, scripts in /etc/ha.d; sample configs only where none exist.
+install: build
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BIN=$(BIN) sh tools/install.sh install
+
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) sh tools/install.sh uninstall
+
 clean:
 	rm -rf .build
