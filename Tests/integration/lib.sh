@@ -155,3 +155,15 @@ kill_node() {
 errors_in_306_log() {
     grep -E "ERROR|CRIT" "$WORK/node$1/ha-log" | grep -v -E "core|Cannot lock ourselves|Logging daemon" || true
 }
+
+# capture I: record heartbeat packets arriving in namespace I (tcpdump, wall-clock timestamps).
+capture() {
+    ip netns exec "${PREFIX}-$1" tcpdump -i any -n -tt -l "udp port 694" >"$WORK/capture$1" 2>/dev/null &
+    PIDS+=($!); disown $!
+    sleep 0.3   # tcpdump needs a moment before it sees packets
+}
+
+# last_packet_ms I SOURCE_IP: when namespace I last received a packet from SOURCE_IP (ms since epoch).
+last_packet_ms() {
+    awk -v src="$2" '$0 ~ "IP " src "\\." { t = $1 } END { printf "%d\n", t * 1000 }' "$WORK/capture$1"
+}
