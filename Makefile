@@ -7,8 +7,9 @@ BIN := .build/$(CONFIG)
 
 # Debian packages the build and the tests need; installed by `make deps` when run as root.
 # heartbeat is Debian's 3.0.6, the reference peer of the interop tests.
-# shellcheck, arping and psmisc serve the resource-script tests; socat bridges serial test links.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat
+# shellcheck, arping and psmisc serve the resource-script tests; socat bridges serial test links;
+# tcpdump times heartbeats on the wire; curl is the demo's client.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
 .PHONY: all build deps print-deps demo test unit-test integration-test clean install uninstall
 

@@ -108,7 +108,8 @@ start_306() {
         mount --bind $dir/ha.d /etc/ha.d
         mount --bind $dir/varlib /var/lib/heartbeat
         mount -t tmpfs tmpfs /run
-        mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/resource-agents
+        # /run/lock (= /var/lock) holds the uucp lock files of its serial medium.
+        mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/resource-agents /run/lock
         chown -R hacluster:haclient /run/heartbeat
         chmod 750 /run/heartbeat
         ulimit -l unlimited

@@ -5,6 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
 make_namespaces 2
+capture 1; capture 2
+wire_ours=(); wire_theirs=()
 STEADY=${STEADY_SECONDS:-8}   # at least 6: for their first 5 s nodes advertise deadtime + 2 s
 ours_delays=(); theirs_delays=()
 for medium in ucast bcast mcast; do
@@ -36,6 +38,9 @@ for medium in ucast bcast mcast; do
         # kill -9 the 3.0.6 node: ours declares it dead within deadtime.
         kill_node 2
         delay=$(wait_log 1 "node node2: is dead" 3000) || fail "$label: ours did not declare 3.0.6 dead"
+        since_last=$(( $(now_ms) - $(last_packet_ms 1 10.77.0.2) ))
+        wire_ours+=("$since_last")
+        [ "$since_last" -le 1035 ] || fail "$label: ours declared 3.0.6 dead ${since_last} ms after its last heartbeat (deadtime 1000 + 20 ms + 15 ms polling)"
         ours_delays+=("$delay")
         [ "$delay" -le 1060 ] || fail "$label: ours took ${delay} ms to declare 3.0.6 dead (deadtime 1000 ms)"
         # Its restart is a restart, not a replay or a partition.
@@ -53,6 +58,7 @@ for medium in ucast bcast mcast; do
             sleep 0.01
         done
         theirs_delays+=("$(( $(now_ms) - start ))")
+        wire_theirs+=("$(( $(now_ms) - $(last_packet_ms 2 10.77.0.1) ))")
         # Our restart is a restart for 3.0.6 too: no replay, no partition, and active again.
         before=$(wc -l < "$WORK/node2/ha-log")
         start_ours 1
@@ -71,3 +77,4 @@ for medium in ucast bcast mcast; do
 done
 stats() { local s; s=$(printf '%s\n' "$@" | sort -n); echo "median $(echo "$s" | sed -n "$(( ($# + 1) / 2 ))p") ms, max $(echo "$s" | tail -1) ms"; }
 log "kill -9 -> declared dead, deadtime 1000 ms: ours $(stats "${ours_delays[@]}"); 3.0.6 $(stats "${theirs_delays[@]}")"
+log "last heartbeat on the wire -> declared dead: ours $(stats "${wire_ours[@]}"); 3.0.6 $(stats "${wire_theirs[@]}")"

@@ -19,29 +19,6 @@ bridge() {
     fail "socat made no pty pair: $(cat "$WORK/socat.err")"
 }
 
-# start_306_serial I: lib.sh's start_306, plus the uucp lock directory its serial plugin needs
-# (/var/lock is /run/lock, and /run is a fresh tmpfs in the node's mount namespace).
-start_306_serial() {
-    local i=$1
-    local dir=$WORK/node$i
-    mkdir -p "$dir/ha.d" "$dir/varlib"
-    cp -a /etc/ha.d/harc /etc/ha.d/rc.d /etc/ha.d/resource.d /etc/ha.d/shellfuncs "$dir/ha.d/"
-    cp "$dir/etc/ha.cf" "$dir/etc/haresources" "$dir/etc/authkeys" "$dir/ha.d/"
-    cp -a /var/lib/heartbeat/. "$dir/varlib/"
-    ip netns exec "${PREFIX}-$i" unshare --uts --mount --pid --fork --mount-proc bash -c "
-        hostname node$i
-        mount --bind $dir/ha.d /etc/ha.d
-        mount --bind $dir/varlib /var/lib/heartbeat
-        mount -t tmpfs tmpfs /run
-        mkdir -p /run/heartbeat/ccm /run/heartbeat/crm /run/heartbeat/dopd /run/resource-agents /run/lock
-        chown -R hacluster:haclient /run/heartbeat
-        chmod 750 /run/heartbeat
-        ulimit -l unlimited
-        exec /usr/libexec/heartbeat/heartbeat -f" >"$dir/out" 2>&1 &
-    PIDS+=($!); disown $!
-    echo $! > "$dir/pid"
-}
-
 # The serial lines name the pty by its real /dev/pts path: 3.0.6 locks it by that name.
 serial_config() {
     local i=$1
@@ -73,7 +50,7 @@ rm -rf "$WORK/node1" "$WORK/node2"
 bridge
 serial_config 1; serial_config 2
 start_ours 1
-start_306_serial 2
+start_306 2
 wait_log 1 "Status update for node node2: status active" 10000 >/dev/null || fail "3.0.6: ours never saw 3.0.6 active"
 wait_log 2 "Status update for node node1: status active" 10000 >/dev/null || fail "3.0.6: 3.0.6 never saw ours active"
 sleep 8
