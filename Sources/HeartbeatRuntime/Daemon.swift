@@ -58,7 +58,7 @@ public final class Daemon {
             nodes: config.nodes, links: links,
             keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
             initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
-            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation),
+            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation, configDigest: config.agreementDigest),
             resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil)
     }
 
@@ -206,7 +206,7 @@ public final class Daemon {
         guard let script = runningScripts.removeValue(forKey: result.id) else { return }
         let milliseconds = result.duration.milliseconds
         for line in result.output.split(separator: "\n") where !line.isEmpty {
-            logger.log(.debug, "\(script.description): \(line)")
+            logger.toDebugFile("\(script.description): \(line)")
         }
         if result.timedOut {
             logger.log(.error, "\(script.description) timed out after \(milliseconds) ms and was killed")
@@ -267,12 +267,21 @@ public final class Daemon {
                     StatusReport.LateHeartbeat(maxIntervalMs: $0.milliseconds,
                                                p99IntervalMs: node.heartbeats.p99Interval?.milliseconds ?? 0)
                 },
-                lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds })
+                lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds },
+                configDigest: node.configDigest)
+        }
+        let groups = (node.resources?.groups ?? []).map { group in
+            StatusReport.Group(
+                key: group.key, preferredNode: group.preferredNode, owner: group.owner, state: "\(group.state)",
+                reason: group.reason,
+                lastTransitionAgeMs: (group.transitionEndedAt ?? group.transitionStartedAt).map { (now - $0).milliseconds },
+                lastScriptsMs: group.scripts.isEmpty ? nil : group.scripts.reduce(Int64(0)) { $0 + $1.duration.milliseconds })
         }
         return StatusReport(
             localNode: config.localNode, keepaliveMs: config.keepalive.milliseconds,
             deadtimeMs: config.deadtime.milliseconds, nodes: nodes,
-            resources: node.resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected)
+            resources: node.resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected,
+            groups: groups)
     }
 
     private func perform(_ request: ControlRequest) -> Result<String, ControlError> {

@@ -72,6 +72,12 @@ public final class Logger {
         }
     }
 
+    /// Script output: 3.0.6 appends it to the debug file whatever the debug level (spec §6.2).
+    public func toDebugFile(_ text: String) {
+        guard let file = destinations.debugFile else { return }
+        append("\(timestamp()) \(hostName) \(program): [\(getpid())]: debug: \(text)\n", to: file)
+    }
+
     private func write(_ level: LogLevel, _ text: String) {
         let line = "\(timestamp()) \(hostName) \(program): [\(getpid())]: \(level.word): \(text)\n"
         if level != .debug, let file = destinations.logFile { append(line, to: file) }

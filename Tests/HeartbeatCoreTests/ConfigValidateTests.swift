@@ -228,3 +228,21 @@ import Testing
         #expect(diagnostics.has(.warning, authKeysPath, 1, "ignored"))
     }
 }
+
+@Suite struct ConfigAgreementDigestTests {
+    private func digest(authKeys: String = Sample.authKeys, haResources: String = Sample.haResources) throws -> String {
+        try #require(validate(authKeys: authKeys, haResources: haResources).0).agreementDigest
+    }
+
+    @Test func coversGroupsAndAuthMethodButNeverTheKey() throws {
+        let base = try digest()
+        #expect(base.count == 8)
+        #expect(try digest(authKeys: "auth 1\n1 sha1 another-secret\n") == base)
+        #expect(try digest(authKeys: "auth 1\n1 md5 secret\n") != base)
+        #expect(try digest(authKeys: "auth 2\n2 sha1 secret\n") != base)
+        #expect(try digest(haResources: "node2 Dummy::web\n") != base)
+        #expect(try digest(haResources: "node1 Dummy::web\nnode2 Dummy::db\n") != base)
+        // Comments and layout do not matter, only the groups.
+        #expect(try digest(haResources: "# web\nnode1   Dummy::web   \n") == base)
+    }
+}

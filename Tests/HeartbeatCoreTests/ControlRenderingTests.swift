@@ -27,15 +27,16 @@ import Testing
             "localNode":"a\\"b","managedBy":"haresources","keepaliveMs":1000,"deadtimeMs":30000,\
             "resources":"transition","nodes":[\
             {"name":"alice","type":"normal","status":"active","weight":100,"site":"","generation":7,\
-            "links":[{"name":"eth0","status":"up"}],"lateHeartbeat":{"maxMs":1010,"p99Ms":1002},"lastHeardAgeMs":3},\
+            "links":[{"name":"eth0","status":"up"}],"lateHeartbeat":{"maxMs":1010,"p99Ms":1002},"lastHeardAgeMs":3,\
+            "configDigest":null},\
             {"name":"ping1","type":"ping","status":"dead","weight":100,"site":"","generation":null,\
-            "links":[],"lateHeartbeat":null,"lastHeardAgeMs":null}],\
+            "links":[],"lateHeartbeat":null,"lastHeardAgeMs":null,"configDigest":null}],"groups":[],"configMismatches":[],\
             "parameters":{"keepalive":"1000ms","udpport":"694"},"rejectedPackets":{"auth":2,"replay":1},\
             "clients":[{"node":"alice","client":"ipfail","status":"online"}]}
 
             """)
         let empty = StatusReport(localNode: "solo").json()
-        #expect(empty.contains("\"nodes\":[],\"parameters\":{},\"rejectedPackets\":{},\"clients\":[]}"))
+        #expect(empty.contains("\"nodes\":[],\"groups\":[],\"configMismatches\":[],\"parameters\":{},\"rejectedPackets\":{},\"clients\":[]}"))
     }
 
     @Test func humanTableShowsNodesLinksLatenessAndCounters() {
@@ -53,5 +54,30 @@ import Testing
         quiet.nodes[0].name = "evil\nname"
         #expect(quiet.humanTable().contains("Rejected packets: none"))
         #expect(quiet.humanTable().contains("evil\\nname"))
+    }
+
+    @Test func groupsAndConfigMismatchesAreShownAndRoundTrip() throws {
+        let report = StatusReport(
+            localNode: "alice",
+            nodes: [
+                .init(name: "alice", status: .active, configDigest: "0000abcd"),
+                .init(name: "bob", status: .active, configDigest: "1234ffff"),
+                .init(name: "carol", status: .active),
+            ],
+            resources: .local,
+            groups: [
+                .init(key: "IPaddr2::10.0.0.5", preferredNode: "alice", owner: "alice", state: "running",
+                      reason: "initial acquisition", lastTransitionAgeMs: 1500, lastScriptsMs: 42),
+                .init(key: "Dummy::db", preferredNode: "bob", owner: nil, state: "stopped", reason: "released"),
+            ])
+        // carol (a 3.0.6 node) sends no digest: only bob disagrees.
+        #expect(report.configMismatches == ["bob"])
+        let table = report.humanTable()
+        #expect(table.contains("CONFIGURATION MISMATCH: bob advertises haresources/auth digest 1234ffff, ours is 0000abcd"))
+        #expect(table.contains("IPaddr2::10.0.0.5  alice"))
+        #expect(table.contains("1500 ms ago"))
+        let json = report.json()
+        #expect(json.contains(#""groups":[{"key":"IPaddr2::10.0.0.5","preferredNode":"alice","owner":"alice","state":"running","reason":"initial acquisition","lastTransitionAgeMs":1500,"lastScriptsMs":42},{"key":"Dummy::db","preferredNode":"bob","owner":null,"state":"stopped","reason":"released","lastTransitionAgeMs":null,"lastScriptsMs":null}],"configMismatches":["bob"]"#))
+        #expect(try StatusReport(decoding: Array(report.encoded().utf8)) == report)
     }
 }

@@ -219,3 +219,34 @@ import Testing
         #expect(a.membership.rejectedCounts[.unknownNode] == 3)
     }
 }
+
+@Suite struct MembershipConfigAgreementTests {
+    private func status(from node: String, digest: String?, seq: UInt64) -> Message {
+        var message = Message(("t", "status"), ("st", "active"), ("dt", "3e8"), ("protocol", "1"))
+        if let digest { message.fields.append(Field("cfgdigest", digest)) }
+        message.fields += [Field("src", node), Field("seq", String(seq, radix: 16)), Field("hg", "5")]
+        return message
+    }
+
+    @Test func statusCarriesOurDigestAndMismatchesAreLoggedOncePerChange() {
+        var membership = Membership(config: MembershipConfig(
+            localNode: "alice", localUUID: Array(repeating: 1, count: 16), generation: 9, nodes: ["alice", "bob"],
+            links: ["eth0"], keepalive: .milliseconds(200), deadtime: .seconds(1), warntime: .milliseconds(500),
+            initdead: .seconds(2), configDigest: "0000abcd"))
+        let sent = membership.handle(.start, now: .zero)
+        let firstStatus = sent.compactMap { if case .send(let m) = $0, m.type == "status" { m } else { nil } }.first
+        #expect(firstStatus?["cfgdigest"] == "0000abcd")
+
+        func errors(_ effects: [MembershipEffect]) -> [String] {
+            effects.compactMap { if case .log(.error, let text) = $0 { text } else { nil } }
+        }
+        var logged = errors(membership.handle(.received(status(from: "bob", digest: "1234ffff", seq: 1), link: "eth0"), now: .zero + .milliseconds(10)))
+        logged += errors(membership.handle(.received(status(from: "bob", digest: "1234ffff", seq: 2), link: "eth0"), now: .zero + .milliseconds(20)))
+        #expect(logged.count == 1)
+        #expect(logged.first?.hasPrefix("Configuration mismatch: node bob runs haresources/authkeys with digest 1234ffff, node alice has 0000abcd") == true)
+        #expect(membership.node("bob")?.configDigest == "1234ffff")
+        // A peer that sends no digest (3.0.6) is never reported.
+        let silent = errors(membership.handle(.received(status(from: "bob", digest: nil, seq: 3), link: "eth0"), now: .zero + .milliseconds(30)))
+        #expect(silent.isEmpty)
+    }
+}

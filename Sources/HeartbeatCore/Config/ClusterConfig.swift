@@ -280,3 +280,17 @@ public struct Resource: Sendable, Hashable {
         self.path = path
     }
 }
+
+extension ClusterConfig {
+    /// What every node of a cluster must agree on — the haresources groups and the auth method
+    /// and slot (never the key) — as 8 hex digits, advertised as `cfgdigest` in status messages.
+    public var agreementDigest: String {
+        var text = "auth \(authKeys.activeSlot) \(authKeys.active.method.rawValue)\n"
+        for group in resourceGroups {
+            text += ([group.preferredNode] + group.resources.map(\.token)).joined(separator: " ") + "\n"
+        }
+        let crc = CRC32POSIX.checksum(Array(text.utf8))
+        let hex = String(crc, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}

@@ -21,6 +21,21 @@ extension StatusReport {
         }
         text += table(rows.map { $0.map(printable) })
 
+        if !groups.isEmpty {
+            var groupRows = [["GROUP", "PREFERRED", "OWNER", "STATE", "LAST CHANGE", "SCRIPTS", "REASON"]]
+            for group in groups {
+                groupRows.append([
+                    group.key, group.preferredNode, group.owner ?? "-", group.state,
+                    group.lastTransitionAgeMs.map { "\($0) ms ago" } ?? "-", group.lastScriptsMs.map { "\($0) ms" } ?? "-",
+                    group.reason,
+                ])
+            }
+            text += "\n" + table(groupRows.map { $0.map(printable) })
+        }
+        for name in configMismatches {
+            text += "\nCONFIGURATION MISMATCH: \(printable(name)) advertises haresources/auth digest "
+                + "\(node(named: name)?.configDigest ?? "?"), ours is \(node(named: localNode)?.configDigest ?? "?")\n"
+        }
         if rejectedPackets.isEmpty {
             text += "\nRejected packets: none\n"
         } else {
@@ -47,8 +62,15 @@ extension StatusReport {
     ///         "weight": int, "site": string, "generation": int | null,
     ///         "links": [ { "name": string, "status": "up" | "dead" } ],
     ///         "lateHeartbeat": { "maxMs": int, "p99Ms": int } | null,
-    ///         "lastHeardAgeMs": int | null
+    ///         "lastHeardAgeMs": int | null,
+    ///         "configDigest": string | null               // haresources + auth method digest
     ///       } ],
+    ///       "groups": [ {                                 // haresources order
+    ///         "key": string, "preferredNode": string, "owner": string | null,
+    ///         "state": "stopped" | "starting" | "running" | "stopping" | "failed",
+    ///         "reason": string, "lastTransitionAgeMs": int | null, "lastScriptsMs": int | null
+    ///       } ],
+    ///       "configMismatches": [ string ],                // nodes whose digest differs from ours
     ///       "parameters": { name: string },               // as `cl_status hbparameter` prints them
     ///       "rejectedPackets": { reason: int },
     ///       "clients": [ { "node": string, "client": string,
@@ -94,8 +116,29 @@ extension StatusReport {
                             }
                         }
                         $0.field("lastHeardAgeMs") { $0.optionalNumber(node.lastHeardAgeMs) }
+                        $0.field("configDigest") { out in
+                            if let digest = node.configDigest { out.string(digest) } else { out.null() }
+                        }
                     }
                 }
+            }
+            $0.field("groups") {
+                $0.array(groups) { out, group in
+                    out.object {
+                        $0.field("key") { $0.string(group.key) }
+                        $0.field("preferredNode") { $0.string(group.preferredNode) }
+                        $0.field("owner") { out in
+                            if let owner = group.owner { out.string(owner) } else { out.null() }
+                        }
+                        $0.field("state") { $0.string(group.state) }
+                        $0.field("reason") { $0.string(group.reason) }
+                        $0.field("lastTransitionAgeMs") { $0.optionalNumber(group.lastTransitionAgeMs) }
+                        $0.field("lastScriptsMs") { $0.optionalNumber(group.lastScriptsMs) }
+                    }
+                }
+            }
+            $0.field("configMismatches") {
+                $0.array(configMismatches) { out, name in out.string(name) }
             }
             $0.field("parameters") {
                 $0.object {

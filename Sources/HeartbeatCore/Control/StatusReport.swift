@@ -59,10 +59,13 @@ public struct StatusReport: Sendable, Equatable {
         public var lateHeartbeat: LateHeartbeat?
         /// Milliseconds since the last packet from this node, nil if never heard.
         public var lastHeardAgeMs: Int64?
+        /// The digest of haresources and auth method the node advertises (ours for the local node);
+        /// nil for a node that does not send one (a 3.0.6 node).
+        public var configDigest: String?
 
         public init(name: String, type: NodeType = .normal, status: NodeStatus, weight: Int = 100,
                     site: String = "", generation: UInt64? = nil, links: [Link] = [],
-                    lateHeartbeat: LateHeartbeat? = nil, lastHeardAgeMs: Int64? = nil) {
+                    lateHeartbeat: LateHeartbeat? = nil, lastHeardAgeMs: Int64? = nil, configDigest: String? = nil) {
             self.name = name
             self.type = type
             self.status = status
@@ -72,6 +75,34 @@ public struct StatusReport: Sendable, Equatable {
             self.links = links
             self.lateHeartbeat = lateHeartbeat
             self.lastHeardAgeMs = lastHeardAgeMs
+            self.configDigest = configDigest
+        }
+    }
+
+    /// One haresources group as this node sees it.
+    public struct Group: Sendable, Equatable {
+        public var key: String
+        public var preferredNode: String
+        /// Who holds it, as far as this node knows; nil when nobody does.
+        public var owner: String?
+        /// `stopped`, `starting`, `running`, `stopping` or `failed` here.
+        public var state: String
+        /// Why it last changed, in words.
+        public var reason: String
+        /// Milliseconds since its last transition ended (or began, while one runs); nil if never.
+        public var lastTransitionAgeMs: Int64?
+        /// How long the scripts of the last transition took in all, in milliseconds.
+        public var lastScriptsMs: Int64?
+
+        public init(key: String, preferredNode: String, owner: String?, state: String, reason: String,
+                    lastTransitionAgeMs: Int64? = nil, lastScriptsMs: Int64? = nil) {
+            self.key = key
+            self.preferredNode = preferredNode
+            self.owner = owner
+            self.state = state
+            self.reason = reason
+            self.lastTransitionAgeMs = lastTransitionAgeMs
+            self.lastScriptsMs = lastScriptsMs
         }
     }
 
@@ -103,11 +134,13 @@ public struct StatusReport: Sendable, Equatable {
     /// Packets dropped before reaching the membership logic, by reason (e.g. `auth`, `replay`).
     public var rejectedPackets: [String: UInt64]
     public var clients: [Client]
+    /// haresources groups in file order.
+    public var groups: [Group]
 
     public init(version: String = StatusReport.compatibleVersion, localNode: String,
                 managedBy: String = "haresources", keepaliveMs: Int64 = 1000, deadtimeMs: Int64 = 30000,
                 nodes: [Node] = [], resources: ResourceStatus = .none, parameters: [String: String] = [:],
-                rejectedPackets: [String: UInt64] = [:], clients: [Client] = []) {
+                rejectedPackets: [String: UInt64] = [:], clients: [Client] = [], groups: [Group] = []) {
         self.version = version
         self.localNode = localNode
         self.managedBy = managedBy
@@ -118,12 +151,19 @@ public struct StatusReport: Sendable, Equatable {
         self.parameters = parameters
         self.rejectedPackets = rejectedPackets
         self.clients = clients
+        self.groups = groups
     }
 
     /// Node lookup as the 3.0.6 API does it: names are compared lower-cased (spec §5.7).
     public func node(named name: String) -> Node? {
         let wanted = name.lowercased()
         return nodes.first { $0.name.lowercased() == wanted }
+    }
+
+    /// Nodes whose advertised configuration digest differs from ours (3.0.6 nodes send none).
+    public var configMismatches: [String] {
+        guard let ours = node(named: localNode)?.configDigest else { return [] }
+        return nodes.filter { $0.name != localNode && $0.configDigest != nil && $0.configDigest != ours }.map(\.name)
     }
 
     /// True when resources are run by Heartbeat itself (v1, `haresources`) rather than Pacemaker.

@@ -12,6 +12,8 @@
 ///     resources <none|local|foreign|all|transition>
 ///     node      <name> <normal|ping> <status> <weight> <site> <generation|-> <late max ms|-> <late p99 ms|-> <last heard ms|->
 ///     link      <name> <up|dead>                (belongs to the node line above it)
+///     digest    <configuration digest>          (belongs to the node line above it)
+///     group     <key> <preferred node> <owner|-> <state> <reason> <transition age ms|-> <scripts ms|->
 ///     param     <name> <value>
 ///     rejected  <reason> <count>
 ///     client    <node> <client> <online|offline|join|leave>
@@ -44,6 +46,13 @@ extension StatusReport {
             for link in node.links {
                 lines.append(["link", link.name, link.status.rawValue])
             }
+            if let digest = node.configDigest { lines.append(["digest", digest]) }
+        }
+        for group in groups {
+            lines.append([
+                "group", group.key, group.preferredNode, group.owner ?? "-", group.state, group.reason,
+                optional(group.lastTransitionAgeMs), optional(group.lastScriptsMs),
+            ])
         }
         for name in parameters.keys.sorted() {
             lines.append(["param", name, parameters[name]!])
@@ -182,6 +191,7 @@ private struct Builder {
     var parameters: [String: String] = [:]
     var rejected: [String: UInt64] = [:]
     var clients: [StatusReport.Client] = []
+    var groups: [StatusReport.Group] = []
 
     mutating func add(_ fields: [String], line: Int) throws(StatusReportDecodingError) {
         func fail(_ reason: String) -> StatusReportDecodingError { .malformedLine(line: line, reason: reason) }
@@ -233,6 +243,17 @@ private struct Builder {
             guard !nodes.isEmpty else { throw fail("link before any node") }
             nodes[nodes.count - 1].links.append(
                 StatusReport.Link(name: fields[1], status: try value(StatusReport.LinkStatus.self, 2)))
+        case "digest":
+            try expect(2)
+            guard !nodes.isEmpty else { throw fail("digest before any node") }
+            guard nodes[nodes.count - 1].configDigest == nil else { throw fail("repeated digest") }
+            nodes[nodes.count - 1].configDigest = fields[1]
+        case "group":
+            try expect(8)
+            groups.append(StatusReport.Group(
+                key: fields[1], preferredNode: fields[2], owner: fields[3] == "-" ? nil : fields[3],
+                state: fields[4], reason: fields[5], lastTransitionAgeMs: try optionalNumber(Int64.self, 6),
+                lastScriptsMs: try optionalNumber(Int64.self, 7)))
         case "param":
             try expect(3)
             guard parameters[fields[1]] == nil else { throw fail("repeated parameter \(fields[1])") }
@@ -258,6 +279,6 @@ private struct Builder {
         guard let resources else { throw .missingRecord("resources") }
         return StatusReport(version: version, localNode: localNode, managedBy: managedBy,
                             keepaliveMs: timing.0, deadtimeMs: timing.1, nodes: nodes, resources: resources,
-                            parameters: parameters, rejectedPackets: rejected, clients: clients)
+                            parameters: parameters, rejectedPackets: rejected, clients: clients, groups: groups)
     }
 }

@@ -214,6 +214,8 @@ extension Membership {
         }
         records[index].lastStatusAt = now
 
+        noteConfigDigest(message["cfgdigest"], of: index, into: &effects)
+
         if let deadtime = Self.hex(message["dt"]), deadtime > 0,
            deadtime <= UInt64(MembershipLimits.maxAdvertisedDeadtime.milliseconds) {
             records[index].advertisedDeadtime = .milliseconds(Int64(deadtime))
@@ -229,6 +231,20 @@ extension Membership {
             records[index].status = status
             effects.append(.log(.info, "Status update for node \(name): status \(status.rawValue)"))
             effects.append(.nodeStatusChanged(node: name, from: old, to: status))
+        }
+    }
+
+    /// Logs once per change when a peer's haresources/auth digest differs from ours.
+    mutating func noteConfigDigest(_ digest: String?, of index: Int, into effects: inout [MembershipEffect]) {
+        guard let digest, digest != records[index].configDigest else { return }
+        records[index].configDigest = digest
+        guard let ours = config.configDigest else { return }
+        let name = records[index].name
+        if digest != ours {
+            effects.append(.log(.error, "Configuration mismatch: node \(name) runs haresources/authkeys with digest \(digest), "
+                + "node \(config.localNode) has \(ours). Make /etc/ha.d/haresources and the auth method identical on all nodes."))
+        } else {
+            effects.append(.log(.info, "Configuration of node \(name) agrees with ours (digest \(ours))."))
         }
     }
 

@@ -24,6 +24,7 @@ extension Membership {
         )
         // 3.0.6 stops advertising `protocol` once it turned flow control off.
         if flowControl { message.fields.append(Field("protocol", "1")) }
+        if let digest = config.configDigest { message.fields.append(Field("cfgdigest", digest)) }
         send(message, now: now, into: &effects)
     }
 

@@ -26,6 +26,8 @@ public struct Membership: Sendable {
         var lastStatusAt: Instant?
         /// The peer's own `dt` (spec §5.5), our `deadtime` until it advertises one.
         var advertisedDeadtime: Duration
+        /// The peer's `cfgdigest`, if it sends one.
+        var configDigest: String?
         var links: [LinkRecord]
         var intervals = HeartbeatIntervals()
         /// Sender side: the highest of our seqs this peer acknowledged.
@@ -203,7 +205,8 @@ public struct Membership: Sendable {
             deadAt: nodeDeadline(index),
             links: record.links.map { LinkSnapshot(name: $0.name, status: $0.status, lastHeard: $0.lastHeard) },
             heartbeats: record.intervals.stats,
-            missingCount: record.tracker.missing.count
+            missingCount: record.tracker.missing.count,
+            configDigest: record.isLocal ? config.configDigest : record.configDigest
         )
     }
 

@@ -18,6 +18,9 @@ public struct MembershipConfig: Sendable, Hashable {
     public var maxRexmitDelay: Duration
     /// Seeds the deterministic generator behind the per-peer ACK triggers and the retransmit jitter.
     public var ackSeed: UInt64
+    /// A digest of our haresources and auth method (never the key), advertised in every status as
+    /// `cfgdigest` so nodes notice when their files disagree. 3.0.6 peers ignore the field.
+    public var configDigest: String?
     // Ping nodes (`ping`, `ping_group`) will join here as another list with `deadping`; see issue on arbitration.
 
     public init(
@@ -31,7 +34,8 @@ public struct MembershipConfig: Sendable, Hashable {
         warntime: Duration = .seconds(15),
         initdead: Duration = .seconds(30),
         maxRexmitDelay: Duration = .milliseconds(250),
-        ackSeed: UInt64 = 0
+        ackSeed: UInt64 = 0,
+        configDigest: String? = nil
     ) {
         self.localNode = localNode
         self.localUUID = localUUID
@@ -44,6 +48,7 @@ public struct MembershipConfig: Sendable, Hashable {
         self.initdead = initdead
         self.maxRexmitDelay = maxRexmitDelay
         self.ackSeed = ackSeed
+        self.configDigest = configDigest
     }
 }
 

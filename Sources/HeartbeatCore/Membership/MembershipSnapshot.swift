@@ -17,6 +17,8 @@ public struct NodeSnapshot: Sendable, Hashable {
     public var heartbeats: LateHeartbeatStats
     /// Sequence numbers from this node we are still asking to have retransmitted.
     public var missingCount: Int
+    /// The node's advertised haresources/auth digest (ours for the local node); nil if it sends none.
+    public var configDigest: String?
 }
 
 public struct LinkSnapshot: Sendable, Hashable {
