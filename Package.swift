@@ -34,6 +34,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "cl_status", dependencies: ["HeartbeatRuntime"]),
+        // The deterministic simulator: N nodes, a virtual clock and network, invariants.
+        .target(name: "HeartbeatSim", dependencies: ["HeartbeatCore"]),
+        // libm: HeartbeatCore's Double rounding needs it, and nothing else here links Foundation.
+        .executableTarget(name: "hbsim", dependencies: ["HeartbeatSim"], linkerSettings: [.linkedLibrary("m")]),
+        .testTarget(name: "HeartbeatSimTests", dependencies: ["HeartbeatSim"]),
         .testTarget(name: "HeartbeatRuntimeTests", dependencies: ["HeartbeatRuntime"]),
         .testTarget(
             name: "HeartbeatCoreTests",

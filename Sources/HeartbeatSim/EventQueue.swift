@@ -1,0 +1,52 @@
+import HeartbeatCore
+
+/// A binary min-heap of timed items. Items due at the same instant come out in the order they
+/// were pushed (`order` is a push counter), so a run depends only on its seed.
+struct EventQueue<Item> {
+    struct Entry {
+        var time: Instant
+        var order: UInt64
+        var item: Item
+
+        func precedes(_ other: Entry) -> Bool {
+            time != other.time ? time < other.time : order < other.order
+        }
+    }
+
+    private var heap: [Entry] = []
+    private var pushed: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+    var count: Int { heap.count }
+    var nextTime: Instant? { heap.first?.time }
+
+    mutating func push(_ item: Item, at time: Instant) {
+        heap.append(Entry(time: time, order: pushed, item: item))
+        pushed += 1
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].precedes(heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var first = parent
+            if left < heap.count, heap[left].precedes(heap[first]) { first = left }
+            if right < heap.count, heap[right].precedes(heap[first]) { first = right }
+            if first == parent { break }
+            heap.swapAt(parent, first)
+            parent = first
+        }
+        return top
+    }
+}

@@ -1,0 +1,163 @@
+import HeartbeatCore
+
+/// The outcome of one seeded run.
+public struct RunResult: Sendable {
+    public var seed: UInt64
+    public var config: SimConfig
+    public var violation: Violation?
+    public var traceHash: UInt64
+    public var steps: Int
+    public var simulatedTime: Instant
+    public var scriptRuns: Int
+    /// The faults injected, in order.
+    public var schedule: [String]
+    /// The last events, oldest first.
+    public var trace: [String]
+
+    /// What a failing run prints: the seed, what broke, the last events and how to replay it.
+    public var report: String {
+        var lines = ["seed \(seed): \(violation.map(String.init(describing:)) ?? "ok")",
+                     "config: \(config)",
+                     "schedule: \(schedule.joined(separator: "; "))",
+                     "last \(trace.count) events:"]
+        lines += trace.map { "  \($0)" }
+        lines.append("replay: \(RandomRun.replayCommand(seed: seed))")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One random schedule per seed: a cluster from `SimConfig.random(seed:)` boots (staggered),
+/// then lives through `rounds` single faults, each healed and followed by a quiet period of
+/// `settleTime` at whose end every group must run whole on exactly one live node.
+public enum RandomRun {
+    public static let rounds = 3
+    /// The longest a fault lasts, in deadtimes.
+    public static let maxFaultDeadtimes: UInt64 = 3
+
+    public static func replayCommand(seed: UInt64) -> String {
+        "swift run --scratch-path .build-sim hbsim --seed \(seed)"
+    }
+
+    public static func run(seed: UInt64) -> RunResult {
+        let config = SimConfig.random(seed: seed)
+        var sim = Simulator(config: config, seed: seed)
+        var rng = SplitMix64(seed: seed ^ 0xD1CE_D1CE_D1CE_D1CE)
+        var schedule: [String] = []
+        let settle = config.settleTime
+
+        func pickUp() -> Int? {
+            let up = sim.upNodes
+            return up.isEmpty ? nil : up[Int(rng.next(below: UInt64(up.count)))]
+        }
+        func faultLength() -> Duration {
+            let span = UInt64(config.deadtime.nanoseconds) * maxFaultDeadtimes
+            return config.keepalive + .nanoseconds(Int64(rng.next(below: span)))
+        }
+        func settleAndCheck(_ extra: Duration = .zero) {
+            sim.run(for: settle + extra)
+            sim.checkSettled()
+        }
+
+        // Boot: nodes start up to one initdead apart.
+        for index in 0..<config.nodeCount {
+            sim.run(for: .nanoseconds(Int64(rng.next(below: UInt64(config.initdead.nanoseconds) / UInt64(config.nodeCount)))))
+            sim.start(index)
+        }
+        schedule.append("boot")
+        settleAndCheck(config.initdead)
+
+        for _ in 0..<rounds where sim.violation == nil {
+            let length = faultLength()
+            let sets = ResourceSet.allCases
+            switch rng.next(below: 11) {
+            case 0, 1:
+                // The owner of some group (or any node) dies; survivors take over; it comes back.
+                guard sim.upNodes.count > 1, let victim = pickOwner(&sim, &rng) ?? pickUp() else { continue }
+                schedule.append("crash \(SimConfig.nodeName(victim))")
+                sim.crash(victim)
+                settleAndCheck()
+                sim.start(victim)
+                settleAndCheck(config.initdead)
+            case 2:
+                guard let victim = pickUp(), sim.upNodes.count > 1 else { continue }
+                schedule.append("crash+restart \(SimConfig.nodeName(victim)) after \(length.milliseconds)ms")
+                sim.crash(victim)
+                sim.run(for: length)
+                sim.start(victim)
+                settleAndCheck(config.initdead)
+            case 3:
+                var sides: [[Int]] = [[], []]
+                for index in 0..<config.nodeCount { sides[Int(rng.next(below: 2))].append(index) }
+                if sides[0].isEmpty { sides[0].append(sides[1].removeLast()) }
+                if sides[1].isEmpty { sides[1].append(sides[0].removeLast()) }
+                schedule.append("partition \(sides) for \(length.milliseconds)ms")
+                sim.partition(sides)
+                sim.run(for: length)
+                sim.heal()
+                settleAndCheck()
+            case 4:
+                let from = Int(rng.next(below: UInt64(config.nodeCount)))
+                let to = (from + 1 + Int(rng.next(below: UInt64(config.nodeCount - 1)))) % config.nodeCount
+                schedule.append("cut \(from)->\(to) for \(length.milliseconds)ms")
+                sim.cut(from: from, to: to)
+                sim.run(for: length)
+                sim.heal()
+                settleAndCheck()
+            case 5:
+                let link = Int(rng.next(below: UInt64(config.links.count)))
+                schedule.append("medium \(link) down for \(length.milliseconds)ms")
+                sim.mediumDown(link)
+                sim.run(for: length)
+                sim.heal()
+                settleAndCheck()
+            case 6:
+                let loss = 50 + Int(rng.next(below: 400))
+                schedule.append("loss \(loss) for \(length.milliseconds)ms")
+                sim.setLoss(perMille: loss)
+                sim.run(for: length)
+                sim.heal()
+                settleAndCheck()
+            case 7:
+                guard let victim = pickUp() else { continue }
+                schedule.append("stall \(SimConfig.nodeName(victim)) \(length.milliseconds)ms")
+                sim.stall(victim, for: length)
+                sim.run(for: length)
+                settleAndCheck()
+            case 8:
+                guard let who = pickUp() else { continue }
+                let set = sets[Int(rng.next(below: UInt64(sets.count)))]
+                let standby = rng.next(below: 2) == 0
+                schedule.append("\(standby ? "standby" : "takeover") \(set.rawValue) on \(SimConfig.nodeName(who))")
+                if standby { sim.standby(who, set) } else { sim.takeover(who, set) }
+                settleAndCheck()
+            case 9:
+                guard sim.upNodes.count > 1, let victim = pickUp() else { continue }
+                schedule.append("shutdown+start \(SimConfig.nodeName(victim))")
+                sim.shutdown(victim)
+                settleAndCheck()
+                sim.start(victim)
+                settleAndCheck(config.initdead)
+            default:
+                guard let victim = pickUp() else { continue }
+                let fault = ScriptFault.allCases[Int(rng.next(below: UInt64(ScriptFault.allCases.count)))]
+                schedule.append("script \(fault.rawValue) on \(SimConfig.nodeName(victim)) for \(length.milliseconds)ms, replays")
+                sim.scriptFault(victim, fault, for: length)
+                // Something to do for the scripts: the victim gives its groups away or takes all.
+                if rng.next(below: 2) == 0 { sim.standby(victim, .all) } else { sim.takeover(victim, .all) }
+                for _ in 0..<4 {
+                    sim.run(for: length / 4)
+                    sim.replay()
+                }
+                settleAndCheck(config.scriptTimeout * 4)
+            }
+        }
+        return RunResult(seed: seed, config: config, violation: sim.violation, traceHash: sim.traceHash,
+                         steps: sim.steps, simulatedTime: sim.now, scriptRuns: sim.scriptRuns,
+                         schedule: schedule, trace: sim.traceLines)
+    }
+
+    static func pickOwner(_ sim: inout Simulator, _ rng: inout SplitMix64) -> Int? {
+        let owners = sim.config.groups.indices.flatMap { sim.owners(ofGroup: $0) }
+        return owners.isEmpty ? nil : owners[Int(rng.next(below: UInt64(owners.count)))]
+    }
+}

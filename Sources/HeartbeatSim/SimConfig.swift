@@ -1,0 +1,169 @@
+import HeartbeatCore
+
+/// The shape of one simulated cluster: nodes, media, timing, resource groups, script speed and
+/// the network's baseline behaviour. `random(seed:)` draws one from a seed; scripted scenarios
+/// build one by hand.
+public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
+    public var nodeCount: Int
+    /// Medium names (`eth0`, `eth1`): every message goes out on each of them.
+    public var links: [String]
+    public var keepalive: Duration
+    public var deadtime: Duration
+    public var warntime: Duration
+    public var initdead: Duration
+    public var autoFailback: AutoFailback
+    public var groups: [ResourceGroup]
+    /// Every script run takes a time drawn from this range (both ends included).
+    public var scriptTimeMin: Duration
+    public var scriptTimeMax: Duration
+    /// start, stop and status timeouts: a hung script ends with `.scriptTimedOut` after this.
+    public var scriptTimeout: Duration
+    public var stopRetryMax: Int
+    public var stopRetryDelay: Duration
+    public var stopFailureRetry: Duration
+    /// Baseline network, always on: one-way delay plus a uniform jitter (which reorders),
+    /// and per-mille rates of loss and duplication per copy per medium.
+    public var baseDelay: Duration
+    public var jitter: Duration
+    public var lossPerMille: Int
+    public var duplicatePerMille: Int
+    /// Give every node (not just the first pair) a resource manager.
+    public var allNodesRunResources = false
+
+    public init(
+        nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
+        deadtime: Duration = .seconds(1), autoFailback: AutoFailback = .on, groups: [ResourceGroup]? = nil,
+        scriptTimeMin: Duration = .milliseconds(5), scriptTimeMax: Duration = .milliseconds(100),
+        scriptTimeout: Duration = .seconds(1), baseDelay: Duration = .milliseconds(1),
+        jitter: Duration = .milliseconds(2), lossPerMille: Int = 0, duplicatePerMille: Int = 0
+    ) {
+        precondition((SimLimits.minNodes...SimLimits.maxNodes).contains(nodeCount), "2 to 16 nodes")
+        self.nodeCount = nodeCount
+        self.links = links
+        self.keepalive = keepalive
+        self.deadtime = deadtime
+        self.warntime = deadtime / 2 > keepalive ? deadtime / 2 : (keepalive + deadtime) / 2
+        self.initdead = deadtime * 2
+        self.autoFailback = autoFailback
+        self.groups = groups ?? Self.defaultGroups(nodeCount: nodeCount, resourcesPerGroup: [2, 1])
+        self.scriptTimeMin = scriptTimeMin
+        self.scriptTimeMax = scriptTimeMax
+        self.scriptTimeout = scriptTimeout
+        self.stopRetryMax = 1
+        self.stopRetryDelay = scriptTimeMax
+        self.stopFailureRetry = deadtime
+        self.baseDelay = baseDelay
+        self.jitter = jitter
+        self.lossPerMille = lossPerMille
+        self.duplicatePerMille = duplicatePerMille
+    }
+
+    public static func nodeName(_ index: Int) -> String { "node\(index + 1)" }
+    public var nodeNames: [String] { (0..<nodeCount).map(Self.nodeName) }
+
+    /// One group per entry of `resourcesPerGroup`, preferred by the nodes in turn (group `gK`,
+    /// resources `gKrJ`). With more than two nodes only node1 and node2 are preferred: v1
+    /// haresources describes a pair (spec §6.6); the other nodes are spectators.
+    public static func defaultGroups(nodeCount: Int, resourcesPerGroup: [Int]) -> [ResourceGroup] {
+        resourcesPerGroup.enumerated().map { index, count in
+            let key = "g\(index + 1)"
+            let resources = (1...max(1, count)).map { Resource(script: "sim", arguments: ["\(key)r\($0)"], token: "\(key)r\($0)") }
+            return ResourceGroup(preferredNode: nodeName(index % 2), key: key, resources: resources, line: index + 1)
+        }
+    }
+
+    /// How long after the last disturbance (partition, lost medium, heavy loss, stall) a
+    /// connected cluster must have settled: one `deadtime` for the membership to see the truth,
+    /// two keepalives for the news to travel (and be retransmitted once), then every group
+    /// stopped on one node and started on another, status checks included, twice over (a heal
+    /// releases, a failback moves again), a failed stop's retries and its parked retry, plus a
+    /// margin of `SimLimits.settleMarginKeepalives` keepalives.
+    public var settleTime: Duration {
+        let resources = groups.reduce(0) { $0 + $1.resources.count }
+        let perScript = scriptTimeMax + baseDelay + jitter
+        let scripts = perScript * (resources * SimLimits.scriptsPerResourceMove * 2)
+        let stopFailure = (stopRetryDelay + scriptTimeout) * (stopRetryMax + 1) + stopFailureRetry + scriptTimeout * 2
+        return deadtime + keepalive * (2 + SimLimits.settleMarginKeepalives) + scripts + stopFailure
+    }
+
+    /// A configuration drawn from `seed`: 2 or 3 nodes, each `auto_failback` mode, 1 or 2 media,
+    /// several keepalive/deadtime ratios, script speeds and baseline networks.
+    public static func random(seed: UInt64) -> SimConfig {
+        var rng = SplitMix64(seed: seed ^ SimLimits.configSalt)
+        func pick<T>(_ values: [T]) -> T { values[Int(rng.next(below: UInt64(values.count)))] }
+        let nodeCount = rng.next(below: 4) == 0 ? 3 : 2
+        let links = pick([["eth0"], ["eth0", "eth1"]])
+        let keepalive = Duration.milliseconds(pick([100, 200, 500]))
+        let ratio = pick([4, 5, 8, 10])
+        let scriptMax = keepalive / pick([10, 4, 1])
+        let groupSizes = pick([[1], [2, 1], [3, 2], [1, 1, 2]])
+        var config = SimConfig(
+            nodeCount: nodeCount, links: links, keepalive: keepalive, deadtime: keepalive * ratio,
+            autoFailback: pick([AutoFailback.on, .off, .legacy]),
+            groups: defaultGroups(nodeCount: nodeCount, resourcesPerGroup: groupSizes),
+            scriptTimeMin: .milliseconds(1), scriptTimeMax: scriptMax,
+            scriptTimeout: scriptMax * 3 + .milliseconds(100),
+            baseDelay: .microseconds(Int64(pick([100, 1000, 5000]))),
+            jitter: .microseconds(Int64(pick([0, 2000, 20_000]))),
+            lossPerMille: pick([0, 0, 5, 20]), duplicatePerMille: pick([0, 10, 100]))
+        config.stopRetryMax = pick([0, 1, 2])
+        return config
+    }
+
+    public var description: String {
+        let sizes = groups.map { String($0.resources.count) }.joined(separator: ",")
+        return "nodes=\(nodeCount) media=\(links.count) keepalive=\(keepalive.milliseconds)ms deadtime=\(deadtime.milliseconds)ms "
+            + "auto_failback=\(autoFailback.rawValue) groups=[\(sizes)] scripts=\(scriptTimeMin.milliseconds)-\(scriptTimeMax.milliseconds)ms "
+            + "delay=\(baseDelay.nanoseconds / 1000)us+\(jitter.nanoseconds / 1000)us loss=\(lossPerMille)‰ dup=\(duplicatePerMille)‰"
+    }
+
+    func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {
+        MembershipConfig(
+            localNode: Self.nodeName(index), localUUID: Self.uuid(index), generation: generation,
+            nodes: nodeNames, links: links, keepalive: keepalive, deadtime: deadtime, warntime: warntime,
+            initdead: initdead, ackSeed: seed &+ UInt64(index) &* 0x9E37_79B9 &+ generation)
+    }
+
+    /// The nodes that run resources: v1 haresources is for a pair (spec §6.6); 3.0.6 has no rule
+    /// for a third node, and ours double-starts a dead node's groups on both survivors (see
+    /// `SimScenarioTests.threeResourceNodesDoubleStart`). Other nodes run membership only (`-M`).
+    public var resourceNodeCount: Int { min(nodeCount, SimLimits.resourceNodes) }
+
+    func resourceConfig(node index: Int) -> ResourceManagerConfig? {
+        guard index < resourceNodeCount || allNodesRunResources else { return nil }
+        let members = allNodesRunResources ? nodeNames : Array(nodeNames.prefix(resourceNodeCount))
+        return ResourceManagerConfig(
+            localNode: Self.nodeName(index), nodes: members, groups: groups, autoFailback: autoFailback,
+            startTimeout: scriptTimeout, stopTimeout: scriptTimeout, statusTimeout: scriptTimeout,
+            stopRetryMax: stopRetryMax, stopRetryDelay: stopRetryDelay, stopFailureRetry: stopFailureRetry)
+    }
+
+    static func uuid(_ index: Int) -> [UInt8] {
+        (0..<16).map { $0 == 15 ? UInt8(index + 1) : UInt8(0xA0 + $0) }
+    }
+}
+
+/// Every bound of the simulator, in one place.
+public enum SimLimits {
+    public static let minNodes = 2
+    public static let maxNodes = 16
+    /// How many nodes run resources unless `allNodesRunResources`.
+    public static let resourceNodes = 2
+    /// Resources across all groups are tracked as bits of one `UInt64` per node.
+    public static let maxResources = 64
+    /// A run stops with a violation after this many events (a livelock guard).
+    public static let maxStepsPerRun = 2_000_000
+    /// Events kept for the failure report.
+    public static let traceLength = 60
+    /// Of which the report shows the last few raw ones too.
+    public static let traceTail = 12
+    /// Sequenced messages remembered for replay faults.
+    public static let replayRingSize = 64
+    /// status + start on the new owner, stop on the old one.
+    public static let scriptsPerResourceMove = 3
+    public static let settleMarginKeepalives = 4
+    /// Loss above this per mille counts as a disturbance: a peer may then truly look dead.
+    public static let disturbingLossPerMille = 100
+    static let configSalt: UInt64 = 0x5EED_C0F1_6000_0001
+    static let scheduleSalt: UInt64 = 0x5EED_5C4E_D000_0002
+}

@@ -1,0 +1,490 @@
+import HeartbeatCore
+
+/// A broken invariant: which, when, and what was seen.
+public struct Violation: Sendable, Hashable, CustomStringConvertible {
+    public var invariant: String
+    public var time: Instant
+    public var detail: String
+    public var description: String { "\(time) [\(invariant)] \(detail)" }
+}
+
+/// How a simulated script behaves on one node while a script fault is active.
+public enum ScriptFault: String, Sendable, Hashable, CaseIterable {
+    /// `start` exits 1 and leaves nothing running.
+    case failStart
+    /// `stop` exits 1 and the resource keeps running.
+    case failStop
+    /// Any operation never ends: the runtime reports a timeout (a hung `start` may have started).
+    case hang
+}
+
+/// N `Node`s in one process on a virtual clock and a virtual network, driven by one seed.
+/// Faults are injected by calling methods between `run(until:)` calls; invariants are checked
+/// after every event, and `checkSettled()` checks liveness when the caller knows things are quiet.
+public struct Simulator {
+    enum Action {
+        case deliver(to: Int, sender: Int, link: Int, message: Message)
+        case tick(node: Int, incarnation: Int, due: Instant)
+        case scriptEnd(node: Int, incarnation: Int, run: ScriptRun, outcome: Outcome)
+    }
+
+    enum Outcome { case succeed, fail, hang }
+
+    struct MessageKey: Hashable {
+        var sender: Int
+        var generation: [UInt8]
+        var seq: [UInt8]
+    }
+
+    struct Host {
+        enum State { case down, up, shutDown }
+        var state = State.down
+        var generation: UInt64 = 0
+        /// Bumped on every crash, restart and shutdown: timers and scripts of an earlier one are void.
+        var incarnation = 0
+        /// Which resources run here, one bit per resource (`Simulator.bits`).
+        var running: UInt64 = 0
+        var script: ScriptRun?
+        var armed: Instant?
+        var stalledUntil = Instant.zero
+        /// Sequenced messages delivered to this incarnation: a second copy must change nothing.
+        var seen: Set<MessageKey> = []
+        var scriptFault: ScriptFault?
+        var scriptFaultUntil = Instant.zero
+    }
+
+    public let config: SimConfig
+    public let seed: UInt64
+    var rng: SplitMix64
+    var queue = EventQueue<Action>()
+    var network: Network
+    var hosts: [Host]
+    /// Kept apart from `hosts` so that `handle` mutates each node in place (no copy-on-write).
+    var nodes: [Node?]
+    /// Bit of each resource token; groups' masks.
+    let bits: [String: Int]
+    let groupMasks: [UInt64]
+    public private(set) var now = Instant.zero
+    var trace = Trace()
+    public private(set) var violation: Violation?
+    /// Since when nothing disturbs the cluster (no partition, lost medium, heavy loss or stall).
+    public private(set) var quietSince = Instant.zero
+    var replayRing: [(sender: Int, message: Message)] = []
+    /// Groups whose start an injected fault made fail: they stay released by design (deviation 1).
+    public private(set) var failedGroups: Set<Int> = []
+    /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
+    public private(set) var falseDeaths = 0
+    public private(set) var scriptRuns = 0
+
+    public init(config: SimConfig, seed: UInt64) {
+        self.config = config
+        self.seed = seed
+        self.rng = SplitMix64(seed: seed ^ SimLimits.scheduleSalt)
+        self.network = Network(config: config)
+        self.hosts = Array(repeating: Host(), count: config.nodeCount)
+        self.nodes = Array(repeating: nil, count: config.nodeCount)
+        var bits: [String: Int] = [:]
+        var masks: [UInt64] = []
+        for group in config.groups {
+            var mask: UInt64 = 0
+            for resource in group.resources {
+                precondition(bits[resource.token] == nil, "resource tokens must be unique")
+                precondition(bits.count < SimLimits.maxResources, "at most \(SimLimits.maxResources) resources")
+                bits[resource.token] = bits.count
+                mask |= 1 << UInt64(bits.count - 1)
+            }
+            masks.append(mask)
+        }
+        self.bits = bits
+        self.groupMasks = masks
+    }
+
+    // MARK: - Observing
+
+    public var traceHash: UInt64 { trace.hash }
+    public var steps: Int { trace.steps }
+    public var traceLines: [String] { trace.lines }
+    public func isUp(_ index: Int) -> Bool { hosts[index].state == .up }
+    public func node(_ index: Int) -> Node? { nodes[index] }
+    public var upNodes: [Int] { hosts.indices.filter { hosts[$0].state == .up } }
+
+    /// Nodes where every resource of the group runs.
+    public func owners(ofGroup group: Int) -> [Int] {
+        let mask = groupMasks[group]
+        return hosts.indices.filter { hosts[$0].state == .up && hosts[$0].running & mask == mask }
+    }
+
+    /// Nodes where some resource of the group runs.
+    public func holders(ofGroup group: Int) -> [Int] {
+        let mask = groupMasks[group]
+        return hosts.indices.filter { hosts[$0].state == .up && hosts[$0].running & mask != 0 }
+    }
+
+    /// A partition, cut, lost medium or heavy loss is in force (kept up to date by the faults).
+    var networkDisturbed = false
+    /// The end of the latest stall.
+    var stallsEnd = Instant.zero
+
+    var isDisturbed: Bool { networkDisturbed || stallsEnd > now }
+
+    // MARK: - Running
+
+    public mutating func run(for duration: Duration) { run(until: now + duration) }
+
+    /// Processes every event due up to `end`, checking the invariants after each; stops early at a violation.
+    public mutating func run(until end: Instant) {
+        while violation == nil, let time = queue.nextTime, time <= end {
+            guard trace.steps < SimLimits.maxStepsPerRun else {
+                fail("livelock", "more than \(SimLimits.maxStepsPerRun) events")
+                return
+            }
+            let entry = queue.pop()!
+            now = entry.time
+            process(entry.item)
+            checkSafety()
+        }
+        if violation == nil, end > now { now = end }
+    }
+
+    mutating func process(_ action: Action) {
+        switch action {
+        case .deliver(let to, let sender, let link, let message):
+            guard hosts[to].state == .up else { return }
+            if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
+            deliver(message, to: to, sender: sender, link: link)
+        case .tick(let index, let incarnation, let due):
+            guard hosts[index].state == .up, hosts[index].incarnation == incarnation, hosts[index].armed == due else { return }
+            if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
+            hosts[index].armed = nil
+            trace.record(.tick(node: index), at: now)
+            handle(index, .tick)
+        case .scriptEnd(let index, let incarnation, let run, let outcome):
+            guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
+            if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
+            finishScript(index, run, outcome)
+        }
+    }
+
+    mutating func deliver(_ message: Message, to index: Int, sender: Int, link: Int) {
+        var key: MessageKey?
+        if let seq = message.first(named: "seq"), case .string(let seqBytes) = seq.value,
+           let hg = message.first(named: "hg"), case .string(let hgBytes) = hg.value {
+            key = MessageKey(sender: sender, generation: hgBytes, seq: seqBytes)
+        }
+        let duplicate = key.map { hosts[index].seen.contains($0) } ?? false
+        if duplicate, let deadline = nodes[index]?.nextDeadline, deadline <= now {
+            // Let what was due anyway happen first, so that it is not blamed on the duplicate.
+            hosts[index].armed = nil
+            trace.record(.tick(node: index), at: now)
+            handle(index, .tick)
+        }
+        trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
+        if let key { hosts[index].seen.insert(key) }
+        guard duplicate, let before = nodes[index]?.resources?.groups else {
+            handle(index, .received(message, link: config.links[link]))
+            return
+        }
+        let scripts = scriptRuns
+        handle(index, .received(message, link: config.links[link]))
+        if scriptRuns != scripts {
+            fail("duplicate", "a second copy of a message made \(SimConfig.nodeName(index)) run a script")
+        } else if let after = nodes[index]?.resources?.groups, after != before {
+            fail("duplicate", "a second copy of a message changed \(SimConfig.nodeName(index))'s groups")
+        }
+    }
+
+    /// Feeds one event to a node, carries out its effects and re-arms its timer.
+    mutating func handle(_ index: Int, _ event: Node.Event) {
+        guard nodes[index] != nil else { return }
+        let effects = nodes[index]!.handle(event, now: now)
+        for effect in effects { carryOut(effect, from: index) }
+        guard hosts[index].state == .up, let deadline = nodes[index]?.nextDeadline else { return }
+        if deadline != hosts[index].armed {
+            hosts[index].armed = deadline
+            queue.push(.tick(node: index, incarnation: hosts[index].incarnation, due: deadline), at: max(deadline, now))
+        }
+    }
+
+    mutating func carryOut(_ effect: Node.Effect, from index: Int) {
+        switch effect {
+        case .send(let message), .resend(let message):
+            broadcast(message, from: index)
+        case .log(let level, let text):
+            trace.record(.log(node: index, level, text), at: now)
+            if level == .warning, text.hasSuffix(": is dead"), !isDisturbed {
+                let name = text.dropFirst("node ".count).dropLast(": is dead".count)
+                if let peer = config.nodeNames.firstIndex(of: String(name)), hosts[peer].state == .up,
+                   hosts[index].stalledUntil <= now {
+                    falseDeaths += 1
+                }
+            }
+        case .runScript(let run):
+            startScript(index, run)
+        case .notify:
+            break
+        case .fence(let target):
+            trace.record(.fault("\(SimConfig.nodeName(index)) asked to fence \(target) (no device)"), at: now)
+        case .shutdownComplete:
+            if hosts[index].running != 0 {
+                fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
+            }
+            hosts[index].state = .shutDown
+            nodes[index] = nil
+            hosts[index].incarnation += 1
+            hosts[index].running = 0
+        }
+    }
+
+    mutating func broadcast(_ message: Message, from index: Int) {
+        if message.first(named: "seq") != nil {
+            if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
+            replayRing.append((index, message))
+        }
+        for link in config.links.indices {
+            for peer in hosts.indices where peer != index {
+                for delay in network.copies(from: index, to: peer, link: link, rng: &rng) {
+                    queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
+                }
+            }
+        }
+    }
+
+    // MARK: - Scripts
+
+    mutating func startScript(_ index: Int, _ run: ScriptRun) {
+        scriptRuns += 1
+        trace.record(.script(node: index, run), at: now)
+        if let other = hosts[index].script {
+            fail("scripts", "\(SimConfig.nodeName(index)) runs #\(run.id) while #\(other.id) still runs")
+            return
+        }
+        hosts[index].script = run
+        checkOrder(index, run)
+        var outcome = Outcome.succeed
+        if let fault = hosts[index].scriptFault, hosts[index].scriptFaultUntil > now, rng.next(below: 2) == 0 {
+            switch (fault, run.operation) {
+            case (.failStart, .start): outcome = .fail
+            case (.failStop, .stop): outcome = .fail
+            case (.hang, _): outcome = .hang
+            default: break
+            }
+        }
+        if run.operation == .start, let group = groupIndex(run.groupKey), outcome != .succeed {
+            failedGroups.insert(group)
+        }
+        if run.operation == .start, let bit = bits[run.resource.token] {
+            // A start makes the resource busy from its first moment: the strictest reading.
+            hosts[index].running |= 1 << UInt64(bit)
+        }
+        let span = UInt64((config.scriptTimeMax - config.scriptTimeMin).nanoseconds)
+        let duration = config.scriptTimeMin + .nanoseconds(Int64(rng.next(below: span + 1)))
+        let end = outcome == .hang ? now + run.timeout : now + duration
+        queue.push(.scriptEnd(node: index, incarnation: hosts[index].incarnation, run: run, outcome: outcome), at: end)
+    }
+
+    mutating func finishScript(_ index: Int, _ run: ScriptRun, _ outcome: Outcome) {
+        guard hosts[index].script?.id == run.id else { return }
+        hosts[index].script = nil
+        let bit: UInt64 = bits[run.resource.token].map { 1 << UInt64($0) } ?? 0
+        var code: Int32? = 0
+        var output = ""
+        switch (run.operation, outcome) {
+        case (_, .hang): code = nil
+        case (.start, .fail): code = 1; hosts[index].running &= ~bit
+        case (.stop, .succeed): hosts[index].running &= ~bit
+        case (.stop, .fail): code = 1
+        case (.status, _): output = hosts[index].running & bit != 0 ? "running" : "stopped"
+        case (.start, .succeed): break
+        }
+        trace.record(.scriptEnd(node: index, run, exitCode: code, output: output), at: now)
+        if let code {
+            handle(index, .scriptFinished(run.id, exitCode: code, output: output))
+        } else {
+            handle(index, .scriptTimedOut(run.id))
+        }
+    }
+
+    func groupIndex(_ key: String) -> Int? { config.groups.firstIndex { $0.key == key } }
+
+    /// Invariant 3: a group starts left to right and stops right to left on one node.
+    mutating func checkOrder(_ index: Int, _ run: ScriptRun) {
+        guard let group = groupIndex(run.groupKey),
+              let position = config.groups[group].resources.firstIndex(of: run.resource) else { return }
+        let tokens = config.groups[group].resources.map(\.token)
+        let running = tokens.map { hosts[index].running & (1 << UInt64(bits[$0]!)) != 0 }
+        let name = SimConfig.nodeName(index)
+        switch run.operation {
+        case .start:
+            if running[..<position].contains(false) {
+                fail("order", "\(name) starts \(run.resource.token) before everything left of it in \(run.groupKey) runs")
+            } else if running[(position + 1)...].contains(true) {
+                fail("order", "\(name) starts \(run.resource.token) while something right of it in \(run.groupKey) runs")
+            }
+        case .stop:
+            if running[(position + 1)...].contains(true) {
+                fail("order", "\(name) stops \(run.resource.token) while something right of it in \(run.groupKey) still runs")
+            }
+        case .status:
+            break
+        }
+    }
+
+    // MARK: - Invariants
+
+    mutating func fail(_ invariant: String, _ detail: String) {
+        guard violation == nil else { return }
+        violation = Violation(invariant: invariant, time: now, detail: detail)
+    }
+
+    /// Invariant 1: in a cluster connected and quiet for `settleTime`, no group has resources
+    /// running on two live nodes. (During and just after a partition, two owners is 3.0.6's
+    /// expected outcome without fencing.)
+    mutating func checkSafety() {
+        guard !isDisturbed, now - quietSince >= config.settleTime else { return }
+        for group in groupMasks.indices {
+            let nodes = holders(ofGroup: group)
+            if nodes.count > 1 {
+                fail("one owner", "group \(config.groups[group].key) runs on \(nodes.map(SimConfig.nodeName)) in a connected, settled cluster")
+                return
+            }
+        }
+    }
+
+    /// Invariants 2 and 3 once quiet: every group (but those a start fault left released) runs
+    /// whole on exactly one live node, and no node holds part of a group.
+    public mutating func checkSettled() {
+        guard violation == nil else { return }
+        for group in groupMasks.indices {
+            let key = config.groups[group].key
+            let holders = holders(ofGroup: group)
+            let owners = owners(ofGroup: group)
+            if let partial = holders.first(where: { !owners.contains($0) }) {
+                return fail("half-started", "group \(key) is partly running on \(SimConfig.nodeName(partial)) after settling")
+            }
+            if failedGroups.contains(group) { continue }
+            if owners.count != 1 {
+                return fail("running somewhere", "group \(key) runs on \(owners.map(SimConfig.nodeName)) after settling (up: \(upNodes.map(SimConfig.nodeName)))")
+            }
+        }
+    }
+
+    // MARK: - Faults and operations
+
+    mutating func note(_ text: String) { trace.record(.fault(text), at: now) }
+
+    mutating func markDisturbed() {
+        quietSince = max(quietSince, now)
+        networkDisturbed = network.isPartitioned || network.lossPerMille > SimLimits.disturbingLossPerMille
+    }
+
+    /// Starts (or restarts, with the next generation and the same UUID) a node.
+    public mutating func start(_ index: Int) {
+        guard hosts[index].state != .up else { return }
+        hosts[index].generation += 1
+        hosts[index].incarnation += 1
+        hosts[index].state = .up
+        hosts[index].running = 0
+        hosts[index].script = nil
+        hosts[index].armed = nil
+        hosts[index].seen = []
+        nodes[index] = Node(membership: config.membershipConfig(node: index, generation: hosts[index].generation, seed: seed),
+                                 resources: config.resourceConfig(node: index))
+        note("start \(SimConfig.nodeName(index)) generation \(hosts[index].generation)")
+        handle(index, .start)
+    }
+
+    /// The node dies at once: no more sending, ticking or scripts; its resources die with it.
+    public mutating func crash(_ index: Int) {
+        guard hosts[index].state == .up else { return }
+        note("crash \(SimConfig.nodeName(index))")
+        hosts[index].state = .down
+        nodes[index] = nil
+        hosts[index].incarnation += 1
+        hosts[index].running = 0
+        hosts[index].script = nil
+        hosts[index].stalledUntil = .zero
+    }
+
+    /// SIGTERM: the node releases its groups and stops.
+    public mutating func shutdown(_ index: Int) {
+        guard hosts[index].state == .up else { return }
+        note("shutdown \(SimConfig.nodeName(index))")
+        handle(index, .shutdown)
+    }
+
+    public mutating func standby(_ index: Int, _ set: ResourceSet) {
+        guard hosts[index].state == .up else { return }
+        note("hb_standby \(set.rawValue) on \(SimConfig.nodeName(index))")
+        handle(index, .standby(set))
+    }
+
+    public mutating func takeover(_ index: Int, _ set: ResourceSet) {
+        guard hosts[index].state == .up else { return }
+        note("hb_takeover \(set.rawValue) on \(SimConfig.nodeName(index))")
+        handle(index, .takeover(set))
+    }
+
+    /// Cuts every medium between the sides, both ways (nodes on no side keep talking to all).
+    public mutating func partition(_ sides: [[Int]]) {
+        note("partition \(sides.map { $0.map(SimConfig.nodeName) })")
+        for (a, sideA) in sides.enumerated() {
+            for (b, sideB) in sides.enumerated() where a != b {
+                for from in sideA { for to in sideB { network.blocked[from][to] = true } }
+            }
+        }
+        markDisturbed()
+    }
+
+    /// Nothing from `from` reaches `to`; the other direction still works.
+    public mutating func cut(from: Int, to: Int) {
+        note("cut \(SimConfig.nodeName(from)) -> \(SimConfig.nodeName(to))")
+        network.blocked[from][to] = true
+        markDisturbed()
+    }
+
+    public mutating func mediumDown(_ link: Int) {
+        note("medium \(config.links[link]) down")
+        network.linkDown[link] = true
+        markDisturbed()
+    }
+
+    public mutating func setLoss(perMille: Int) {
+        note("loss \(perMille)‰")
+        network.lossPerMille = perMille
+        markDisturbed()
+    }
+
+    /// Every partition, cut and lost medium mends and loss returns to the baseline.
+    public mutating func heal() {
+        note("heal")
+        network = Network(config: config)
+        markDisturbed()
+    }
+
+    /// The node's event loop stops for `duration`: what arrives meanwhile is handled late.
+    public mutating func stall(_ index: Int, for duration: Duration) {
+        guard hosts[index].state == .up else { return }
+        note("stall \(SimConfig.nodeName(index)) for \(duration.milliseconds)ms")
+        hosts[index].stalledUntil = now + duration
+        stallsEnd = max(stallsEnd, now + duration)
+        quietSince = max(quietSince, stallsEnd)
+    }
+
+    /// For `duration`, half of this node's matching scripts misbehave.
+    public mutating func scriptFault(_ index: Int, _ fault: ScriptFault, for duration: Duration) {
+        note("script fault \(fault.rawValue) on \(SimConfig.nodeName(index)) for \(duration.milliseconds)ms")
+        hosts[index].scriptFault = fault
+        hosts[index].scriptFaultUntil = now + duration
+    }
+
+    /// Delivers again a message sent earlier (a replay on the wire) to a node that already had it.
+    public mutating func replay() {
+        guard !replayRing.isEmpty else { return }
+        let (sender, message) = replayRing[Int(rng.next(below: UInt64(replayRing.count)))]
+        let targets = hosts.indices.filter { $0 != sender && hosts[$0].state == .up }
+        guard !targets.isEmpty else { return }
+        let target = targets[Int(rng.next(below: UInt64(targets.count)))]
+        note("replay a message of \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
+        queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)
+    }
+}

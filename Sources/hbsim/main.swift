@@ -1,0 +1,43 @@
+import HeartbeatSim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// hbsim: the deterministic simulator from the command line.
+///   hbsim --seed N              run one seed, print its report (the replay of a failure)
+///   hbsim --seeds COUNT [--start S]   sweep seeds S..<S+COUNT, print failures and seeds/second
+let usage = "usage: hbsim --seed N | --seeds COUNT [--start S]"
+
+func value(after flag: String) -> UInt64? {
+    let arguments = CommandLine.arguments
+    guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
+    return UInt64(arguments[index + 1])
+}
+
+if let seed = value(after: "--seed") {
+    let result = RandomRun.run(seed: seed)
+    print(result.report)
+    print("steps \(result.steps), simulated \(result.simulatedTime), scripts \(result.scriptRuns), trace hash \(String(result.traceHash, radix: 16))")
+    exit(result.violation == nil ? 0 : 1)
+} else if let count = value(after: "--seeds") {
+    let start = value(after: "--start") ?? 0
+    let clock = ContinuousClock()
+    let began = clock.now
+    var failures = 0
+    var steps = 0
+    for seed in start..<(start + count) {
+        let result = RandomRun.run(seed: seed)
+        steps += result.steps
+        if result.violation != nil {
+            failures += 1
+            print(result.report)
+        }
+    }
+    let elapsed = clock.now - began
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print("\(count) seeds, \(failures) failing, \(steps) events in \(seconds) s: \(Double(count) / seconds) seeds/s")
+    exit(failures == 0 ? 0 : 1)
+} else {
+    print(usage)
+    exit(2)
+}
