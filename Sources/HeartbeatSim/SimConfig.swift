@@ -77,13 +77,16 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     /// two keepalives for the news to travel (and be retransmitted once), then every group
     /// stopped on one node and started on another, status checks included, twice over (a heal
     /// releases, a failback moves again), a failed stop's retries and its parked retry, plus a
-    /// margin of `SimLimits.settleMarginKeepalives` keepalives.
+    /// margin of `SimLimits.settleMarginKeepalives` keepalives. A node that started less than
+    /// `MembershipLimits.startupBonusPeriod` ago advertises a longer deadtime (spec §5.4): its
+    /// death takes `startupDeadtimeBonus` longer to notice.
     public var settleTime: Duration {
         let resources = groups.reduce(0) { $0 + $1.resources.count }
         let perScript = scriptTimeMax + baseDelay + jitter
         let scripts = perScript * (resources * SimLimits.scriptsPerResourceMove * 2)
         let stopFailure = (stopRetryDelay + scriptTimeout) * (stopRetryMax + 1) + stopFailureRetry + scriptTimeout * 2
-        return deadtime + keepalive * (2 + SimLimits.settleMarginKeepalives) + scripts + stopFailure
+        return deadtime + MembershipLimits.startupDeadtimeBonus + keepalive * (2 + SimLimits.settleMarginKeepalives)
+            + scripts + stopFailure
     }
 
     /// A configuration drawn from `seed`: 2 or 3 nodes, each `auto_failback` mode, 1 or 2 media,
