@@ -103,9 +103,9 @@ import Testing
     // MARK: - Known bugs (each passes while the bug is there and is flagged once it is fixed)
 
     /// Legacy mode: node2 starts 1.8 s after node1. node1's `ip-request` for its own group g1
-    /// reaches node2 before node2's comm-up; `receiveIPRequest` drops it (`phase == .stable`
-    /// guard) and nothing asks again, so g1 never runs although both nodes are up.
-    @Test func legacyIPRequestBeforePeerCommsUpIsLost() {
+    /// reaches node2 before node2's comm-up; node2 must answer it then, since nothing asks again
+    /// (it used to drop it, and g1 never ran although both nodes were up; seed 99).
+    @Test func legacyIPRequestBeforePeerCommsUpIsAnswered() {
         let config = SimConfig(nodeCount: 2, keepalive: .milliseconds(500), deadtime: .milliseconds(2500), autoFailback: .legacy)
         var sim = Simulator(config: config, seed: 99)
         sim.start(0)
@@ -113,16 +113,13 @@ import Testing
         sim.start(1)
         sim.run(for: config.initdead + config.settleTime)
         sim.checkSettled()
-        withKnownIssue("bug: legacy ip-request received before comm-up is dropped and never retried") {
-            #expect(sim.owners(ofGroup: Self.g1).count == 1, "\(sim.traceLines.joined(separator: "\n"))")
-        }
+        #expect(sim.owners(ofGroup: Self.g1).count == 1, "\(sim.traceLines.joined(separator: "\n"))")
     }
 
     /// auto_failback off: node2 holds every group (node1 restarted). A one-way cut makes node2
-    /// declare node1 dead while node1 still hears node2. On heal node2 logs "Partition with
-    /// node1 healed while both nodes hold resource groups [g1]" and releases g1 — but node1 held
-    /// nothing (`rsc_hold=none`). node1 only logs "No one owns our local resources!"; g1 stays down.
-    @Test func partitionHealReleasesGroupsThePeerDoesNotHold() {
+    /// declare node1 dead while node1 still hears node2. On heal node2 asks node1 for its
+    /// holdings; node1 holds nothing, so node2 keeps g1 (it used to release it blindly, seed 39).
+    @Test func partitionHealKeepsGroupsThePeerDoesNotHold() {
         let config = SimConfig(nodeCount: 2, keepalive: .milliseconds(100), deadtime: .seconds(1), autoFailback: .off)
         var sim = Self.booted(config)
         sim.shutdown(0)
@@ -134,9 +131,7 @@ import Testing
         sim.run(for: .milliseconds(1700))
         sim.heal()
         sim.run(for: config.settleTime)
-        withKnownIssue("bug: partition heal releases the peer's preferred groups although the peer holds none") {
-            #expect(sim.owners(ofGroup: Self.g1).count == 1, "\(sim.traceLines.joined(separator: "\n"))")
-        }
+        #expect(sim.owners(ofGroup: Self.g1).count == 1, "\(sim.traceLines.joined(separator: "\n"))")
     }
 
     /// Three nodes that all run haresources groups: when the owner dies, both survivors start

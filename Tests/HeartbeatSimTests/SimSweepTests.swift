@@ -42,7 +42,7 @@ import Testing
         for result in failures where !Self.knownIssueInvariants.contains(result.violation?.invariant ?? "") {
             Issue.record(Comment(rawValue: result.report))
         }
-        withKnownIssue("bugs: legacy ip-request dropped before comm-up; partition heal releases groups the peer does not hold; first status resets tracking",
+        withKnownIssue("open: a group left running nowhere after some fault schedules (seeds 103, 161 of 300)",
                        isIntermittent: true) {
             for result in known { Issue.record(Comment(rawValue: result.report)) }
         }

@@ -6,6 +6,9 @@ struct PeerTracker: Sendable, Hashable {
     private(set) var generation: UInt64 = 0
     /// The highest sequence number accepted since the last reset; `nil` means "accept whatever comes".
     private(set) var lastSeq: UInt64?
+    /// The `hg` of the messages tracked since the last reset. Messages may arrive before the peer's
+    /// first status; when that status then names the same generation it is no restart.
+    private var streamGeneration: UInt64?
     /// Sequence numbers we saw skipped, ascending, each with the time of its next retransmit request.
     private(set) var missing: [MissingSeq] = []
     /// This peer's ACK trigger, `rand() % 10` in 3.0.6: we ACK seqs with `seq % 10 == ackTrigger`.
@@ -87,7 +90,7 @@ struct PeerTracker: Sendable, Hashable {
                 }
                 result.partitionHealed = true
                 resync = true
-            } else if messageGeneration > generation {
+            } else if messageGeneration > generation, !(generation == 0 && streamGeneration == messageGeneration) {
                 result.restartedFrom = generation
                 resetTracking()
                 lastStatusSeq = 0
@@ -95,6 +98,7 @@ struct PeerTracker: Sendable, Hashable {
             }
             generation = messageGeneration
         }
+        if streamGeneration == nil { streamGeneration = messageGeneration }
 
         // Step 7: in order (or the first one since a reset).
         guard let last = lastSeq else {
@@ -181,6 +185,7 @@ struct PeerTracker: Sendable, Hashable {
 
     private mutating func resetTracking() {
         lastSeq = nil
+        streamGeneration = nil
         missing.removeAll()
         lastAckSent = 0
     }

@@ -21,9 +21,11 @@ extension ResourceManager {
         if legacyAwaiting.isEmpty, !localDone { completeInitial(into: &effects) }
     }
 
-    /// A peer asks for a group: release it if we hold it, then answer (`rc.d/ip-request`).
+    /// A peer asks for a group: release it if we hold it, then answer (`rc.d/ip-request`). This
+    /// works in any phase, as 3.0.6's event script did: a node that has not reached comm-up yet
+    /// holds nothing and answers at once, so a peer that started earlier gets its groups.
     mutating func receiveIPRequest(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard !config.niceFailback, phase == .stable, let key = message["ipaddr"], !key.isEmpty else { return }
+        guard !config.niceFailback, let key = message["ipaddr"], !key.isEmpty else { return }
         guard let index = groupIndex(key: key) else {
             effects.append(.send(ipResponse(to: peer, key: key, weOwn: false)))
             return

@@ -46,6 +46,9 @@ extension ResourceManager {
             switch type {
             case "starting": startingBeforeComms.insert(source)
             case "resource": noteHoldings(message, from: source, into: &effects)
+            // A legacy peer that reached comm-up first asks for its groups now and never again;
+            // we hold nothing yet, so we can answer at once (as 3.0.6's rc.d/ip-request did).
+            case "ip-request": receiveIPRequest(message, from: source, now: now, into: &effects)
             default: break
             }
             return
@@ -142,12 +145,14 @@ extension ResourceManager {
                 effects.append(.send(holdingsMessage(stable: true)))
             }
         case .stable:
+            // Settle double ownership first: an auto failback started now would be a standby that
+            // collides with the peer's own.
+            if full, record.stable, !record.shuttingDown {
+                releaseDoublyHeld(preferredBy: peer, now: now, into: &effects)
+            }
             if newlyStable {
                 effects.append(.send(holdingsMessage(stable: true)))
                 performAutoFailback(now: now, into: &effects)
-            }
-            if full, record.stable, !record.shuttingDown {
-                releaseDoublyHeld(preferredBy: peer, now: now, into: &effects)
             }
         case .shuttingDown:
             if newlyStable { effects.append(.send(holdingsMessage(stable: false))) }

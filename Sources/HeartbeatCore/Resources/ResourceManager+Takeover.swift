@@ -137,13 +137,23 @@ extension ResourceManager {
         }
     }
 
-    /// Deviation 6: both sides of a healed partition took every group; the one that is not the
-    /// preferred node of a group releases it, and tells the peer what it holds.
+    /// Deviation 6: after a partition, the node that is not the preferred node of a group both
+    /// sides hold releases it. With auto_failback on/off we first learn what the peer really holds:
+    /// `starting` makes any peer (3.0.6 too) answer with its full holdings, which
+    /// `releaseDoublyHeld` compares with ours; our own stable holdings follow so the peer does not
+    /// take us for a node in flux. Legacy mode has no holdings reports, so there the returning
+    /// node's groups are released at once, as 3.0.6's restart of both nodes would have.
     mutating func partitionHealed(_ node: String, now: Instant, into effects: inout [ResourceEffect]) {
         guard peers[node] != nil, phase != .waiting, phase != .shuttingDown else { return }
         peers[node]?.alive = true
         peers[node]?.heard = true
         fencing[node] = nil
+        if config.niceFailback {
+            effects.append(.log(.info, "Partition with \(node) healed: asking for its holdings."))
+            effects.append(.send(Message(("t", "starting"))))
+            effects.append(.send(holdingsMessage(stable: phase == .stable)))
+            return
+        }
         let doubled = records.indices.filter { records[$0].group.preferredNode == node && claimed($0) }
         if !doubled.isEmpty {
             let keys = doubled.map { records[$0].group.key }.joined(separator: ", ")
@@ -151,8 +161,6 @@ extension ResourceManager {
             for index in doubled.reversed() {
                 queueRelease(index, purpose: .heal(node), reason: "partition with \(node) healed")
             }
-        } else if config.niceFailback {
-            effects.append(.send(holdingsMessage(stable: phase == .stable)))
         }
     }
 

@@ -26,10 +26,12 @@
 ///    report (`rtype=full`, no `info`) says it does not hold them: one message round trip
 ///    instead of 3.0.6's 10 s RQSTDELAY. 3.0.6 peers stay consistent: they see our `isstable=1`
 ///    report and take their own groups (§6.6).
-/// 6. A healed partition does not restart heartbeat: the node that is not the preferred node of
-///    a group both sides hold releases it at once, with one CRIT line; 3.0.6 released everything
-///    on both sides and restarted (§5.6, §10.1). Likewise a stable peer's full holdings report
-///    showing it holds its own groups that we hold too makes us release them (§10.2).
+/// 6. A healed partition does not restart heartbeat: the node that sees the peer return asks for
+///    its holdings (`starting`), and a group both sides hold is released by the one that is not
+///    its preferred node, with one CRIT line; 3.0.6 released everything on both sides and
+///    restarted (§5.6, §10.1). Likewise any stable peer's full holdings report showing it holds
+///    its own groups that we hold too makes us release them (§10.2). In legacy mode, which has no
+///    holdings reports, the returning node's groups are released here at once.
 /// 7. Our reply to `starting` while we shut down lists what we still hold (3.0.6 said `none`), so
 ///    a starting peer does not start a group we are still stopping.
 /// 8. Shutdown stops only the groups this node holds, last group first, and waits only for the
