@@ -11,7 +11,7 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo test unit-test integration-test clean install uninstall
+.PHONY: all build deps print-deps demo test unit-test integration-test soak clean install uninstall
 
 all: build
 
@@ -46,6 +46,12 @@ integration-test: build
 	HB_BIN=$(CURDIR)/$(BIN) bash Tests/integration/run.sh
 
 test: unit-test integration-test
+
+# A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
+SEEDS ?= 100000
+START ?= 0
+soak: deps
+	$(SWIFT) run -c release hbsim --seeds $(SEEDS) --start $(START)
 
 # A two-node cluster of real daemons in network namespaces on this machine (root).
 demo: build
