@@ -64,6 +64,21 @@ t=$(wait_running 1 db yes 15000) || fail "db did not move to node1 on hb_standby
 wait_running 2 db no 5000 >/dev/null || fail "node2 still runs db after standby"
 log "hb_standby on node2 -> db running on node1: ${t} ms"
 
+# 3.0.6's own hb_standby and hb_takeover scripts (Debian's) drive our daemon through the FIFO too.
+if [ -x /usr/share/heartbeat/hb_standby ]; then
+    sleep 2
+    HA_FIFO=$WORK/node1/state/fifo /usr/share/heartbeat/hb_standby all >/dev/null 2>&1 || fail "Debian's hb_standby failed"
+    t=$(wait_running 2 web yes 15000) || fail "Debian's hb_standby on node1 did not move web to node2"
+    wait_running 1 web no 5000 >/dev/null || fail "node1 kept web after Debian's hb_standby"
+    log "Debian's hb_standby on node1 -> web on node2: ${t} ms"
+    sleep 2
+    HA_FIFO=$WORK/node1/state/fifo /usr/share/heartbeat/hb_takeover all >/dev/null 2>&1 || fail "Debian's hb_takeover failed"
+    t=$(wait_running 1 web yes 15000) || fail "Debian's hb_takeover on node1 did not bring web back"
+    wait_running 1 db yes 15000 >/dev/null || fail "Debian's hb_takeover on node1 did not bring db"
+    wait_running 2 db no 5000 >/dev/null || fail "node2 kept db after Debian's hb_takeover on node1"
+    log "Debian's hb_takeover on node1 -> all on node1: ${t} ms"
+fi
+
 # heartbeat -k on node1 releases both groups; node2 takes them at once (shutdone).
 HA_CONFIG_DIR=$WORK/node1/etc HA_STATE_DIR=$WORK/node1/state HA_RUN_DIR=$WORK/node1/run "$BIN/heartbeat" -k || fail "heartbeat -k failed"
 wait_running 1 web no 100 >/dev/null || fail "node1 left web running after shutdown"
