@@ -154,6 +154,9 @@ extension ResourceManager {
                 effects.append(.send(holdingsMessage(stable: true)))
                 performAutoFailback(now: now, into: &effects)
             }
+            if full, record.stable, !record.shuttingDown {
+                takeOrphanedLocalGroups(reportedBy: peer, into: &effects)
+            }
         case .shuttingDown:
             if newlyStable { effects.append(.send(holdingsMessage(stable: false))) }
         case .waiting, .stopped:
@@ -250,6 +253,21 @@ extension ResourceManager {
     var anyPeerAlive: Bool { peerNames.contains { peers[$0]?.alive == true } }
 
     /// 3.0.6's AuditResources, on exchanged holdings (spec §6.6).
+    /// Deviation 16: a stable peer's full report shows it does not hold our groups, and neither do
+    /// we (it restarted faster than deadtime and lost them, say): we take them back, unless one
+    /// failed to start here (deviation 1 leaves that one released).
+    mutating func takeOrphanedLocalGroups(reportedBy peer: String, into effects: inout [ResourceEffect]) {
+        guard config.niceFailback, phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested,
+              !othersHold.contains(.foreign) else { return }
+        let orphans = records.indices.filter { isLocal($0) && !claimed($0) && records[$0].state != .failed }
+        guard !orphans.isEmpty else { return }
+        let keys = orphans.map { records[$0].group.key }.joined(separator: ", ")
+        effects.append(.log(.warning, "No one owns our local resources [\(keys)] according to \(peer): acquiring them."))
+        for index in orphans {
+            queueAcquire(index, purpose: .initial, reason: "held by no node")
+        }
+    }
+
     func audit(into effects: inout [ResourceEffect]) {
         guard config.niceFailback else { return }
         let ours = holdings()

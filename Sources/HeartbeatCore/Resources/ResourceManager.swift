@@ -49,6 +49,9 @@
 /// 14. Standby `done` is sent only once nothing of the set runs here, including a stop that was
 ///     already under way for another reason (a failed start being undone).
 /// 15. A node whose haresources has no other node acquires its groups at comm-up.
+/// 16. When a stable peer's full holdings report shows nobody holds some of our own groups (the
+///     peer restarted faster than deadtime and lost them), we acquire them; 3.0.6 only logged
+///     "No one owns our local resources!" and left them down.
 public struct ResourceManager: Sendable {
     public let config: ResourceManagerConfig
 
