@@ -16,12 +16,6 @@ import Testing
     static let seedCount = UInt64(environment["SIM_SEEDS"] ?? "") ?? defaultSeeds
     static let seedStart = UInt64(environment["SIM_SEED_START"] ?? "") ?? 0
 
-    /// Invariants hit by known bugs are known issues: "running somewhere" (legacy `ip-request`
-    /// lost before comm-up; a partition heal releasing groups the peer does not hold) and
-    /// "duplicate" (a peer's first status resets sequence tracking, so messages received before
-    /// it are delivered again). See `SimScenarioTests`. Every other invariant fails the test.
-    static let knownIssueInvariants: Set<String> = ["running somewhere", "duplicate"]
-
     @Test(arguments: 0..<lanes)
     func randomSeeds(lane: Int) {
         let clock = ContinuousClock()
@@ -38,13 +32,8 @@ import Testing
         let elapsed = clock.now - began
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("sim lane \(lane): \(ran) seeds in \(seconds) s = \(Double(ran) / max(seconds, 1e-9)) seeds/s, \(failures.count) failing: \(failures.map(\.seed))")
-        let known = failures.filter { Self.knownIssueInvariants.contains($0.violation?.invariant ?? "") }
-        for result in failures where !Self.knownIssueInvariants.contains(result.violation?.invariant ?? "") {
+        for result in failures {
             Issue.record(Comment(rawValue: result.report))
-        }
-        withKnownIssue("open: a group left running nowhere after some fault schedules (seeds 103, 161 of 300)",
-                       isIntermittent: true) {
-            for result in known { Issue.record(Comment(rawValue: result.report)) }
         }
     }
 

@@ -146,9 +146,9 @@ struct PeerTracker: Sendable, Hashable {
             return result
         }
         if resync {
+            // Accept the restart/heal status itself, but keep `lastSeq`: a message already
+            // delivered above it, arriving again on another medium, must stay a duplicate.
             missing.removeAll()
-            lastSeq = seq
-            result.ack = ackInOrder(seq)
             return result
         }
         result.disposition = .oldDuplicate
