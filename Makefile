@@ -11,7 +11,7 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo test unit-test integration-test soak clean install uninstall
+.PHONY: all build deps print-deps demo test unit-test sim-sweep integration-test soak clean install uninstall
 
 all: build
 
@@ -45,7 +45,15 @@ unit-test: deps
 integration-test: build
 	HB_BIN=$(CURDIR)/$(BIN) bash Tests/integration/run.sh
 
-test: unit-test integration-test
+# 10,000 random fault schedules through the simulator (release build, one process per core).
+SIM_SWEEP ?= 10000
+sim-sweep: build
+	@half=$$(( $(SIM_SWEEP) / 2 )); \
+	$(BIN)/hbsim --seeds $$half --start 0 & first=$$!; \
+	$(BIN)/hbsim --seeds $$(( $(SIM_SWEEP) - half )) --start $$half & second=$$!; \
+	status=0; wait $$first || status=1; wait $$second || status=1; exit $$status
+
+test: unit-test sim-sweep integration-test
 
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000

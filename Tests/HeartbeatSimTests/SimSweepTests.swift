@@ -7,8 +7,8 @@ import Testing
 /// `SIM_SEEDS=N` sets how many seeds (default `defaultSeeds`), `SIM_SEED_START=S` where they start
 /// (to replay a failure: `SIM_SEED_START=1234 SIM_SEEDS=1`, or `hbsim --seed 1234`).
 @Suite struct SimSweepTests {
-    /// Sized so that the sweep stays well under 90 s in a debug build on two cores.
-    static let defaultSeeds: UInt64 = 600
+    /// A quick debug-build pass; `make test` also sweeps 10,000 seeds with the release `hbsim`.
+    static let defaultSeeds: UInt64 = 100
     /// The sweep is split into this many parallel test cases (one per core here).
     static let lanes = 2
 
