@@ -246,3 +246,13 @@ import Testing
         #expect(try digest(haResources: "# web\nnode1   Dummy::web   \n") == base)
     }
 }
+
+@Suite struct ConfigThreeNodeResourcesTests {
+    @Test func moreThanTwoNodesWithGroupsWarns() {
+        let (config, diagnostics) = validate(haCf: Sample.haCf.replacingOccurrences(of: "node node1 node2", with: "node node1 node2 node3"))
+        #expect(config != nil)
+        #expect(diagnostics.warnings.contains { $0.file == haResourcesPath && $0.line == 1 && $0.message.contains("haresources resource management is for two nodes") })
+        let (_, twoNodes) = validate()
+        #expect(!twoNodes.contains { $0.message.contains("is for two nodes") })
+    }
+}

@@ -313,6 +313,12 @@ private struct Checker<Machine: MachineFacts> {
 
     mutating func checkResources(_ resources: HaResources) -> [ResourceGroup] {
         let file = input.haResourcesPath
+        // v1 holdings (`rsc_hold` local/foreign) describe two nodes: with more, every survivor
+        // would start a dead node's groups (our simulator shows it; 3.0.6 has no rule either).
+        if haCf.nodes.count > 2, let first = resources.groups.first {
+            warning(first.line, "haresources resource management is for two nodes; with \(haCf.nodes.count) nodes a dead node's groups may start on more than one survivor",
+                    hint: "keep haresources groups on a pair of nodes and run the other nodes without groups, or use Pacemaker", file: file)
+        }
         var groups: [ResourceGroup] = []
         var missing: Set<String> = []
         for (group, lines) in zip(resources.groups, resources.resourceLines) {
