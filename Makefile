@@ -11,7 +11,7 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo test unit-test sim-sweep integration-test soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
 
 all: build
 
@@ -60,6 +60,10 @@ SEEDS ?= 100000
 START ?= 0
 soak: deps
 	$(SWIFT) run -c release hbsim --seeds $(SEEDS) --start $(START)
+
+# Ours against Debian's Heartbeat 3.0.6 in the same namespaces, interleaved (root; see bench/README.md).
+bench: build
+	HB_BIN=$(CURDIR)/$(BIN) bash bench/bench.sh
 
 # A two-node cluster of real daemons in network namespaces on this machine (root).
 demo: build

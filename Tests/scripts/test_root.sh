@@ -150,7 +150,7 @@ test_filesystem_busy_stop_needs_force() {
     (cd "$dir" && exec sleep 60) &
     local holder=$!
     on_exit "kill $holder"
-    wait_for 5 test "$(readlink /proc/$holder/cwd)" = "$dir" || fail "holder did not start"
+    wait_for 5 eval '[ "$(readlink /proc/'"$holder"'/cwd)" = "'"$dir"'" ]' || fail "holder did not start"
     FILESYSTEM_UMOUNT_TRIES=2 run "$RS/Filesystem" tmpfs "$dir" tmpfs stop
     expect_rc 1 "busy stop without force"
     expect_contains "$(cat "$HA_LOGFILE")" "add force_unmount"
@@ -164,7 +164,7 @@ test_filesystem_busy_stop_needs_force() {
     (cd "$dir" && exec sleep 60) &
     holder=$!
     on_exit "kill $holder"
-    wait_for 5 test "$(readlink /proc/$holder/cwd)" = "$dir" || fail "second holder did not start"
+    wait_for 5 eval '[ "$(readlink /proc/'"$holder"'/cwd)" = "'"$dir"'" ]' || fail "second holder did not start"
     FILESYSTEM_FORCE_UNMOUNT=yes run "$RS/Filesystem" tmpfs "$dir" tmpfs stop
     expect_rc 0 "stop with FILESYSTEM_FORCE_UNMOUNT=yes"
     status_is "$RS/Filesystem" tmpfs "$dir" tmpfs stopped
