@@ -114,7 +114,9 @@ public final class Daemon {
         } catch {
             wireRejects[error.reason, default: 0] += 1
             if config.logBadPackets {
-                logger.log(.error, "Rejected packet on \(link): \(error)", rateLimited: true)
+                // Keyed by reason, so a flood of varied garbage still collapses into one line a window.
+                logger.log(.error, "Rejected packet on \(link): \(error.reason)", rateLimited: true)
+                logger.log(.debug, "Rejected packet on \(link): \(error)")
             }
         }
     }
