@@ -48,24 +48,8 @@ tree_pids() {
     echo "${out[@]}"
 }
 
-# make_namespaces: hosts ${PREFIX}-1 and -2 on one bridge namespace, eth0 = 10.77.0.i/24.
-make_namespaces() {
-    local bridge=${PREFIX}-br i ns
-    ip netns add "$bridge"; NAMESPACES+=("$bridge")
-    ip -n "$bridge" link add br0 type bridge
-    ip -n "$bridge" link set br0 up
-    for i in 1 2; do
-        ns=${PREFIX}-$i
-        ip netns add "$ns"; NAMESPACES=("$ns" "${NAMESPACES[@]}")
-        ip link add "${PREFIX}a$i" netns "$ns" type veth peer name "p$i" netns "$bridge"
-        ip -n "$ns" link set "${PREFIX}a$i" name eth0
-        ip -n "$ns" addr add "10.77.0.$i/24" brd + dev eth0
-        ip -n "$ns" link set eth0 up
-        ip -n "$ns" link set lo up
-        ip -n "$bridge" link set "p$i" master br0
-        ip -n "$bridge" link set "p$i" up
-    done
-}
+# shellcheck source=Tests/integration/netns.sh
+source "$ROOT/Tests/integration/netns.sh"
 
 # configure I KEEPALIVE WARNTIME DEADTIME INITDEAD: ha.cf, authkeys, haresources (node1 web,
 # node2 db, both Dummy) and the node's own Dummy state directory and call log.

@@ -124,7 +124,7 @@ public final class Daemon {
     private func timerFired() {
         let now = EventLoop.now()
         if now >= nextHousekeeping { housekeeping(now: now) }
-        _ = scripts.enforceTimeouts(now: now)
+        scripts.enforceTimeouts(now: now)
         if let deadline = shutdownDeadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
             loop.stop()
@@ -142,7 +142,7 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, scripts?.enforceTimeouts(now: now), shutdownDeadline]
+        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }

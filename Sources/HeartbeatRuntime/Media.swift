@@ -123,7 +123,7 @@ public final class Media {
         var failure: WireError?
         if !senders.isEmpty {
             do throws(WireError) {
-                send(try Wire.encodeNetstring(message, signedWith: keys, innerAuth: innerAuth))
+                sendOnUDP(try Wire.encodeNetstring(message, signedWith: keys, innerAuth: innerAuth))
             } catch {
                 failure = error
             }
@@ -139,9 +139,9 @@ public final class Media {
         if let failure { throw failure }
     }
 
-    /// Sends one netstring-encoded message on every UDP medium (serial media need the classic
-    /// text: use `send(_:keys:innerAuth:)`). Never blocks; failures are counted and retried next time.
-    public func send(_ bytes: [UInt8]) {
+    /// Sends one netstring-encoded message on every UDP medium. Never blocks; failures are
+    /// counted and retried next time.
+    private func sendOnUDP(_ bytes: [UInt8]) {
         for index in senders.indices {
             guard let socket = senders[index].socket else { continue }
             if senders[index].destination == nil, case .bcast(let interface) = senders[index].medium {

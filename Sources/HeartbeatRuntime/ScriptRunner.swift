@@ -94,8 +94,13 @@ public final class ScriptRunner {
         }
     }
 
-    /// Kills children past their deadline; returns the next deadline to check again, if any.
-    public func enforceTimeouts(now: Instant) -> Instant? {
+    /// When `enforceTimeouts` next has something to do, if any script runs.
+    public var nextDeadline: Instant? {
+        children.values.map { $0.killedAt.map { $0 + Self.killGrace } ?? $0.deadline }.min()
+    }
+
+    /// Kills children past their deadline (SIGTERM to the group, SIGKILL after a grace period).
+    public func enforceTimeouts(now: Instant) {
         for (pid, child) in children {
             if let killedAt = child.killedAt {
                 if now >= killedAt + Self.killGrace { kill(-pid, SIGKILL) }
@@ -104,7 +109,6 @@ public final class ScriptRunner {
                 children[pid]?.killedAt = now
             }
         }
-        return children.values.map { $0.killedAt.map { $0 + Self.killGrace } ?? $0.deadline }.min()
     }
 
     private func readOutput(of pid: pid_t) {

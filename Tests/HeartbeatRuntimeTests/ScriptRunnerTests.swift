@@ -17,7 +17,7 @@ import Testing
         let giveUp = EventLoop.now() + .seconds(20)
         func poll() {
             runner.reap()
-            _ = runner.enforceTimeouts(now: EventLoop.now())
+            runner.enforceTimeouts(now: EventLoop.now())
             if runner.running == 0 || EventLoop.now() > giveUp { loop.stop() } else { loop.setDeadline(EventLoop.now() + .milliseconds(10), poll) }
         }
         loop.setDeadline(EventLoop.now() + .milliseconds(10), poll)
