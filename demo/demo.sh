@@ -72,8 +72,12 @@ step "bringing node1 back (auto_failback on: the group returns to it)"
 start_node 1
 wait_log 1 "Initial resource acquisition complete" 15000 >/dev/null || die "node1 did not settle"
 until ip -n "${PREFIX}-1" -br addr show eth0 | grep -q "$VIP"; do sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "no failback"; done
-until ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/" | grep -q node1; do sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "service did not return to node1"; done
-step "failback done: $(ip netns exec "${PREFIX}-3" curl -s -m 1 "http://$VIP:$PORT/")"
+answer=""
+until [[ $answer == *node1* ]]; do
+    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
+    [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "service did not return to node1"; sleep 0.05
+done
+step "failback done: $answer"
 touch "$STOP"; wait "$POLLER" 2>/dev/null
 
 echo
