@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # `make bench`: our heartbeat against the real Heartbeat 3.0.6, on the same configuration in the
-# same network namespaces, interleaved run by run (ours, 3.0.6, ours, 3.0.6 …) so that machine
-# noise hits both alike. Prints each figure's median/min/max and the ratio ours/3.0.6, and writes
-# every run's raw numbers to bench/results/<date>-<commit>.json. A benchmark, not a test: it fails
-# on nothing but a broken setup. See bench/README.md for what each figure means.
+# same network namespaces. One cluster of each implementation runs at the same time, side by
+# side on one bridge (different hosts and UDP ports), so machine noise hits both alike; the
+# moments that are timed (a kill, a cut, a standby) never overlap between the two. Prints each
+# figure's median/min/max and the ratio ours/3.0.6, and writes every run's raw numbers to
+# bench/results/<date>-<commit>.json. A benchmark, not a test: it fails on nothing but a broken
+# setup. See bench/README.md for what each figure means.
 #
 #   RUNS=5            runs per figure and implementation
-#   IDLE_SECONDS=60   idle-cost window per run
-#   LOAD_SECONDS=60   CPU-hog window per run of the load figure (0: skip it); LOAD_RUNS=2
-#   QUICK=1           2 runs, idle 10 s, load 10 s × 1: to try it out
-#   FIGURES="pair lone kill cut load"   a subset, e.g. FIGURES=kill
-#   PROFILES="200ms/1 50ms/200ms 1/5"   failover profiles (keepalive/deadtime)
+#   IDLE_SECONDS=12   idle-cost window per run (5 runs: one minute in all)
+#   LOAD_SECONDS=100  length of the CPU-hog window and of the I/O-hog window (0: skip them)
+#   SCALE="4 8 16"    cluster sizes of the scale figure; SCALE_KILLS=3 deaths timed per size
+#   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: under 3 minutes
+#   FIGURES="pair lone failover load scale"   a subset, e.g. FIGURES=failover
+#   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
 # shellcheck source=bench/lib.sh
@@ -21,16 +24,26 @@ source "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -n "${QUICK:-}" ]; then RUNS=${RUNS:-2}; IDLE_SECONDS=${IDLE_SECONDS:-10}; LOAD_SECONDS=${LOAD_SECONDS:-10}; LOAD_RUNS=${LOAD_RUNS:-1}; fi
+QUICK=${BENCH_QUICK:-${QUICK:-}}
+if [ -n "$QUICK" ]; then
+    RUNS=${RUNS:-2}; IDLE_SECONDS=${IDLE_SECONDS:-5}; LOAD_SECONDS=${LOAD_SECONDS:-5}
+    PROFILES=${PROFILES:-200ms/1}; SCALE=${SCALE:-4}; SCALE_KILLS=${SCALE_KILLS:-1}
+fi
 RUNS=${RUNS:-5}
-IDLE_SECONDS=${IDLE_SECONDS:-60}
-LOAD_SECONDS=${LOAD_SECONDS:-60}
-LOAD_RUNS=${LOAD_RUNS:-2}
-FIGURES=${FIGURES:-pair lone kill cut load}
+IDLE_SECONDS=${IDLE_SECONDS:-12}
+LOAD_SECONDS=${LOAD_SECONDS:-100}
+FIGURES=${FIGURES:-pair lone failover load scale}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
+SCALE=${SCALE:-4 8 16}
+SCALE_KILLS=${SCALE_KILLS:-3}
 RAW=$WORK/raw.tsv; : > "$RAW"
 NOTES=$WORK/notes.tsv; : > "$NOTES"
 T_BEGIN=$(now_us)
+IMPLS="ours 306"
+
+# The two-node clusters: ours on hosts 1 and 2, 3.0.6 on hosts 3 and 4, each on its own port.
+pair_hosts() { if [ "$1" = ours ]; then echo "1 2"; else echo "3 4"; fi; }
+pair_port() { if [ "$1" = ours ]; then echo 694; else echo 695; fi; }
 
 # The peer's last received heartbeat needs tcpdump; without it that sub-figure is skipped.
 HAVE_TCPDUMP=
@@ -39,150 +52,204 @@ elif [ -z "${NO_INSTALL:-}" ] && DEBIAN_FRONTEND=noninteractive apt-get install 
 else say "tcpdump is missing: the 'last heartbeat -> start' figures are skipped"; fi
 
 progress() { printf '[%5ds] %s\n' $(( ($(now_us) - T_BEGIN) / 1000000 )) "$*"; }
-# record FIGURE UNIT IMPL RUN VALUE
+# record FIGURE UNIT IMPL RUN VALUE (one short line: appends from parallel workers stay whole)
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RAW"; }
-note() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$NOTES"; progress "  note: $2 run $3: $4"; }
+note() { printf '%s\t%s\t%s\t%s\n' "$1" "$(label "$1")" "$2" "$3" >> "$NOTES"; progress "  note: $(label "$1") run $2: $3"; }
 ms() { echo $(( ($1 + 500000) / 1000000 )); }               # ns -> ms (rounded)
 ms3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e6 }'; }   # ns -> ms, 3 decimals
 s3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e9 }'; }    # ns -> s, 3 decimals
 secs_to_ms() { case $1 in *ms) echo "${1%ms}" ;; *) echo $(( $1 * 1000 )) ;; esac; }
 label() { [ "$1" = ours ] && echo ours || echo 3.0.6; }
+max() { echo $(( $1 > $2 ? $1 : $2 )); }
 
-stop_all() {
-    stop_node 1; stop_node 2
-    ip -n "${PREFIX}-1" link set eth0 up 2>/dev/null; ip -n "${PREFIX}-2" link set eth0 up 2>/dev/null
+stop_pair() {
+    local h
+    for h in $(pair_hosts "$1"); do stop_node "$h"; ip -n "${PREFIX}-$h" link set eth0 up 2>/dev/null; done
 }
 fail_run() {  # fail_run IMPL RUN WHAT: a run that did not complete is noted and left out
-    note "$1" "$(label "$1")" "$2" "FAILED: $3"
-    for n in 1 2; do
-        [ -f "$WORK/node$n/ha-log" ] && tail -5 "$WORK/node$n/ha-log" | sed "s/^/          node$n: /" >&2
+    local h
+    note "$1" "$2" "FAILED: $3"
+    for h in $(pair_hosts "$1"); do
+        [ -f "$WORK/h$h/ha-log" ] && tail -5 "$WORK/h$h/ha-log" | sed "s/^/          host $h: /" >&2
     done
-    stop_all
+    stop_pair "$1"
     return 1
 }
 
-# boot_pair IMPL K W D I: both nodes of IMPL launched together; waits for each preferred group.
-# Sets BOOT_T0 (ns, launch), BOOT_DONE (ns, the later of the two group starts).
-boot_pair() {
-    local impl=$1 w d
-    configure 1 "$2" "$3" "$4" "$5"; configure 2 "$2" "$3" "$4" "$5"
-    prepare "$impl" 1; prepare "$impl" 2
-    BOOT_T0=$(now_ns)
-    launch "$impl" 1; launch "$impl" 2
-    w=$(wait_started 1 web 90) || return 1
-    d=$(wait_started 2 db 90) || return 1
-    BOOT_DONE=$(( w > d ? w : d ))
+# launch_pair IMPL K W D I: configure and launch both nodes of IMPL's pair; T0[IMPL] = launch (ns).
+declare -A T0 READY
+launch_pair() {
+    local impl=$1 h
+    # shellcheck disable=SC2046
+    for h in $(pair_hosts "$impl"); do
+        configure "$h" "node$(( (h - 1) % 2 + 1 ))" "$(pair_port "$impl")" ucast "$2" "$3" "$4" "$5" $(pair_hosts "$impl")
+        prepare "$impl" "$h"
+    done
+    T0[$impl]=$(now_ns)
+    for h in $(pair_hosts "$impl"); do launch "$impl" "$h"; done
 }
-# settle: at least 8 s since the launch (nodes advertise deadtime + 2 s for their first 5 s) and
-# 3 s since the groups started.
-settle() {
-    local a=$(( BOOT_T0 / 1000 + 8000000 )) b=$(( BOOT_DONE / 1000 + 3000000 ))
-    sleep_until $(( a > b ? a : b ))
+# await_pair IMPL: until web runs on node1 and db on node2; READY[IMPL] = the later start (ns).
+await_pair() {
+    local a b w d
+    read -r a b <<< "$(pair_hosts "$1")"
+    w=$(wait_started "$a" web 90) || return 1
+    d=$(wait_started "$b" db 90) || return 1
+    READY[$1]=$(max "$w" "$d")
 }
+# settle IMPL: at least 8 s since the launch (nodes advertise deadtime + 2 s for their first 5 s)
+# and 3 s since the groups started.
+settle() { sleep_until "$(max $(( T0[$1] / 1000 + 8000000 )) $(( READY[$1] / 1000 + 3000000 )))"; }
 
 # standby IMPL: hb_standby all on node1 (ours: tools/hb_standby over the FIFO; 3.0.6: its own).
 standby() {
+    local a; a=$(pair_hosts "$1"); a=${a% *}
     if [ "$1" = ours ]; then
-        HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/node1/state/fifo HA_PIDFILE=$WORK/node1/run/heartbeat.pid \
+        HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/h$a/state/fifo HA_PIDFILE=$WORK/h$a/run/heartbeat.pid \
             "$ROOT/tools/hb_standby" all >/dev/null 2>&1
     else
-        in_306 1 /usr/share/heartbeat/hb_standby all >/dev/null 2>&1
+        in_306 "$a" /usr/share/heartbeat/hb_standby all >/dev/null 2>&1
     fi
 }
 
-# --- pair: startup of both nodes, idle cost, switchover (keepalive 200 ms, deadtime 1 s, initdead 2 s)
-run_pair() {
-    local impl=$1 r=$2 n pids a0 a1 t_a t_b rss=0 pss=0 ticks k0 k1 tx_p=0 tx_b=0 t0 s tries nproc_sum=0
-    boot_pair "$impl" 200ms 500ms 1 2 || { fail_run "$impl" "$r" "pair startup: groups not started"; return; }
-    record startup_pair s "$impl" "$r" "$(s3 $(( BOOT_DONE - BOOT_T0 )))"
-    progress "  $(label "$impl") run $r: both groups started $(ms $(( BOOT_DONE - BOOT_T0 ))) ms after the launch"
-    settle
-    # Idle cost: CPU and memory of every process of both nodes, and the packets both send.
-    declare -A before
-    for n in 1 2; do
-        pids=$(node_pids $n)
+# idle_begin IMPL / idle_end IMPL RUN PREFIX: CPU (ns, every thread of every process), memory
+# and packets sent of every host of IMPL's cluster over the window; recorded per node.
+declare -A IDLE_CPU IDLE_TX IDLE_T
+idle_begin() {
+    local h pids
+    IDLE_T[$1]=$(now_us); IDLE_CPU[$1]=0; IDLE_TX[$1]="0 0"
+    for h in ${HOSTS[$1]}; do
+        pids=$(node_pids "$h")
         # shellcheck disable=SC2086
-        before[$n]=$(cpu_ticks $pids)
-        before[c$n]=$(link_counters $n)
+        IDLE_CPU[$1]=$(( IDLE_CPU[$1] + $(cpu_ns $pids) ))
+        IDLE_TX[$1]=$(add_pairs "${IDLE_TX[$1]}" "$(link_counters "$h")")
     done
-    t_a=$(now_us)
-    sleep "$IDLE_SECONDS"
-    t_b=$(now_us)
-    ticks=0
-    for n in 1 2; do
-        pids=$(node_pids $n)
+}
+idle_end() {
+    local impl=$1 r=$2 fig=$3 h pids cpu=0 tx="0 0" rss=0 pss=0 procs=0 a0 a1 span n
+    span=$(( $(now_us) - IDLE_T[$impl] ))
+    n=$(echo "${HOSTS[$impl]}" | wc -w)
+    for h in ${HOSTS[$impl]}; do
+        pids=$(node_pids "$h")
         # shellcheck disable=SC2086
-        ticks=$(( ticks + $(cpu_ticks $pids) - ${before[$n]} ))
+        cpu=$(( cpu + $(cpu_ns $pids) ))
         # shellcheck disable=SC2086
         read -r a0 a1 <<< "$(mem_kb $pids)"; rss=$(( rss + a0 )); pss=$(( pss + a1 ))
-        read -r k0 k1 _ _ <<< "${before[c$n]}"
-        read -r a0 a1 _ _ <<< "$(link_counters $n)"
-        tx_p=$(( tx_p + a0 - k0 )); tx_b=$(( tx_b + a1 - k1 ))
-        nproc_sum=$(( nproc_sum + $(echo "$pids" | wc -w) ))
+        tx=$(add_pairs "$tx" "$(link_counters "$h")")
+        procs=$(( procs + $(echo "$pids" | wc -w) ))
     done
-    local span=$(( t_b - t_a )) hz; hz=$(getconf CLK_TCK)
-    # per node: the two nodes' sums halved; CPU normalised to ms per minute.
-    record idle_cpu_per_node "ms CPU/min" "$impl" "$r" "$(awk -v t="$ticks" -v hz="$hz" -v s="$span" 'BEGIN { printf "%.1f", t * 1000 / hz / 2 * 60e6 / s }')"
-    record idle_processes_per_node count "$impl" "$r" "$(( nproc_sum / 2 ))"
-    record idle_rss_per_node kB "$impl" "$r" $(( rss / 2 ))
-    record idle_pss_per_node kB "$impl" "$r" $(( pss / 2 ))
-    record idle_packets_per_node "packets/s" "$impl" "$r" "$(awk -v p="$tx_p" -v s="$span" 'BEGIN { printf "%.2f", p / 2 * 1e6 / s }')"
-    record idle_bytes_per_node "bytes/s" "$impl" "$r" "$(awk -v p="$tx_b" -v s="$span" 'BEGIN { printf "%.1f", p / 2 * 1e6 / s }')"
-    progress "  $(label "$impl") run $r: idle ${IDLE_SECONDS}s: $ticks CPU ticks (2 nodes), RSS $rss kB, $tx_p packets sent"
+    read -r a0 a1 <<< "$(sub_pairs "$tx" "${IDLE_TX[$impl]}")"
+    cpu=$(( cpu - IDLE_CPU[$impl] ))
+    # per node: the cluster's sums divided by its size; CPU normalised to ms per minute.
+    record "${fig}_cpu_per_node" "ms CPU/min" "$impl" "$r" "$(awk -v c="$cpu" -v n="$n" -v s="$span" 'BEGIN { printf "%.2f", c / 1e6 / n * 60e6 / s }')"
+    record "${fig}_processes_per_node" count "$impl" "$r" "$(( procs / n ))"
+    record "${fig}_rss_per_node" kB "$impl" "$r" $(( rss / n ))
+    record "${fig}_pss_per_node" kB "$impl" "$r" $(( pss / n ))
+    record "${fig}_packets_per_node" "packets/s" "$impl" "$r" "$(awk -v p="$a0" -v n="$n" -v s="$span" 'BEGIN { printf "%.2f", p / n * 1e6 / s }')"
+    record "${fig}_bytes_per_node" "bytes/s" "$impl" "$r" "$(awk -v p="$a1" -v n="$n" -v s="$span" 'BEGIN { printf "%.1f", p / n * 1e6 / s }')"
+    progress "  $(label "$impl") run $r: idle $(( span / 1000000 ))s: $(ms "$cpu") ms CPU ($n nodes), RSS $rss kB, $a0 packets sent"
+}
+add_pairs() { local a b c d; read -r a b _ <<< "$1"; read -r c d _ <<< "$2"; echo "$(( a + c )) $(( b + d ))"; }
+sub_pairs() { local a b c d; read -r a b _ <<< "$1"; read -r c d _ <<< "$2"; echo "$(( a - c )) $(( b - d ))"; }
+declare -A HOSTS
+
+# --- pair: both implementations' pairs launched together; startup, idle cost, then switchover
+# (keepalive 200 ms, deadtime 1 s, initdead 2 s).
+run_pair() {
+    local r=$1 impl ok="" a s t0 tries mark
+    for impl in $IMPLS; do launch_pair "$impl" 200ms 500ms 1 2; HOSTS[$impl]=$(pair_hosts "$impl"); done
+    for impl in $IMPLS; do
+        if await_pair "$impl"; then
+            ok="$ok $impl"
+            record startup_pair s "$impl" "$r" "$(s3 $(( READY[$impl] - T0[$impl] )))"
+            progress "  $(label "$impl") run $r: both groups started $(ms $(( READY[$impl] - T0[$impl] ))) ms after the launch"
+        else fail_run "$impl" "$r" "pair startup: groups not started"; fi
+    done
+    for impl in $ok; do settle "$impl"; done
+    for impl in $ok; do idle_begin "$impl"; done
+    sleep "$IDLE_SECONDS"
+    for impl in $ok; do idle_end "$impl" "$r" idle; done
     # Switchover: hb_standby on node1 -> web starts on node2. A request the daemon did not log
     # ("wants to go standby") within 3 s is repeated, timed from the repeat (and noted).
-    tries=0
-    while :; do
-        tries=$(( tries + 1 ))
-        local mark; mark=$(grep -c "node1 wants to go standby" "$WORK/node1/ha-log")
-        t0=$(now_ns)
-        standby "$impl"
-        if wait_log_count 1 "node1 wants to go standby" "$mark" 3; then break; fi
-        [ $tries -lt 3 ] || { fail_run "$impl" "$r" "hb_standby never reached the daemon"; return; }
+    for impl in $ok; do
+        read -r a _ <<< "$(pair_hosts "$impl")"
+        tries=0
+        while :; do
+            tries=$(( tries + 1 ))
+            mark=$(count_log "$a" "node1 wants to go standby")
+            t0=$(now_ns)
+            standby "$impl"
+            if wait_log_count "$a" "node1 wants to go standby" "$mark" 3; then break; fi
+            [ $tries -lt 3 ] || { fail_run "$impl" "$r" "hb_standby never reached the daemon"; continue 2; }
+        done
+        [ $tries = 1 ] || note "$impl" "$r" "hb_standby asked $tries times (a request was lost)"
+        s=$(wait_started $(( a + 1 )) web 30) || { fail_run "$impl" "$r" "switchover: web not started on node2"; continue; }
+        record switchover s "$impl" "$r" "$(s3 $(( s - t0 )))"
+        progress "  $(label "$impl") run $r: hb_standby -> web on node2 $(ms $(( s - t0 ))) ms"
     done
-    [ $tries = 1 ] || note "$impl" "$(label "$impl")" "$r" "hb_standby asked $tries times (a request was lost)"
-    s=$(wait_started 2 web 30) || { fail_run "$impl" "$r" "switchover: web not started on node2"; return; }
-    record switchover s "$impl" "$r" "$(s3 $(( s - t0 )))"
-    progress "  $(label "$impl") run $r: hb_standby -> web on node2 $(ms $(( s - t0 ))) ms"
-    stop_all
-}
-# wait_log_count I PATTERN N TIMEOUT_S: until node I's log has more than N lines matching.
-wait_log_count() {
-    local deadline=$(( $(now_us) + $4 * 1000000 ))
-    while [ "$(grep -c -- "$2" "$WORK/node$1/ha-log" 2>/dev/null)" -le "$3" ]; do
-        [ "$(now_us)" -lt "$deadline" ] || return 1
-        sleep 0.02
-    done
+    for impl in $IMPLS; do stop_pair "$impl"; done
 }
 
-# --- lone: node1 alone (node2 never comes) -> its group started.
+# --- lone: node1 of each implementation alone (node2 never comes) -> its group started.
 run_lone() {
-    local impl=$1 r=$2 t0 w
-    configure 1 200ms 500ms 1 2; configure 2 200ms 500ms 1 2
-    prepare "$impl" 1
-    t0=$(now_ns)
-    launch "$impl" 1
-    w=$(wait_started 1 web 30) || { fail_run "$impl" "$r" "lone node did not start web"; return; }
-    record startup_lone s "$impl" "$r" "$(s3 $(( w - t0 )))"
-    progress "  $(label "$impl") run $r: lone node -> web started $(ms $(( w - t0 ))) ms after the launch (initdead 2 s)"
-    stop_all
+    local r=$1 impl a w
+    for impl in $IMPLS; do
+        read -r a _ <<< "$(pair_hosts "$impl")"
+        # shellcheck disable=SC2046
+        configure "$a" node1 "$(pair_port "$impl")" ucast 200ms 500ms 1 2 $(pair_hosts "$impl")
+        prepare "$impl" "$a"
+        T0[$impl]=$(now_ns)
+        launch "$impl" "$a"
+    done
+    for impl in $IMPLS; do
+        read -r a _ <<< "$(pair_hosts "$impl")"
+        if w=$(wait_started "$a" web 30); then
+            record startup_lone s "$impl" "$r" "$(s3 $(( w - T0[$impl] )))"
+            progress "  $(label "$impl") run $r: lone node -> web started $(ms $(( w - T0[$impl] ))) ms after the launch (initdead 2 s)"
+        else note "$impl" "$r" "FAILED: lone node did not start web"; fi
+        stop_node "$a"
+    done
 }
 
-# --- failover: kill -9 of node1 (or its link cut) -> web started on node2.
-run_failover() {
-    local impl=$1 r=$2 how=$3 ka=$4 dt=$5 wt it kp t0 s tcp last dt_ms
+# --- failover: one worker per implementation, in parallel. A worker boots its pair once per
+# profile, then alternates kill -9 of node1 and a cut of node1's link, RUNS times each; after
+# each it kills node1 (if still running), restores its link, restarts it and waits until web is
+# back on node1 (auto_failback on) and node1 has run for 6 s. A worker waits for the other's
+# SLOT file to be free before it kills or cuts, so the timed moments never overlap.
+failover_worker() {
+    local impl=$1 ka=$2 dt=$3 wt it dt_ms a b r how ok=""
+    read -r a b <<< "$(pair_hosts "$impl")"
     dt_ms=$(secs_to_ms "$dt")
     wt="$(( ($(secs_to_ms "$ka") + dt_ms) / 2 ))ms"
     it=$(( dt_ms > 2000 ? (dt_ms + 999) / 1000 : 2 ))
-    local fig="failover_${how}_${ka}_${dt}"
-    boot_pair "$impl" "$ka" "$wt" "$dt" "$it" || { fail_run "$impl" "$r" "$fig: groups not started"; return; }
-    settle
-    [ -z "$(started_ns 2 web)" ] || { fail_run "$impl" "$r" "$fig: web started on node2 before the $how"; return; }
+    for r in $(seq 1 "$RUNS"); do
+        for how in kill cut; do
+            if [ -z "$ok" ]; then
+                launch_pair "$impl" "$ka" "$wt" "$dt" "$it"
+                await_pair "$impl" || { fail_run "$impl" "$r" "failover_${how}_${ka}_${dt}: groups not started"; continue; }
+                settle "$impl"; ok=1
+            fi
+            measure_failover "$impl" "$r" "$how" "$ka" "$dt_ms" "failover_${how}_${ka}_${dt}" || { ok=""; continue; }
+            restart_node1 "$impl" "$r" || { ok=""; stop_pair "$impl"; }
+        done
+    done
+    stop_pair "$impl"
+}
+
+# take_slot / free_slot: the timed moment of one worker at a time (mkdir is atomic).
+take_slot() { until mkdir "$WORK/slot" 2>/dev/null; do sleep 0.05; done; }
+free_slot() { rmdir "$WORK/slot" 2>/dev/null; }
+
+# measure_failover IMPL RUN HOW KEEPALIVE DEADTIME_MS FIGURE
+measure_failover() {
+    local impl=$1 r=$2 how=$3 ka=$4 dt_ms=$5 fig=$6 a b kp t0 s tcp tpid last deadline extra=""
+    read -r a b <<< "$(pair_hosts "$impl")"
+    ! running "$b" web || { fail_run "$impl" "$r" "$fig: web running on node2 before the $how"; return 1; }
+    take_slot
     if [ -n "$HAVE_TCPDUMP" ]; then
-        tcp=$WORK/tcpdump
-        ip netns exec "${PREFIX}-2" tcpdump -tt -n -l -i eth0 "udp port 694 and src host 10.77.0.1" >"$tcp.out" 2>"$tcp.err" &
-        local tpid=$!; PIDS+=("$tpid")
-        local deadline=$(( $(now_us) + 5000000 ))
+        tcp=$WORK/tcpdump-$impl
+        ip netns exec "${PREFIX}-$b" tcpdump -tt -n -l -i eth0 "udp port $(pair_port "$impl") and src host 10.77.0.$a" >"$tcp.out" 2>"$tcp.err" &
+        tpid=$!; track "$tpid"
+        deadline=$(( $(now_us) + 5000000 ))
         until grep -q "listening on" "$tcp.err" 2>/dev/null || [ "$(now_us)" -gt "$deadline" ]; do sleep 0.02; done
         # Two heartbeats captured, then a random part of a keepalive: the kill falls at a
         # uniformly random phase of the heartbeat cycle, for both implementations alike.
@@ -190,17 +257,18 @@ run_failover() {
         until [ "$(grep -c IP "$tcp.out" 2>/dev/null)" -ge 2 ] || [ "$(now_us)" -gt "$deadline" ]; do sleep 0.01; done
         sleep_until $(( $(now_us) + RANDOM % ($(secs_to_ms "$ka") * 1000) ))
     fi
-    kp=$(kill_pids 1)
+    kp=$(kill_pids "$a")
     t0=$(now_ns)
     if [ "$how" = kill ]; then
         # shellcheck disable=SC2086
         kill -9 $kp
     else
-        ip -n "${PREFIX}-1" link set eth0 down
+        ip -n "${PREFIX}-$a" link set eth0 down
     fi
-    s=$(wait_started 2 web $(( dt_ms * 3 / 1000 + 10 ))) || { fail_run "$impl" "$r" "$fig: web not started on node2"; return; }
+    s=$(wait_started "$b" web $(( dt_ms * 3 / 1000 + 10 )) "$t0")
+    free_slot
+    [ -n "$s" ] || { [ -z "${tpid:-}" ] || kill "$tpid" 2>/dev/null; fail_run "$impl" "$r" "$fig: web not started on node2"; return 1; }
     record "$fig" ms "$impl" "$r" "$(ms3 $(( s - t0 )))"
-    local extra=""
     if [ -n "$HAVE_TCPDUMP" ]; then
         sleep 0.1
         kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
@@ -211,57 +279,154 @@ run_failover() {
             record "${fig}_overhead" ms "$impl" "$r" "$(ms3 $(( s - last - dt_ms * 1000000 )))"
             extra=", last heartbeat -> start $(ms $(( s - last ))) ms"
         else
-            note "$impl" "$(label "$impl")" "$r" "$fig: no heartbeat from node1 captured"
+            note "$impl" "$r" "$fig: no heartbeat from node1 captured"
         fi
     fi
     progress "  $(label "$impl") run $r: $how -> web on node2 $(ms $(( s - t0 ))) ms$extra (deadtime $dt_ms ms)"
-    stop_all
 }
 
-# --- load: every core busy with a CPU hog; count false "is dead" and "Late heartbeat" lines.
+# restart_node1 IMPL RUN: node1 killed (if still running), its link restored, relaunched; wait
+# until web is back on it and it has run 6 s (past the first 5 s of a raised advertised deadtime).
+restart_node1() {
+    local impl=$1 r=$2 a t w
+    read -r a _ <<< "$(pair_hosts "$impl")"
+    stop_node "$a"
+    ip -n "${PREFIX}-$a" link set eth0 up
+    prepare "$impl" "$a"
+    t=$(now_ns)
+    launch "$impl" "$a"
+    w=$(wait_started "$a" web 60 "$t") || { note "$impl" "$r" "node1 restarted but web did not come back"; return 1; }
+    sleep_until "$(max $(( t / 1000 + 6000000 )) $(( w / 1000 + 3000000 )))"
+}
+
+# --- load: both pairs at keepalive 50 ms / deadtime 300 ms (realtime on, the default) under a
+# CPU hog on every core, then under an I/O hog; counts false "is dead" and "Late heartbeat" lines.
+count_pair() {  # count_pair IMPL PATTERN: matching log lines on both nodes
+    local h n=0
+    for h in $(pair_hosts "$1"); do n=$(( n + $(count_log "$h" "$2") )); done
+    echo "$n"
+}
 run_load() {
-    local impl=$1 r=$2 n hogs=() d0=0 l0=0 d1=0 l1=0 h
-    boot_pair "$impl" 50ms 150ms 300ms 2 || { fail_run "$impl" "$r" "load: groups not started"; return; }
-    settle
-    for n in 1 2; do
-        d0=$(( d0 + $(grep -c "is dead" "$WORK/node$n/ha-log") )); l0=$(( l0 + $(grep -c "Late heartbeat" "$WORK/node$n/ha-log") ))
+    local impl ok="" kind hogs h
+    declare -A dead late
+    for impl in $IMPLS; do launch_pair "$impl" 50ms 150ms 300ms 2; done
+    for impl in $IMPLS; do
+        if await_pair "$impl"; then ok="$ok $impl"; else fail_run "$impl" 1 "load: groups not started"; fi
     done
-    for h in $(seq 1 "$(nproc)"); do
-        # Bounded on its own too: it stops after LOAD_SECONDS + 5 s even if we are gone.
-        bash -c "end=\$(( SECONDS + $LOAD_SECONDS + 5 )); while [ \$SECONDS -lt \$end ]; do :; done" &
-        hogs+=($!); PIDS+=($!)
+    for impl in $ok; do settle "$impl"; done
+    for kind in cpu io; do
+        for impl in $ok; do dead[$impl]=$(count_pair "$impl" "is dead"); late[$impl]=$(count_pair "$impl" "Late heartbeat"); done
+        hogs=()
+        for h in $(seq 1 "$(nproc)"); do
+            # Bounded on its own too: each hog stops after LOAD_SECONDS + 5 s even if we are gone.
+            if [ $kind = cpu ]; then
+                bash -c "end=\$(( SECONDS + $LOAD_SECONDS + 5 )); while [ \$SECONDS -lt \$end ]; do :; done" &
+            else
+                bash -c "end=\$(( SECONDS + $LOAD_SECONDS + 5 )); while [ \$SECONDS -lt \$end ]; do
+                    dd if=/dev/zero of=$WORK/iohog$h bs=1M count=64 conv=fsync status=none; rm -f $WORK/iohog$h; done" &
+            fi
+            hogs+=($!); track $!
+        done
+        sleep "$LOAD_SECONDS"
+        kill -9 "${hogs[@]}" 2>/dev/null; for h in "${hogs[@]}"; do wait "$h" 2>/dev/null; done
+        rm -f "$WORK"/iohog*
+        sleep 1
+        for impl in $ok; do
+            record "load_${kind}_false_dead" count "$impl" 1 $(( $(count_pair "$impl" "is dead") - dead[$impl] ))
+            record "load_${kind}_late_heartbeat" count "$impl" 1 $(( $(count_pair "$impl" "Late heartbeat") - late[$impl] ))
+            progress "  $(label "$impl"): ${LOAD_SECONDS}s of $(nproc) $kind hogs: $(( $(count_pair "$impl" "is dead") - dead[$impl] )) 'is dead', $(( $(count_pair "$impl" "Late heartbeat") - late[$impl] )) 'Late heartbeat' (both nodes)"
+        done
     done
-    sleep "$LOAD_SECONDS"
-    kill -9 "${hogs[@]}" 2>/dev/null; for h in "${hogs[@]}"; do wait "$h" 2>/dev/null; done
-    sleep 1
-    for n in 1 2; do
-        d1=$(( d1 + $(grep -c "is dead" "$WORK/node$n/ha-log") )); l1=$(( l1 + $(grep -c "Late heartbeat" "$WORK/node$n/ha-log") ))
-    done
-    record load_false_dead count "$impl" "$r" $(( d1 - d0 ))
-    record load_late_heartbeat count "$impl" "$r" $(( l1 - l0 ))
-    progress "  $(label "$impl") run $r: ${LOAD_SECONDS}s of $(nproc) CPU hogs: $(( d1 - d0 )) 'is dead', $(( l1 - l0 )) 'Late heartbeat' (both nodes)"
-    stop_all
+    for impl in $IMPLS; do stop_pair "$impl"; done
 }
 
-make_namespaces
-progress "bench: RUNS=$RUNS IDLE_SECONDS=$IDLE_SECONDS LOAD_SECONDS=$LOAD_SECONDS×$LOAD_RUNS, figures: $FIGURES; ours: $BIN"
+# --- scale: N nodes of each implementation (bcast, keepalive 200 ms, deadtime 1 s, no
+# resources: 3.0.6 has no multi-node v1 resource semantics, so this compares membership only).
+# Idle cost per node, then SCALE_KILLS nodes killed one after the other: kill -> the last of the
+# survivors logs "is dead" (all), and the median survivor.
+run_scale() {
+    local n=$1 impl i h base port formed name t0 left pending kp got all
+    for impl in $IMPLS; do
+        if [ "$impl" = ours ]; then base=4; port=696; else base=$(( 4 + n )); port=697; fi
+        HOSTS[$impl]=$(seq $(( base + 1 )) $(( base + n )) | tr '\n' ' ')
+        i=0
+        for h in ${HOSTS[$impl]}; do
+            i=$(( i + 1 ))
+            # shellcheck disable=SC2086
+            configure "$h" "node$i" "$port" bcast 200ms 500ms 1 2 ${HOSTS[$impl]}
+            prepare "$impl" "$h"
+        done
+        T0[$impl]=$(now_ns)
+        for h in ${HOSTS[$impl]}; do launch "$impl" "$h"; done
+    done
+    for impl in $IMPLS; do
+        formed=1
+        for h in ${HOSTS[$impl]}; do
+            wait_log_count "$h" "Status update for node node[0-9]*: status active" $(( n - 2 )) 60 || formed=""
+        done
+        [ -n "$formed" ] || note "$impl" 1 "scale $n: not every node saw every other active within 60 s"
+        READY[$impl]=$(now_ns)
+        progress "  $(label "$impl"): $n nodes formed the cluster in $(ms $(( READY[$impl] - T0[$impl] ))) ms"
+    done
+    for impl in $IMPLS; do settle "$impl"; done
+    for impl in $IMPLS; do idle_begin "$impl"; done
+    sleep "$IDLE_SECONDS"
+    for impl in $IMPLS; do idle_end "$impl" 1 "scale${n}"; done
+    for i in $(seq 1 "$SCALE_KILLS"); do
+        for impl in $IMPLS; do
+            # shellcheck disable=SC2206
+            left=(${HOSTS[$impl]}); h=${left[$(( i - 1 ))]}; name=node$i
+            pending=("${left[@]:$i}")
+            kp=$(kill_pids "$h")
+            t0=$(now_ns)
+            # shellcheck disable=SC2086
+            kill -9 $kp
+            got=(); all=""
+            local deadline=$(( $(now_us) + 10000000 ))
+            while [ ${#pending[@]} -gt 0 ] && [ "$(now_us)" -lt "$deadline" ]; do
+                local still=() p
+                for p in "${pending[@]}"; do
+                    if grep -q "node $name: is dead" "$WORK/h$p/ha-log"; then got+=($(( $(now_ns) - t0 ))); else still+=("$p"); fi
+                done
+                pending=("${still[@]}")
+                [ ${#pending[@]} = 0 ] || sleep 0.005
+            done
+            rm -f "$WORK/h$h/pid"
+            if [ ${#pending[@]} -gt 0 ]; then note "$impl" "$i" "scale $n: ${#pending[@]} nodes never declared $name dead"; continue; fi
+            all=$(printf '%s\n' "${got[@]}" | sort -n | tail -1)
+            record "scale${n}_detect_all" ms "$impl" "$i" "$(ms3 "$all")"
+            record "scale${n}_detect_median" ms "$impl" "$i" "$(ms3 "$(printf '%s\n' "${got[@]}" | sort -n | sed -n "$(( (${#got[@]} + 1) / 2 ))p")")"
+            progress "  $(label "$impl"): kill $name of $n -> all $(( ${#got[@]} )) survivors declared it dead in $(ms "$all") ms"
+        done
+    done
+    for impl in $IMPLS; do for h in ${HOSTS[$impl]}; do stop_node "$h"; done; done
+}
+
+NEED=4
+for n in $SCALE; do case " $FIGURES " in *" scale "*) NEED=$(max "$NEED" $(( 4 + 2 * n ))) ;; esac; done
+make_namespaces "$NEED"
+progress "bench: RUNS=$RUNS IDLE_SECONDS=$IDLE_SECONDS LOAD_SECONDS=$LOAD_SECONDS SCALE=\"$SCALE\", figures: $FIGURES; ours: $BIN"
 for fig in $FIGURES; do
     case $fig in
         pair)
             progress "pair startup + idle cost (${IDLE_SECONDS}s) + switchover (keepalive 200 ms, deadtime 1 s, initdead 2 s)"
-            for r in $(seq 1 "$RUNS"); do for impl in ours 306; do run_pair $impl "$r"; done; done ;;
+            for r in $(seq 1 "$RUNS"); do run_pair "$r"; done ;;
         lone)
             progress "lone node startup (initdead 2 s)"
-            for r in $(seq 1 "$RUNS"); do for impl in ours 306; do run_lone $impl "$r"; done; done ;;
-        kill|cut)
+            for r in $(seq 1 "$RUNS"); do run_lone "$r"; done ;;
+        failover)
             for p in $PROFILES; do
-                progress "failover after $fig, keepalive ${p%/*} / deadtime ${p#*/}"
-                for r in $(seq 1 "$RUNS"); do for impl in ours 306; do run_failover $impl "$r" "$fig" "${p%/*}" "${p#*/}"; done; done
+                progress "failover after kill and after link cut, keepalive ${p%/*} / deadtime ${p#*/}"
+                pids=()
+                for impl in $IMPLS; do failover_worker "$impl" "${p%/*}" "${p#*/}" & pids+=($!); track $!; done
+                wait "${pids[@]}"
             done ;;
         load)
             [ "$LOAD_SECONDS" -gt 0 ] || continue
-            progress "load: $(nproc) CPU hogs for ${LOAD_SECONDS}s, keepalive 50 ms / deadtime 300 ms"
-            for r in $(seq 1 "$LOAD_RUNS"); do for impl in ours 306; do run_load $impl "$r"; done; done ;;
+            progress "load: $(nproc) CPU hogs, then $(nproc) I/O hogs, ${LOAD_SECONDS}s each, keepalive 50 ms / deadtime 300 ms"
+            run_load ;;
+        scale)
+            for n in $SCALE; do progress "scale: $n nodes of each (bcast, keepalive 200 ms, deadtime 1 s)"; run_scale "$n"; done ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -270,7 +435,7 @@ done
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # BENCH_COMMIT: the commit the binaries were built from, when it is not the work tree's HEAD.
 COMMIT=${BENCH_COMMIT:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}
-OUT=${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)-${COMMIT:0:7}.json}
+OUT=${OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)-${COMMIT:0:7}${QUICK:+-quick}.json}
 mkdir -p "$(dirname "$OUT")"
 python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     date="$DATE" commit="$COMMIT" \
@@ -280,6 +445,6 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     mem_total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
     heartbeat_306="$(dpkg-query -W -f='${Version}' heartbeat 2>/dev/null)" \
-    runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" load_runs="$LOAD_RUNS" \
-    figures="$FIGURES" profiles="$PROFILES" quick="${QUICK:-}" \
+    runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
+    figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"

@@ -1,9 +1,12 @@
 # shellcheck shell=bash
-# Helpers for bench/bench.sh: two hosts in network namespaces on one bridge, our daemon or the
-# real Heartbeat 3.0.6 on each, and the measurements (Dummy log stamps, /proc, link counters).
-# Adapted from Tests/integration/lib.sh (which the benchmark does not change): here the 3.0.6
-# node's files are prepared before the clock starts, kills use precomputed PIDs and the shell's
-# builtin kill (no fork between the time stamp and the signal), and every process is tracked.
+# Helpers for bench/bench.sh: hosts in network namespaces on one bridge, our daemon or the real
+# Heartbeat 3.0.6 on each, and the measurements (Dummy log stamps, /proc, link counters).
+# A host is a number H: namespace ${PREFIX}-H, address 10.77.0.H, files in $WORK/hH. A cluster is
+# a list of hosts whose daemons are named node1, node2 … in that order and share a UDP port, so
+# one cluster of ours and one of 3.0.6 can run side by side on the same bridge without hearing
+# each other. 3.0.6 files are prepared before the clock starts, kills use precomputed PIDs and
+# the shell's builtin kill (no fork between a time stamp and the signal), and every process
+# started is recorded in $WORK/pids so that cleanup finds those of background workers too.
 # Traffic stays inside the namespaces created here (10.77.0.x); nothing leaves the machine.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,26 +15,25 @@ HB306=/usr/libexec/heartbeat/heartbeat
 PREFIX=hbb$$            # namespace and link prefix, unique per benchmark run
 WORK=$(mktemp -d /tmp/hb-bench.XXXXXX)
 NAMESPACES=()
-PIDS=()                 # every background process we started (daemons, tcpdump, CPU hogs)
 
 say() { printf '%s\n' "$*" >&2; }
 now_us() { echo "${EPOCHREALTIME/./}"; }           # no fork: bash 5's clock, microseconds
 now_ns() { echo "${EPOCHREALTIME/./}000"; }
+track() { echo "$1" >> "$WORK/pids"; }
 
 cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        # A 3.0.6 node is `unshare` plus the PID-1 of its namespace: killing that ends the namespace.
+    local pid child
+    while read -r pid; do
+        # A 3.0.6 node is `unshare` plus the PID 1 of its namespace: killing that ends the namespace.
         for child in $(child_pids "$pid"); do kill -9 "$child" 2>/dev/null; done
         kill -9 "$pid" 2>/dev/null
-    done
+    done < <(cat "$WORK/pids" 2>/dev/null)
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
     if [ -n "${KEEP_WORK:-}" ]; then say "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
 
 # child_pids PID: direct children (from /proc, no pgrep pattern matching).
 child_pids() {
-    local f
     cat "/proc/$1/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
 }
 # tree_pids PID: PID and all its descendants.
@@ -51,56 +53,64 @@ tree_pids() {
 # shellcheck source=Tests/integration/netns.sh
 source "$ROOT/Tests/integration/netns.sh"
 
-# configure I KEEPALIVE WARNTIME DEADTIME INITDEAD: ha.cf, authkeys, haresources (node1 web,
-# node2 db, both Dummy) and the node's own Dummy state directory and call log.
+# configure H NAME PORT MEDIUM K W D I HOSTS…: ha.cf, authkeys and haresources of host H, which
+# runs NAME in the cluster of HOSTS (its nodes are node1…nodeN in that order) on UDP port PORT.
+# MEDIUM `ucast`: one ucast line per host; `bcast`: bcast on eth0. A two-node cluster gets
+# haresources `node1 Dummy::web` and `node2 Dummy::db`; a larger one none (membership only).
 configure() {
-    local i=$1 dir=$WORK/node$1
+    local h=$1 name=$2 port=$3 medium=$4 k=$5 w=$6 d=$7 i=$8 dir=$WORK/h$1 n=0 host names=""
+    shift 8
     rm -rf "$dir"; mkdir -p "$dir/etc" "$dir/state" "$dir/run" "$dir/rsc"
+    for host in "$@"; do n=$(( n + 1 )); names="$names node$n"; done
     {
         echo "logfile $dir/ha-log"
         echo "debugfile $dir/ha-debug"
-        echo "udpport 694"
-        echo "keepalive $2"
-        echo "warntime $3"
-        echo "deadtime $4"
-        echo "initdead $5"
-        echo "ucast eth0 10.77.0.1"
-        echo "ucast eth0 10.77.0.2"
+        echo "udpport $port"
+        echo "keepalive $k"
+        echo "warntime $w"
+        echo "deadtime $d"
+        echo "initdead $i"
+        if [ "$medium" = bcast ]; then echo "bcast eth0"
+        else for host in "$@"; do echo "ucast eth0 10.77.0.$host"; done; fi
         echo "auto_failback on"
-        echo "node node1 node2"
+        echo "node$names"
     } > "$dir/etc/ha.cf"
     printf 'auth 1\n1 sha1 bench-secret\n' > "$dir/etc/authkeys"
     chmod 600 "$dir/etc/authkeys"
-    printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$dir/etc/haresources"
+    if [ $# = 2 ]; then printf 'node1 Dummy::web\nnode2 Dummy::db\n'; fi > "$dir/etc/haresources"
     ln -sfn "$ROOT/resource.d" "$dir/etc/resource.d"
+    echo "$name" > "$dir/name"
     : > "$dir/dummy.log"
 }
 
-node_env() { echo "DUMMY_STATE_DIR=$WORK/node$1/rsc DUMMY_LOG=$WORK/node$1/dummy.log"; }
+node_env() { echo "DUMMY_STATE_DIR=$WORK/h$1/rsc DUMMY_LOG=$WORK/h$1/dummy.log"; }
 
-# prepare IMPL I: everything before the launch (3.0.6: its own /etc/ha.d and /var/lib/heartbeat).
+# prepare IMPL H: everything before the launch (3.0.6: its own /etc/ha.d and /var/lib/heartbeat).
 prepare() {
-    local dir=$WORK/node$2
+    local dir=$WORK/h$2
+    rm -rf "$dir/rsc"; mkdir -p "$dir/rsc"      # a (re)started node has no resource running
     [ "$1" = 306 ] || return 0
-    mkdir -p "$dir/ha.d" "$dir/varlib"
+    rm -rf "$dir/ha.d"; mkdir -p "$dir/ha.d"
     cp -a /etc/ha.d/harc /etc/ha.d/rc.d /etc/ha.d/resource.d /etc/ha.d/shellfuncs "$dir/ha.d/"
     cp "$dir/etc/ha.cf" "$dir/etc/haresources" "$dir/etc/authkeys" "$dir/ha.d/"
     cp -L "$dir/etc/resource.d"/* "$dir/ha.d/resource.d/"
-    cp -a /var/lib/heartbeat/. "$dir/varlib/"
+    # Kept across restarts of the host (configure starts afresh): a restart bumps its generation.
+    [ -d "$dir/varlib" ] || { mkdir -p "$dir/varlib"; cp -a /var/lib/heartbeat/. "$dir/varlib/"; }
 }
 
-# launch IMPL I: start the daemon (prepared) in namespace I; its PID goes to nodeI/pid.
+# launch IMPL H: start the daemon (prepared) in namespace H; its PID goes to hH/pid.
 launch() {
-    local impl=$1 i=$2 dir=$WORK/node$2
+    local impl=$1 h=$2 dir=$WORK/h$2 name
+    name=$(cat "$dir/name")
     if [ "$impl" = ours ]; then
         # `ip netns exec` and `env` exec: the PID is the daemon's own.
         # shellcheck disable=SC2046
-        ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-            HA_NODE_NAME="node$i" $(node_env "$i") "$BIN/heartbeat" -f >"$dir/out" 2>&1 &
+        ip netns exec "${PREFIX}-$h" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
+            HA_NODE_NAME="$name" $(node_env "$h") "$BIN/heartbeat" -f >>"$dir/out" 2>&1 &
     else
         # shellcheck disable=SC2046
-        ip netns exec "${PREFIX}-$i" env $(node_env "$i") unshare --uts --mount --pid --fork --mount-proc bash -c "
-            hostname node$i
+        ip netns exec "${PREFIX}-$h" env $(node_env "$h") unshare --uts --mount --pid --fork --mount-proc bash -c "
+            hostname $name
             mount --bind $dir/ha.d /etc/ha.d
             mount --bind $dir/varlib /var/lib/heartbeat
             mount -t tmpfs tmpfs /run
@@ -108,20 +118,20 @@ launch() {
             chown -R hacluster:haclient /run/heartbeat
             chmod 750 /run/heartbeat
             ulimit -l unlimited
-            exec $HB306 -f" >"$dir/out" 2>&1 &
+            exec $HB306 -f" >>"$dir/out" 2>&1 &
     fi
-    PIDS+=($!)
+    track $!
     echo $! > "$dir/pid"
     disown $!   # no "Killed" job reports; stop_node polls /proc instead of waiting
     echo "$impl" > "$dir/impl"
 }
 
-# node_pids I: the implementation's processes of node I (3.0.6: the `unshare` wrapper's
+# node_pids H: the implementation's processes on host H (3.0.6: the `unshare` wrapper's
 # descendants — master, FIFO reader, read/write children per medium; ours: the daemon and its children).
 node_pids() {
     local pid inner
-    pid=$(cat "$WORK/node$1/pid")
-    if [ "$(cat "$WORK/node$1/impl")" = ours ]; then
+    pid=$(cat "$WORK/h$1/pid")
+    if [ "$(cat "$WORK/h$1/impl")" = ours ]; then
         tree_pids "$pid"
     else
         inner=$(child_pids "$pid" | head -1)
@@ -129,57 +139,67 @@ node_pids() {
     fi
 }
 
-# kill_pids I: the PIDs whose SIGKILL ends node I (computed before the clock starts).
+# kill_pids H: the PIDs whose SIGKILL ends host H's daemon (computed before the clock starts).
 kill_pids() {
     local pid
-    pid=$(cat "$WORK/node$1/pid")
-    if [ "$(cat "$WORK/node$1/impl")" = ours ]; then tree_pids "$pid"
+    pid=$(cat "$WORK/h$1/pid")
+    if [ "$(cat "$WORK/h$1/impl")" = ours ]; then tree_pids "$pid"
     else echo "$(child_pids "$pid" | head -1) $pid"; fi
 }
 
-# stop_node I: kill -9 node I and wait (bounded) until its processes are gone.
+# stop_node H: kill -9 host H's daemon and wait (bounded) until its processes are gone.
 stop_node() {
-    local pids p
-    [ -f "$WORK/node$1/pid" ] || return 0
+    local pids p alive
+    [ -f "$WORK/h$1/pid" ] || return 0
     pids=$(kill_pids "$1")
     # shellcheck disable=SC2086
     kill -9 $pids 2>/dev/null
     for _ in $(seq 1 200); do
-        local alive=
+        alive=
         for p in $pids; do [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] && alive=1; done
         [ -z "$alive" ] && break
         sleep 0.02
     done
-    for p in $pids; do wait "$p" 2>/dev/null; done
-    rm -f "$WORK/node$1/pid"
+    rm -f "$WORK/h$1/pid"
     return 0
 }
 
-# in_306 I CMD...: run a command inside the 3.0.6 node's namespaces.
+# in_306 H CMD...: run a command inside the 3.0.6 node's namespaces on host H.
 in_306() {
-    local i=$1 inner; shift
-    inner=$(child_pids "$(cat "$WORK/node$i/pid")" | head -1)
+    local h=$1 inner; shift
+    inner=$(child_pids "$(cat "$WORK/h$h/pid")" | head -1)
     nsenter --target "$inner" --mount --uts --net --pid "$@"
 }
 
-# started_ns I INSTANCE: the nanosecond stamp of the first start of INSTANCE in node I's Dummy log.
-started_ns() { awk -v inst="$2" '$3 == inst && $4 == "start" { print $1; exit }' "$WORK/node$1/dummy.log"; }
+# started_ns H INSTANCE [AFTER_NS]: the stamp (ns) of the first start of INSTANCE in host H's
+# Dummy log that is later than AFTER_NS.
+started_ns() {
+    awk -v inst="$2" -v after="${3:-0}" '$3 == inst && $4 == "start" && $1 > after + 0 { print $1; exit }' "$WORK/h$1/dummy.log"
+}
 
-# wait_started I INSTANCE TIMEOUT_S: wait (bounded) for the start; prints its stamp (ns).
+# running H INSTANCE: whether INSTANCE's last start or stop in host H's Dummy log was a start.
+running() {
+    awk -v inst="$2" '$3 == inst && ($4 == "start" || $4 == "stop") { last = $4 } END { exit last == "start" ? 0 : 1 }' "$WORK/h$1/dummy.log"
+}
+
+# wait_started H INSTANCE TIMEOUT_S [AFTER_NS]: wait (bounded) for the start; prints its stamp (ns).
 wait_started() {
     local deadline=$(( $(now_us) + $3 * 1000000 )) t
     while [ "$(now_us)" -lt "$deadline" ]; do
-        t=$(started_ns "$1" "$2")
+        t=$(started_ns "$1" "$2" "${4:-0}")
         [ -n "$t" ] && { echo "$t"; return 0; }
         sleep 0.01
     done
     return 1
 }
 
-# wait_log I PATTERN TIMEOUT_S: wait (bounded) until node I's ha-log matches.
-wait_log() {
-    local deadline=$(( $(now_us) + $3 * 1000000 ))
-    while ! grep -q -- "$2" "$WORK/node$1/ha-log" 2>/dev/null; do
+# count_log H PATTERN: lines of host H's log matching PATTERN.
+count_log() { grep -c -- "$2" "$WORK/h$1/ha-log" 2>/dev/null || true; }
+
+# wait_log_count H PATTERN N TIMEOUT_S: until host H's log has more than N lines matching.
+wait_log_count() {
+    local deadline=$(( $(now_us) + $4 * 1000000 ))
+    while [ "$(count_log "$1" "$2")" -le "$3" ]; do
         [ "$(now_us)" -lt "$deadline" ] || return 1
         sleep 0.02
     done
@@ -191,15 +211,15 @@ sleep_until() {
     [ "$left" -le 0 ] || sleep "$(printf '%d.%06d' $(( left / 1000000 )) $(( left % 1000000 )))"
 }
 
-# cpu_ticks PIDS...: utime+stime+cutime+cstime summed (clock ticks); reaped children count too.
-cpu_ticks() {
-    local p sum=0 f
+# cpu_ns PIDS...: CPU time of every thread of PIDS, in ns (/proc/PID/task/*/schedstat: the
+# scheduler's own nanosecond account, where /proc/PID/stat only has 10 ms ticks).
+cpu_ns() {
+    local p t sum=0 run
     for p in "$@"; do
-        f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-        f=${f##*) }   # fields after "(comm) "; field 3 of stat is now $1
-        # shellcheck disable=SC2086
-        set -- $f
-        sum=$(( sum + ${12} + ${13} + ${14} + ${15} ))
+        for t in /proc/"$p"/task/*/schedstat; do
+            read -r run _ < "$t" 2>/dev/null || continue
+            sum=$(( sum + run ))
+        done
     done
     echo "$sum"
 }
@@ -212,7 +232,7 @@ mem_kb() {
     done
     echo "$rss $pss"
 }
-# link_counters I: "tx_packets tx_bytes rx_packets rx_bytes" of eth0 in namespace I.
+# link_counters H: "tx_packets tx_bytes rx_packets rx_bytes" of eth0 in namespace H.
 link_counters() {
     # shellcheck disable=SC2016 # expanded by the inner sh
     ip netns exec "${PREFIX}-$1" sh -c 'cd /sys/class/net/eth0/statistics && echo $(cat tx_packets tx_bytes rx_packets rx_bytes)'
