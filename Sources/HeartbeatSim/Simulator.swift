@@ -224,6 +224,8 @@ public struct Simulator {
             break
         case .fence(let target):
             trace.record(.fault("\(SimConfig.nodeName(index)) asked to fence \(target) (no device)"), at: now)
+        case .starveWatchdog:
+            trace.record(.fault("\(SimConfig.nodeName(index)) stopped feeding its watchdog (no device)"), at: now)
         case .shutdownComplete:
             if hosts[index].running != 0 {
                 fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
