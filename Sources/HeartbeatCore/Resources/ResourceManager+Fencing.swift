@@ -7,7 +7,18 @@
 /// before its first attempt, so the survivor's reset lands first. The survivor is the node that
 /// runs more groups; on a tie the node that is the preferred node of more groups; then the node
 /// listed first in ha.cf. Both nodes compute the same answer from the same holdings.
+///
+/// When fencing is needed: 3.0.6 skips STONITH for a dead node it had heard from that held
+/// nothing (auto_failback on/off) or sent `shutdone` (legacy). With a STONITH device configured
+/// we skip it only after `shutdone`: in a heartbeat-only partition a node that held nothing is
+/// alive and about to take our groups, so not fencing it would let it fence us, the node that
+/// runs the groups. Without a device 3.0.6's rule stands.
 extension ResourceManager {
+    /// The dead peer released everything on purpose, so no reset is needed (spec §6.7 step 2).
+    func gaveUpResources(_ peer: PeerRecord) -> Bool {
+        config.niceFailback && !config.fencingConfigured ? peer.holds == .none : peer.gaveUp
+    }
+
     /// Fencing of `node` is needed (spec §6.7 step 2): start now, or after the priority delay.
     mutating func beginFencing(_ node: String, now: Instant, into effects: inout [ResourceEffect]) {
         if survivesFenceRace(against: node) {

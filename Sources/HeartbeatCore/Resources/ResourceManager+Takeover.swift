@@ -10,7 +10,7 @@ extension ResourceManager {
         cancelStandby(into: &effects)
         abandonRequests(from: node)
         let heard = peer.heard
-        let gaveUp = config.niceFailback ? peer.holds == .none : peer.gaveUp
+        let gaveUp = gaveUpResources(peer)
         peer.alive = false
         peer.heard = false
         peer.shuttingDown = false
