@@ -324,7 +324,7 @@ public final class Daemon {
             shutdownDeadline = EventLoop.now() + Self.shutdownPatience
             handle(.shutdown)
         case SIGCHLD:
-            scripts.reap { [unowned self] pid, status in self.respawn?.exited(pid: pid, status: status) }
+            scripts.reap { [unowned self] pid, status in self.respawn?.exited(pid: pid, status: status, shuttingDown: self.shuttingDown) }
         case SIGHUP:
             reload()
         case SIGUSR1:

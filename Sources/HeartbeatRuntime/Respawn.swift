@@ -101,12 +101,13 @@ public final class RespawnClients {
         logger.log(.info, "Starting \"\(entry.command)\" as uid \(uid)  gid \(gid) (pid \(pid))")
     }
 
-    /// A reaped child that is not a script. Returns whether it was one of ours.
+    /// A reaped child that is not a script. Nothing is restarted (or rebooted for) while the
+    /// daemon shuts down. Returns whether it was one of ours.
     @discardableResult
-    public func exited(pid: pid_t, status: Int32) -> Bool {
+    public func exited(pid: pid_t, status: Int32, shuttingDown: Bool) -> Bool {
         guard let index = clients.firstIndex(where: { $0.pid == pid }) else { return false }
         clients[index].pid = nil
-        guard !stopping else { return true }
+        guard !stopping, !shuttingDown else { return true }
         let entry = clients[index].entry
         let exitCode: Int32? = status & 0x7f == 0 ? (status >> 8) & 0xff : nil
         let how = exitCode.map { "exit code \($0)" } ?? "signal \(status & 0x7f)"
