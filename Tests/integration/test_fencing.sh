@@ -67,16 +67,20 @@ chmod 755 "$WORK/respawn/client"
 
 # The watchdog stand-in: every byte written to the FIFO becomes "<epoch-ms> <hex>" in a file.
 mkfifo "$WORK/watchdog"
+# Opened read-write so that it is a reader before the daemon starts (a FIFO without one refuses
+# a non-blocking writer), and "ready" says so.
 python3 -u -c '
-import sys, time
-with open(sys.argv[1], "rb", buffering=0) as fifo, open(sys.argv[2], "w", buffering=1) as out:
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDWR)
+open(sys.argv[2] + ".ready", "w").close()
+with open(sys.argv[2], "w", buffering=1) as out:
     while True:
-        byte = fifo.read(1)
-        if not byte:
-            break
+        byte = os.read(fifo, 1)
         out.write("%d %02x\n" % (time.time() * 1000, byte[0]))
 ' "$WORK/watchdog" "$WORK/watchdog.log" &
 PIDS+=($!); disown $!
+for _ in $(seq 500); do [ -e "$WORK/watchdog.log.ready" ] && break; sleep 0.01; done
+[ -e "$WORK/watchdog.log.ready" ] || fail "the watchdog reader did not start"
 
 configure() {
     local i=$1 stonith=$2 extra=${3:-}
@@ -133,7 +137,7 @@ log "respawn: runs as uid $nobody, restarted after kill -9, exit 100 stays down,
 # 2. watchdog rate: keepalive 200 ms, so about 5 bytes a second.
 mark=$(now_ms); sleep 2
 bytes=$(awk -v m="$mark" '$1 > m' "$WORK/watchdog.log" | wc -l)
-[ "$bytes" -ge 7 ] && [ "$bytes" -le 13 ] || fail "watchdog got $bytes bytes in 2 s (keepalive 200 ms)"
+{ [ "$bytes" -ge 7 ] && [ "$bytes" -le 13 ]; } || fail "watchdog got $bytes bytes in 2 s (keepalive 200 ms)"
 log "watchdog: $bytes bytes in 2 s at keepalive 200 ms"
 
 # 3. node1 dies while the STONITH plugin fails: no takeover until a reset succeeded.
@@ -142,26 +146,27 @@ sleep 1.5   # past the first seconds, when nodes advertise a longer deadtime
 t_dead=$(date +%s%N)
 kill_node 1
 echo "$t_dead node1 web killed -" >> "$LOG"; rm -f "$WORK/node1/rsc/Dummy-web"
-for _ in $(seq 1000); do [ "$(grep -c 'node2 reset node1 refused' "$FENCELOG" 2>/dev/null)" -ge 2 ] && break; sleep 0.02; done
+touch "$FENCELOG"
+for _ in $(seq 1000); do [ "$(grep -c 'node2 reset node1 refused' "$FENCELOG")" -ge 2 ] && break; sleep 0.02; done
 [ "$(grep -c 'node2 reset node1 refused' "$FENCELOG")" -ge 2 ] || fail "node2 did not retry the reset of node1"
 ! is_running 2 web || fail "node2 took web over although node1 was not reset"
 grep -q "STONITH of node1 failed.  Retrying..." "$WORK/node2/ha-log" || fail "node2 did not log the failed reset"
 read -r a1 a2 < <(awk '/node2 reset node1 refused/ { printf "%s ", $1 }' "$FENCELOG")
 gap=$(( (a2 - a1) / 1000000 ))
-[ "$gap" -ge 4800 ] && [ "$gap" -le 6500 ] || fail "reset attempts ${gap} ms apart, not 5 s"
+{ [ "$gap" -ge 4800 ] && [ "$gap" -le 6500 ]; } || fail "reset attempts ${gap} ms apart, not 5 s"
 rm -f "$WORK/fence-fail"
 wait_running 2 web 8000 >/dev/null || fail "node2 did not take web after the reset worked"
 t_fenced=$(first_ns "$FENCELOG" "node2 reset node1 ok")
 t_started=$(first_ns "$LOG" "node2 web start")
-[ -n "$t_fenced" ] && [ "$t_started" -gt "$t_fenced" ] || fail "web started on node2 before node1 was reset"
-log "kill -9 node1, plugin failing: attempts ${gap} ms apart, no takeover; then reset OK -> web started $(( (t_started - t_fenced) / 1000000 )) ms after the reset ($(( (t_started - t_dead) / 1000000 )) ms after death)"
+{ [ -n "$t_fenced" ] && [ "$t_started" -gt "$t_fenced" ]; } || fail "web started on node2 before node1 was reset"
+log "kill -9 node1 -> first reset attempt after $(( (a1 - t_dead) / 1000000 )) ms (deadtime 1000 ms); plugin failing: attempts ${gap} ms apart, no takeover; reset OK -> web started $(( (t_started - t_fenced) / 1000000 )) ms later"
 
 # node1 returns (auto_failback on): web goes back to it.
 boot 1
 wait_running 1 web 15000 >/dev/null || fail "web did not fail back to node1"
 for _ in $(seq 500); do is_running 2 web || break; sleep 0.01; done
 ! is_running 2 web || fail "node2 kept web after failback"
-sleep 4   # past node1's first 5 s, when it advertises a longer deadtime
+sleep 5   # past node1's first 5 s, when it advertises a longer deadtime
 
 # 4. Heartbeat-only partition: node1's only heartbeat link goes down; both daemons live on.
 resets_before=$(grep -c ' ok$' "$FENCELOG")
@@ -191,7 +196,7 @@ after=$(awk -v b="$t_cont" '$1 >= b' "$WORK/watchdog.log" | wc -l)
 HA_CONFIG_DIR=$WORK/node2/etc HA_STATE_DIR=$WORK/node2/state HA_RUN_DIR=$WORK/node2/run "$BIN/heartbeat" -k || fail "heartbeat -k failed"
 for _ in $(seq 100); do [ "$(tail -1 "$WORK/watchdog.log" | cut -d' ' -f2)" = 56 ] && break; sleep 0.02; done
 [ "$(tail -1 "$WORK/watchdog.log" | cut -d' ' -f2)" = 56 ] || fail "the last watchdog byte is not V: $(tail -1 "$WORK/watchdog.log")"
-grep -q "steady term" "$RESPAWNLOG" && grep -q "steady2 term" "$RESPAWNLOG" || fail "respawned clients were not sent SIGTERM"
+{ grep -q "steady term" "$RESPAWNLOG" && grep -q "steady2 term" "$RESPAWNLOG"; } || fail "respawned clients were not sent SIGTERM"
 order=$(grep -o 'Stopping client "[^"]*"' "$WORK/node2/ha-log" | sed 's/.* //' | tr -d '"' | tr '\n' ' ')
 [ "$order" = "steady2 steady " ] || fail "clients stopped in the wrong order: $order"
 [ "$(grep -c ' steady start ' "$RESPAWNLOG")" = 2 ] || fail "a client was restarted during shutdown"
