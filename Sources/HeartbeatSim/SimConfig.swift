@@ -91,8 +91,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         let stopFailure = (stopRetryDelay + scriptTimeout) * (stopRetryMax + 1) + stopFailureRetry + scriptTimeout * 2
         // A fence race: the priority delay, one refused attempt and its retry, the reboot of the
         // fenced node and its initdead; or a starved watchdog's timeout and the reboot.
+        let refusals: Int64 = fencing == .flaky ? 1 : 0
         let fence = fencing == .none ? Duration.zero
-            : .seconds(5) + .seconds(5) + SimFencing.latency(self) * 2 + SimFencing.rebootTime(self) + initdead
+            : .seconds(5) * (1 + refusals) + SimFencing.latency(self) * (1 + refusals) + SimFencing.rebootTime(self) + initdead
         let reboot = watchdog ? SimFencing.watchdogTimeout(self) + SimFencing.rebootTime(self) + initdead : .zero
         return deadtime + MembershipLimits.startupDeadtimeBonus + keepalive * (2 + SimLimits.settleMarginKeepalives)
             + scripts + stopFailure + max(fence, reboot)
@@ -119,8 +120,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             jitter: .microseconds(Int64(pick([0, 2000, 20_000]))),
             lossPerMille: pick([0, 0, 5, 20]), duplicatePerMille: pick([0, 10, 100]))
         config.stopRetryMax = pick([0, 1, 2])
-        config.fencing = pick([SimFencing.none, .none, .reliable, .flaky])
-        config.watchdog = rng.next(below: 4) == 0
+        // Rare, since a fence race's 5 s delays and retries lengthen every settling period.
+        config.fencing = pick([SimFencing.reliable, .flaky] + Array(repeating: .none, count: 10))
+        config.watchdog = rng.next(below: 12) == 0
         return config
     }
 
