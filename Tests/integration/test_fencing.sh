@@ -142,7 +142,7 @@ log "watchdog: $bytes bytes in 2 s at keepalive 200 ms"
 
 # 3. node1 dies while the STONITH plugin fails: no takeover until a reset succeeded.
 touch "$WORK/fence-fail"
-sleep 1.5   # past the first seconds, when nodes advertise a longer deadtime
+sleep 3   # past the first 5 s, when nodes advertise a longer deadtime
 t_dead=$(date +%s%N)
 kill_node 1
 echo "$t_dead node1 web killed -" >> "$LOG"; rm -f "$WORK/node1/rsc/Dummy-web"
