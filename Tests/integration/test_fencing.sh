@@ -10,11 +10,13 @@
 #  2. watchdog (a FIFO stands in for /dev/watchdog): a byte per keepalive.
 #  3. kill -9 node1 while the plugin fails: node2 retries every 5 s and never takes web; once
 #     the plugin works, node1 is reset, then web starts on node2.
-#  4. heartbeat-only partition (node1's link down, both daemons alive): only node2 fences, node1
+#  4. a stop that fails with the resource running: node1 goes silent and is reset by node2
+#     before node2 takes the group.
+#  5. heartbeat-only partition (node1's link down, both daemons alive): only node2 fences, node1
 #     is reset before its delayed attempt, web runs only on node2.
-#  5. watchdog: no byte while node2 is stopped (SIGSTOP); `V` at shutdown; respawned clients
+#  6. watchdog: no byte while node2 is stopped (SIGSTOP); `V` at shutdown; respawned clients
 #     get SIGTERM, last first.
-#  6. meatware: node2 asks the operator and takes web only after `hbctl fence-confirm node1`.
+#  7. meatware: node2 asks the operator and takes web only after `hbctl fence-confirm node1`.
 # The Dummy call log proves no group ever ran on two nodes at once.
 source "$(dirname "$0")/lib.sh"
 make_namespaces 2
@@ -168,7 +170,28 @@ for _ in $(seq 500); do is_running 2 web || break; sleep 0.01; done
 ! is_running 2 web || fail "node2 kept web after failback"
 sleep 5   # past node1's first 5 s, when it advertises a longer deadtime
 
-# 4. Heartbeat-only partition: node1's only heartbeat link goes down; both daemons live on.
+# 4. A stop that fails while the resource runs: node1 keeps web and goes silent, so node2
+#    declares it dead and resets it before taking web (3.0.6 rebooted the node itself).
+touch "$WORK/node1/rsc/Dummy-web.fail-stop"
+resets_before=$(grep -c ' ok$' "$FENCELOG")
+HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/node1/state/fifo HA_PIDFILE=$WORK/node1/run/heartbeat.pid \
+    "$ROOT/tools/hb_standby" all >/dev/null 2>&1 || fail "hb_standby on node1 failed"
+wait_log 1 "CRIT: Resource STOP failure: Dummy::web still running" 20000 >/dev/null || fail "node1 did not give up stopping web"
+t_silent=$(date +%s%N)
+grep -q "this node stops sending heartbeats so that a peer fences it" "$WORK/node1/ha-log" || fail "node1 did not escalate the stop failure"
+wait_running 2 web 10000 >/dev/null || fail "node2 did not take web after fencing node1"
+! alive 1 || fail "node1 still runs: it was not fenced after its stop failure"
+[ "$(grep -c ' ok$' "$FENCELOG")" = $((resets_before + 1)) ] || fail "not exactly one reset after the stop failure"
+t_fenced=$(first_ns "$FENCELOG" "node2 reset node1 ok" "$t_silent")
+t_started=$(first_ns "$LOG" "node2 web start" "$t_silent")
+[ "$t_started" -gt "$t_fenced" ] || fail "web started on node2 before node1 was reset"
+log "stop failure on node1 -> silent, reset by node2 $(( (t_fenced - t_silent) / 1000000 )) ms later, web started on node2 $(( (t_started - t_fenced) / 1000000 )) ms after the reset"
+rm -f "$WORK/node1/rsc/Dummy-web.fail-stop"
+boot 1
+wait_running 1 web 15000 >/dev/null || fail "web did not fail back to node1 after its reset"
+sleep 5   # past node1's first 5 s again
+
+# 5. Heartbeat-only partition: node1's only heartbeat link goes down; both daemons live on.
 resets_before=$(grep -c ' ok$' "$FENCELOG")
 t_cut=$(date +%s%N)
 ip -n "${PREFIX}-1" link set eth0 down
@@ -185,7 +208,7 @@ t_started=$(first_ns "$LOG" "node2 web start" "$t_cut")
 log "heartbeat-only cut -> node2 reset node1 after $(( (t_fenced - t_cut) / 1000000 )) ms, web started on node2 $(( (t_started - t_fenced) / 1000000 )) ms later; node1 never fenced node2"
 ip -n "${PREFIX}-1" link set eth0 up
 
-# 5. watchdog: a stopped daemon stops feeding; V at clean shutdown; clients get SIGTERM.
+# 6. watchdog: a stopped daemon stops feeding; V at clean shutdown; clients get SIGTERM.
 pid2=$(cat "$WORK/node2/pid")
 kill -STOP "$pid2"; t_stop=$(now_ms); sleep 1.5; t_cont=$(now_ms); kill -CONT "$pid2"
 sleep 1
@@ -202,7 +225,7 @@ order=$(grep -o 'Stopping client "[^"]*"' "$WORK/node2/ha-log" | sed 's/.* //' |
 [ "$(grep -c ' steady start ' "$RESPAWNLOG")" = 2 ] || fail "a client was restarted during shutdown"
 log "watchdog: 0 bytes while stopped for 1.5 s, $after after SIGCONT, V at shutdown; SIGTERM to steady2 then steady"
 
-# 6. meatware: the operator confirms the reset with hbctl fence-confirm.
+# 7. meatware: the operator confirms the reset with hbctl fence-confirm.
 rm -f "$WORK"/node*/rsc/Dummy-*
 for i in 1 2; do echo "$(date +%s%N) node$i web killed -"; echo "$(date +%s%N) node$i db killed -"; echo "$(date +%s%N) node$i db2 killed -"; done >> "$LOG"
 configure 1 "stonith_host * meatware"
