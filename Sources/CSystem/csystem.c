@@ -202,3 +202,36 @@ int hb_mcast6_sender(int fd, int ifindex, int hops, int loop) {
 
 #include <fcntl.h>
 int hb_pipe_cloexec_nonblock(int fds[2]) { return pipe2(fds, O_CLOEXEC | O_NONBLOCK); }
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/reboot.h>
+
+pid_t hb_spawn_as(const char *path, char *const argv[], char *const envp[], uid_t uid, gid_t gid) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    /* Child: only async-signal-safe calls from here on. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (null > 2) close(null);
+    }
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(127);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
+int hb_reboot_now(void) {
+    sync();
+    return reboot(RB_AUTOBOOT);
+}

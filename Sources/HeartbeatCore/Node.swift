@@ -30,6 +30,8 @@ public struct Node: Sendable {
         /// A delivered message, for `harc <type>` when `rc.d/<type>` exists (spec §6.4).
         case notify(Message)
         case fence(String)
+        /// Stop writing to the watchdog device: the kernel reboots this node (a stop failure).
+        case starveWatchdog
         /// Everything is released and membership has stopped: the process may exit.
         case shutdownComplete
     }
@@ -38,6 +40,9 @@ public struct Node: Sendable {
     /// nil when resources are not managed here (`heartbeat -M`).
     public private(set) var resources: ResourceManager?
     private var lastNow = Instant.zero
+    /// A stop failure with STONITH configured: nothing is sent any more, so that a peer declares
+    /// us dead and fences us (ResourceManager+Fencing.swift).
+    public private(set) var silenced = false
 
     public init(membership: MembershipConfig, resources: ResourceManagerConfig?) {
         self.membership = Membership(config: membership)
@@ -99,9 +104,9 @@ public struct Node: Sendable {
         for effect in membershipEffects {
             switch effect {
             case .send(let message):
-                effects.append(.send(message))
+                if !silenced { effects.append(.send(message)) }
             case .resend(let message):
-                effects.append(.resend(message))
+                if !silenced { effects.append(.resend(message)) }
             case .log(let level, let text):
                 effects.append(.log(level, text))
             case .linkStatusChanged:
@@ -139,6 +144,10 @@ public struct Node: Sendable {
                 effects.append(.log(level, text))
             case .fence(let node):
                 effects.append(.fence(node))
+            case .stopHeartbeats:
+                silenced = true
+            case .starveWatchdog:
+                effects.append(.starveWatchdog)
             case .shutdownComplete:
                 stopMembership(into: &effects)
             }

@@ -6,7 +6,7 @@ import HeartbeatCore
 /// the pure `Node` (membership + resources) and carries out the effects it returns (DESIGN.md,
 /// "The runtime").
 public final class Daemon {
-    private var config: ClusterConfig
+    private(set) var config: ClusterConfig
     private let paths: DaemonPaths
     private let options: DaemonOptions
     let logger: Logger
@@ -14,9 +14,9 @@ public final class Daemon {
     private var node: Node
     private var media: Media!
     private var control: ControlServer?
-    private var scripts: ScriptRunner!
+    private(set) var scripts: ScriptRunner!
     private var fifo: FifoReader?
-    private var scriptEnvironment: ScriptEnvironment
+    private(set) var scriptEnvironment: ScriptEnvironment
     /// What each running script is, for its log line when it ends.
     private var runningScripts: [UInt64: (description: String, isEventScript: Bool)] = [:]
     private var nextEventScriptID: UInt64 = 1 << 62
@@ -25,10 +25,14 @@ public final class Daemon {
     private var loadAverage = "n/a"
     private var nextHousekeeping = Instant.zero
     private static let housekeepingPeriod: Duration = .seconds(1)
-    private var shuttingDown = false
+    private(set) var shuttingDown = false
     /// A shutdown that waits on resource release gives up after this (3.0.6: 60 minutes).
     private static let shutdownPatience: Duration = .seconds(3600)
     private var shutdownDeadline: Instant?
+    var watchdog: Watchdog?
+    var stonith: Stonith?
+    var respawn: RespawnClients?
+    var respawnStarted = false
 
     public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
         self.config = config
@@ -86,6 +90,7 @@ public final class Daemon {
             logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
         }
         scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
+        startFencingParts()
         do {
             fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.handle(.fromScript($0)) }
         } catch {
@@ -94,6 +99,8 @@ public final class Daemon {
         refreshLoadAverage()
         handle(.start)
         loop.run()
+        respawn?.stopAll()
+        watchdog?.close()
         control?.close()
         logger.log(.info, "Heartbeat shutdown complete.")
         return 0
@@ -101,9 +108,10 @@ public final class Daemon {
 
     // MARK: Events into the core
 
-    private func handle(_ event: Node.Event) {
+    func handle(_ event: Node.Event) {
         let now = EventLoop.now()
         perform(node.handle(event, now: now))
+        if respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
         armTimer(now: now)
     }
 
@@ -136,6 +144,7 @@ public final class Daemon {
     private func housekeeping(now: Instant) {
         nextHousekeeping = now + Self.housekeepingPeriod
         refreshLoadAverage()
+        stonith?.checkStatus(now: now)
         media.reopenBroken()
         logger.flushRepeats()
     }
@@ -161,9 +170,9 @@ public final class Daemon {
             case .notify(let message):
                 runEventScript(for: message)
             case .fence(let node):
-                // No fencing device exists in this build, and the manager only asks when one is configured.
-                logger.log(.error, "Cannot fence \(node): no STONITH device is available")
-                handle(.fenceResult(node, succeeded: false))
+                fence(node)
+            case .starveWatchdog:
+                watchdog?.starve()
             case .shutdownComplete:
                 shutdownDeadline = nil
                 loop.stop()
@@ -205,6 +214,7 @@ public final class Daemon {
     }
 
     private func scriptFinished(_ result: ScriptRunner.Finished) {
+        if stonith?.finished(result) == true { return }
         guard let script = runningScripts.removeValue(forKey: result.id) else { return }
         let milliseconds = result.duration.milliseconds
         for line in result.output.split(separator: "\n") where !line.isEmpty {
@@ -234,6 +244,9 @@ public final class Daemon {
         case .takeover(let set):
             handle(.takeover(set))
             return .success("takeover \(set.rawValue) requested")
+        case .fenceConfirm(let node):
+            guard let stonith else { return .failure(ControlError("no STONITH device is configured")) }
+            return stonith.confirm(node)
         case .status, .reload:
             return .failure(ControlError("not an admin request"))
         }
@@ -245,6 +258,8 @@ public final class Daemon {
         message["ts"] = String(UInt64(time(nil)), radix: 16)
         if !(message.type ?? "").hasPrefix("NS_") { message["ld"] = loadAverage }
         message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
+        // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
+        if message.type == "status" { watchdog?.feed() }
         do {
             try media.send(message, keys: config.authKeys, innerAuth: config.msgfmt == .classic)
         } catch {
@@ -292,7 +307,7 @@ public final class Daemon {
             return .success(statusReport().encoded())
         case .reload:
             return reload() ? .success("configuration reloaded") : .failure(ControlError("configuration has errors; nothing changed"))
-        case .standby, .takeover:
+        case .standby, .takeover, .fenceConfirm:
             return admin(request)
         }
     }
@@ -309,7 +324,7 @@ public final class Daemon {
             shutdownDeadline = EventLoop.now() + Self.shutdownPatience
             handle(.shutdown)
         case SIGCHLD:
-            scripts.reap()
+            scripts.reap { [unowned self] pid, status in self.respawn?.exited(pid: pid, status: status, shuttingDown: self.shuttingDown) }
         case SIGHUP:
             reload()
         case SIGUSR1:
@@ -387,7 +402,9 @@ public func loadConfiguration(paths: DaemonPaths) -> (ClusterConfig?, [Diagnosti
 /// `heartbeat` with no action flag: validate, detach (unless `-f`), write the pidfile, run.
 public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
     let (loaded, diagnostics) = loadConfiguration(paths: paths)
-    let unimplemented = loaded.map { unimplementedDirectives($0, haCfPath: paths.configDir + "/ha.cf") } ?? []
+    let unimplemented = loaded.map {
+        unimplementedDirectives($0, haCfPath: paths.configDir + "/ha.cf") + Stonith.diagnostics($0, haCfPath: paths.configDir + "/ha.cf")
+    } ?? []
     for diagnostic in diagnostics + unimplemented { writeError("\(diagnostic)\n") }
     guard let config = loaded, unimplemented.isEmpty else {
         writeError("heartbeat: configuration has errors; not starting\n")
@@ -460,19 +477,15 @@ func syslogFacility(_ name: String) -> Int32? {
 
 /// Directives `hbctl check` accepts because the configuration model has them, but which this
 /// daemon does not carry out yet. Starting anyway would silently drop a protection the admin
-/// asked for (a watchdog, fencing, arbitration), so the daemon refuses, naming the line.
+/// asked for (arbitration), so the daemon refuses, naming the line.
 func unimplementedDirectives(_ config: ClusterConfig, haCfPath: String) -> [Diagnostic] {
     var missing: [(directive: String, what: String)] = []
-    if config.watchdog != nil { missing.append(("watchdog", "the watchdog writer")) }
-    if !config.stonith.isEmpty { missing.append(("stonith", "STONITH fencing")) }
-    if config.respawn.contains(where: { !$0.failfast }) { missing.append(("respawn", "respawned clients")) }
-    if config.respawn.contains(where: \.failfast) { missing.append(("failfast", "failfast clients")) }
     if !config.pingNodes.isEmpty { missing.append(("ping", "ping nodes")) }
     if !config.pingGroups.isEmpty { missing.append(("ping_group", "ping groups")) }
     let lines = readSmallFile(haCfPath, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }?
         .split(separator: "\n", omittingEmptySubsequences: false) ?? []
     func lineNumber(_ directive: String) -> Int {
-        let names = directive == "stonith" ? ["stonith", "stonith_host"] : directive == "ping" ? ["ping", "ping6"] : [directive]
+        let names = directive == "ping" ? ["ping", "ping6"] : [directive]
         let index = lines.firstIndex { line in
             line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { names.contains(String($0)) } ?? false
         }

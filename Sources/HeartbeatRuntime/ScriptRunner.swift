@@ -83,13 +83,17 @@ public final class ScriptRunner {
         children[pid] = Child(id: id, pipe: reader, token: token, started: now, deadline: now + timeout)
     }
 
-    /// Call on SIGCHLD: reaps every exited child and reports it.
-    public func reap() {
+    /// Call on SIGCHLD: reaps every exited child and reports it; children that are not scripts
+    /// (respawned clients) go to `other` with their wait status.
+    public func reap(other: (pid_t, Int32) -> Void = { _, _ in }) {
         while true {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
-            guard let child = children.removeValue(forKey: pid) else { continue }
+            guard let child = children.removeValue(forKey: pid) else {
+                other(pid, status)
+                continue
+            }
             finish(child, pid: pid, status: status)
         }
     }

@@ -29,6 +29,10 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var duplicatePerMille: Int
     /// Give every node (not just the first pair) a resource manager.
     public var allNodesRunResources = false
+    /// The STONITH device every node has (Simulator+Fencing.swift).
+    public var fencing = SimFencing.none
+    /// Every node has a watchdog: a stop failure makes it reboot the node.
+    public var watchdog = false
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -85,8 +89,14 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         let perScript = scriptTimeMax + baseDelay + jitter
         let scripts = perScript * (resources * SimLimits.scriptsPerResourceMove * 2)
         let stopFailure = (stopRetryDelay + scriptTimeout) * (stopRetryMax + 1) + stopFailureRetry + scriptTimeout * 2
+        // A fence race: the priority delay, one refused attempt and its retry, the reboot of the
+        // fenced node and its initdead; or a starved watchdog's timeout and the reboot.
+        let refusals: Int64 = fencing == .flaky ? 1 : 0
+        let fence = fencing == .none ? Duration.zero
+            : .seconds(5) * (1 + refusals) + SimFencing.latency(self) * (1 + refusals) + SimFencing.rebootTime(self) + initdead
+        let reboot = watchdog ? SimFencing.watchdogTimeout(self) + SimFencing.rebootTime(self) + initdead : .zero
         return deadtime + MembershipLimits.startupDeadtimeBonus + keepalive * (2 + SimLimits.settleMarginKeepalives)
-            + scripts + stopFailure
+            + scripts + stopFailure + max(fence, reboot)
     }
 
     /// A configuration drawn from `seed`: 2 or 3 nodes, each `auto_failback` mode, 1 or 2 media,
@@ -110,6 +120,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             jitter: .microseconds(Int64(pick([0, 2000, 20_000]))),
             lossPerMille: pick([0, 0, 5, 20]), duplicatePerMille: pick([0, 10, 100]))
         config.stopRetryMax = pick([0, 1, 2])
+        // Rare, since a fence race's 5 s delays and retries lengthen every settling period.
+        config.fencing = pick([SimFencing.reliable, .flaky] + Array(repeating: .none, count: 10))
+        config.watchdog = rng.next(below: 12) == 0
         return config
     }
 
@@ -118,6 +131,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         return "nodes=\(nodeCount) media=\(links.count) keepalive=\(keepalive.milliseconds)ms deadtime=\(deadtime.milliseconds)ms "
             + "auto_failback=\(autoFailback.rawValue) groups=[\(sizes)] scripts=\(scriptTimeMin.milliseconds)-\(scriptTimeMax.milliseconds)ms "
             + "delay=\(baseDelay.nanoseconds / 1000)us+\(jitter.nanoseconds / 1000)us loss=\(lossPerMille)‰ dup=\(duplicatePerMille)‰"
+            + " stonith=\(fencing.rawValue) watchdog=\(watchdog ? "yes" : "no")"
     }
 
     func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {
@@ -138,7 +152,8 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         return ResourceManagerConfig(
             localNode: Self.nodeName(index), nodes: members, groups: groups, autoFailback: autoFailback,
             startTimeout: scriptTimeout, stopTimeout: scriptTimeout, statusTimeout: scriptTimeout,
-            stopRetryMax: stopRetryMax, stopRetryDelay: stopRetryDelay, stopFailureRetry: stopFailureRetry)
+            stopRetryMax: stopRetryMax, stopRetryDelay: stopRetryDelay, stopFailureRetry: stopFailureRetry,
+            fencingConfigured: fencing != .none, watchdogConfigured: watchdog)
     }
 
     static func uuid(_ index: Int) -> [UInt8] {

@@ -26,6 +26,9 @@ public struct Simulator {
         case deliver(to: Int, sender: Int, link: Int, message: Message)
         case tick(node: Int, incarnation: Int, due: Instant)
         case scriptEnd(node: Int, incarnation: Int, run: ScriptRun, outcome: Outcome)
+        case fenceEnd(node: Int, incarnation: Int, target: String, ok: Bool)
+        case watchdogFires(node: Int, incarnation: Int)
+        case powerOn(node: Int, incarnation: Int)
     }
 
     enum Outcome { case succeed, fail, hang }
@@ -75,6 +78,9 @@ public struct Simulator {
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
+    var fencingState = SimFencingState()
+    /// Successful STONITH resets so far.
+    public var resets: Int { fencingState.resets }
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
@@ -162,6 +168,8 @@ public struct Simulator {
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
             if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
             finishScript(index, run, outcome)
+        case .fenceEnd, .watchdogFires, .powerOn:
+            processFencing(action)
         }
     }
 
@@ -223,7 +231,9 @@ public struct Simulator {
         case .notify:
             break
         case .fence(let target):
-            trace.record(.fault("\(SimConfig.nodeName(index)) asked to fence \(target) (no device)"), at: now)
+            requestFence(from: index, target: target)
+        case .starveWatchdog:
+            starveWatchdog(index)
         case .shutdownComplete:
             if hosts[index].running != 0 {
                 fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
@@ -340,6 +350,7 @@ public struct Simulator {
     /// running on two live nodes. (During and just after a partition, two owners is 3.0.6's
     /// expected outcome without fencing.)
     mutating func checkSafety() {
+        checkFencedSafety()
         guard !isDisturbed, now - quietSince >= config.settleTime else { return }
         for group in groupMasks.indices {
             let nodes = holders(ofGroup: group)

@@ -7,7 +7,7 @@ import Foundation
 /// the test compares the two. Run with `UPDATE_GOLDEN=1` to rewrite the files (then review the diff).
 ///
 /// Header lines (before the first `at`):
-///   `nodes n1 n2`, `local n1`, `auto_failback on|off|legacy`, `fencing yes|no`,
+///   `nodes n1 n2`, `local n1`, `auto_failback on|off|legacy`, `fencing yes|no`, `watchdog yes|no`,
 ///   `stop_retries N`, `stop_failure_retry 30s`, `group <node> <resource>…` (haresources syntax).
 /// Events: `at <time> <event>` with time `250ms`, `5s`, `2m`, `1h`, and event one of
 ///   `commsUp n1 n2`, `dead n`, `restarted n`, `cameback n`, `healed n`,
@@ -16,7 +16,7 @@ import Foundation
 ///   `shutdown`, `show`.
 /// Deadlines the manager reports are delivered as ticks before the next event and printed as
 /// `at <time> deadline`. Effects: `run <id> <script> <args…> <op>`, `send k=v…`,
-/// `log <LEVEL> "text"`, `fence <node>`, `shutdown-complete`.
+/// `log <LEVEL> "text"`, `fence <node>`, `stop-heartbeats`, `starve-watchdog`, `shutdown-complete`.
 enum ResourceScenario {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/resources")
@@ -93,6 +93,7 @@ enum ResourceScenario {
         var local = ""
         var autoFailback = AutoFailback.on
         var fencing = false
+        var watchdog = false
         var stopRetries = 0
         var stopFailureRetry: Duration = .seconds(60)
         var groups: [ResourceGroup] = []
@@ -106,6 +107,7 @@ enum ResourceScenario {
                 guard let value = AutoFailback(rawValue: words[1]) else { throw Failure(description: line) }
                 autoFailback = value
             case "fencing": fencing = words[1] == "yes"
+            case "watchdog": watchdog = words[1] == "yes"
             case "stop_retries": stopRetries = Int(words[1]) ?? 0
             case "stop_failure_retry": stopFailureRetry = .nanoseconds(try parseTime(words[1]).nanoseconds)
             case "group":
@@ -119,7 +121,7 @@ enum ResourceScenario {
         func managerConfig() -> ResourceManagerConfig {
             ResourceManagerConfig(localNode: local, nodes: nodes, groups: groups, autoFailback: autoFailback,
                                   stopRetryMax: stopRetries, stopFailureRetry: stopFailureRetry,
-                                  fencingConfigured: fencing)
+                                  fencingConfigured: fencing, watchdogConfigured: watchdog)
         }
     }
 
@@ -234,6 +236,8 @@ enum ResourceScenario {
             }.joined(separator: " ")
         case .log(let level, let text): return "log \(level.word) \"\(text)\""
         case .fence(let node): return "fence \(node)"
+        case .stopHeartbeats: return "stop-heartbeats"
+        case .starveWatchdog: return "starve-watchdog"
         case .shutdownComplete: return "shutdown-complete"
         }
     }

@@ -61,4 +61,11 @@ int hb_mcast6_join(int fd, const uint8_t *group, int ifindex);
 int hb_mcast6_sender(int fd, int ifindex, int hops, int loop);
 /* A pipe whose both ends are close-on-exec and non-blocking. */
 int hb_pipe_cloexec_nonblock(int fds[2]);
+
+/* Respawned clients (spec section 7.4): forks; the child gets default signal dispositions and an
+   empty mask, its own process group, stdio on /dev/null, the groups [gid], gid and uid, then
+   execs path. Returns the child's pid, or -1 with errno if fork failed (exec failure: exit 127). */
+pid_t hb_spawn_as(const char *path, char *const argv[], char *const envp[], uid_t uid, gid_t gid);
+/* failfast: flush the disks and reboot the machine at once (like 3.0.6). */
+int hb_reboot_now(void);
 #endif

@@ -105,6 +105,7 @@ private struct Checker<Machine: MachineFacts> {
         checkRespawn()
         checkStonith()
         let groups = checkResources(resources)
+        checkPartitionRisk(groups: groups)
 
         // 3.0.6 fills these when they are not written (spec §8; `heartbeat -D`).
         for (name, value) in HeartbeatDefaults.table.map({ ($0.directive, $0.value) }) where parameters[name] == nil {
@@ -307,6 +308,15 @@ private struct Checker<Machine: MachineFacts> {
                         hint: "write a node name from the node lines, or * for any node")
             }
         }
+    }
+
+    /// A heartbeat-only partition (spec §10.1, §10.3): without STONITH and with one medium, a
+    /// cut of that one link makes both nodes run every group.
+    mutating func checkPartitionRisk(groups: [ResourceGroup]) {
+        let fenced = haCf.stonith.contains { $0.host == nil || $0.host == "*" || $0.host == machine.localNodeName }
+        let links = Set(haCf.media.map(\.linkName))
+        guard !fenced, !groups.isEmpty, links.count == 1 else { return }
+        warning(haCf.mediaLines.first ?? 0, ClusterConfig.partitionRiskWarning, hint: ClusterConfig.partitionRiskHint)
     }
 
     // MARK: haresources (spec §6.1, §6.2)

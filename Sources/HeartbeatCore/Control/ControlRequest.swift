@@ -9,6 +9,9 @@ public enum ControlRequest: Sendable, Equatable {
     case takeover(ResourceSet)
     /// Re-read and validate the configuration, like SIGHUP / `heartbeat -r`.
     case reload
+    /// `hbctl fence-confirm NODE`: the operator has reset NODE by hand (the `meatware` STONITH
+    /// device waits for this, spec §7.3).
+    case fenceConfirm(String)
 
     /// The argument of `hb_standby`/`hb_takeover`, relative to the requesting node (spec §6.8).
     public enum ResourceSet: String, Sendable, CaseIterable {
@@ -23,7 +26,7 @@ public enum ControlRequest: Sendable, Equatable {
     public var isReadOnly: Bool {
         switch self {
         case .status: true
-        case .standby, .takeover, .reload: false
+        case .standby, .takeover, .reload, .fenceConfirm: false
         }
     }
 
@@ -39,6 +42,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .standby(let set): "standby \(set.rawValue)\n"
         case .takeover(let set): "takeover \(set.rawValue)\n"
         case .reload: "reload\n"
+        case .fenceConfirm(let node): "fence-confirm \(node)\n"
         }
     }
 
@@ -69,6 +73,12 @@ public enum ControlRequest: Sendable, Equatable {
         case "standby": self = .standby(try resourceSet())
         case "takeover": self = .takeover(try resourceSet())
         case "reload": try noArguments(); self = .reload
+        case "fence-confirm":
+            guard arguments.count == 1, let node = arguments.first else {
+                throw arguments.isEmpty ? .badArgument(verb: verb, argument: "")
+                                        : .unexpectedArgument(verb: verb, argument: arguments.last!)
+            }
+            self = .fenceConfirm(node.lowercased())
         default: throw .unknownVerb(verb)
         }
     }

@@ -38,6 +38,11 @@ public enum ResourceEffect: Sendable, Hashable {
     case log(LogLevel, String)
     /// Reset this node with the configured fencing device; answer with `.fenceResult`.
     case fence(String)
+    /// A resource cannot be stopped and STONITH is configured: stop sending anything, so that a
+    /// peer declares this node dead and fences it.
+    case stopHeartbeats
+    /// A resource cannot be stopped and a watchdog is configured: stop feeding it.
+    case starveWatchdog
     /// Every group is released and `shutdone` was sent: the daemon may finish shutting down.
     case shutdownComplete
 }

@@ -8,6 +8,10 @@ enum ResourceLimits {
     static let autoFailbackRetry: Duration = .seconds(1)
     /// A failed fencing attempt is repeated after this (3.0.6 retries STONITH every 5 s, §6.7).
     static let fenceRetry: Duration = .seconds(5)
+    /// The node expected to lose a fence race waits this long before its first attempt (see
+    /// ResourceManager+Fencing.swift): longer than the two nodes' dead-detection skew (at most a
+    /// keepalive) plus a typical plugin's reset, so the survivor's reset lands first.
+    static let priorityFencingDelay: Duration = .seconds(5)
     /// Script timings kept per group for `hbctl status`.
     static let maxScriptTimings = 32
     /// Longest script output kept in a log line.

@@ -270,6 +270,7 @@ extension ResourceManager {
         job.resumed = true
         parked.append(ParkedJob(job: job, retryAt: now + config.stopFailureRetry))
         current = nil
+        escalateStopFailure(into: &effects)
         if shutdownRequested { beginShutdown(now: now, into: &effects) }
     }
 

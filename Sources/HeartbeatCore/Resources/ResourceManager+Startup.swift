@@ -256,9 +256,12 @@ extension ResourceManager {
     /// Deviation 16: a stable peer's full report shows it does not hold our groups, and neither do
     /// we (it restarted faster than deadtime and lost them, say): we take them back, unless one
     /// failed to start here (deviation 1 leaves that one released).
+    /// The report must come from a peer we have as alive: right after a partition heals, the
+    /// peer's `resource` message can arrive before its `status` revives it here, and `othersHold`
+    /// (live peers only) would then wrongly say nobody holds our groups.
     mutating func takeOrphanedLocalGroups(reportedBy peer: String, into effects: inout [ResourceEffect]) {
         guard config.niceFailback, phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested,
-              !othersHold.contains(.foreign) else { return }
+              peers[peer]?.alive == true, !othersHold.contains(.foreign) else { return }
         let orphans = records.indices.filter { isLocal($0) && !claimed($0) && records[$0].state != .failed }
         guard !orphans.isEmpty else { return }
         let keys = orphans.map { records[$0].group.key }.joined(separator: ", ")

@@ -10,7 +10,7 @@ extension ResourceManager {
         cancelStandby(into: &effects)
         abandonRequests(from: node)
         let heard = peer.heard
-        let gaveUp = config.niceFailback ? peer.holds == .none : peer.gaveUp
+        let gaveUp = gaveUpResources(peer)
         peer.alive = false
         peer.heard = false
         peer.shuttingDown = false
@@ -25,8 +25,7 @@ extension ResourceManager {
             if config.niceFailback, holdings() == .all { return }
             takeOver(from: node, now: now, into: &effects)
         } else if config.fencingConfigured {
-            fencing[node] = .some(nil)
-            effects.append(.fence(node))
+            beginFencing(node, now: now, into: &effects)
         } else {
             effects.append(.send(stonithMessage(node, result: "n_stnth")))
             effects.append(.log(.warning, "No STONITH device configured."))

@@ -124,6 +124,8 @@ public struct ResourceManager: Sendable {
     var failbackRetryAt: Instant?
     /// Nodes whose fencing is in progress; a value is when a failed attempt is repeated.
     var fencing: [String: Instant?] = [:]
+    /// A stop failure was escalated (heartbeats or watchdog stopped); done once.
+    var stopFailureEscalated = false
     /// Peers that sent `starting` before our comm-up; answered at comm-up.
     var startingBeforeComms: Set<String> = []
     /// Legacy: keys we sent `ip-request` for and await `ip-request-resp`.

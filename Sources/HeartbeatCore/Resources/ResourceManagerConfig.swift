@@ -19,8 +19,10 @@ public struct ResourceManagerConfig: Sendable, Hashable {
     /// release is tried again this long after (3.0.6 rebooted the machine instead).
     public var stopFailureRetry: Duration
     /// A fencing device is configured: a dead node is fenced (`.fence`) before its groups are
-    /// taken. False until the STONITH work lands.
+    /// taken (spec §6.7).
     public var fencingConfigured: Bool
+    /// A watchdog device is configured (spec §7.2): a stop failure stops feeding it.
+    public var watchdogConfigured: Bool
 
     public static let defaultStartTimeout: Duration = .seconds(120)
     public static let defaultStopTimeout: Duration = .seconds(120)
@@ -34,7 +36,7 @@ public struct ResourceManagerConfig: Sendable, Hashable {
         startTimeout: Duration = defaultStartTimeout, stopTimeout: Duration = defaultStopTimeout,
         statusTimeout: Duration = defaultStatusTimeout, stopRetryMax: Int = defaultStopRetryMax,
         stopRetryDelay: Duration = defaultStopRetryDelay, stopFailureRetry: Duration = defaultStopFailureRetry,
-        fencingConfigured: Bool = false
+        fencingConfigured: Bool = false, watchdogConfigured: Bool = false
     ) {
         self.localNode = localNode.lowercased()
         self.nodes = nodes.map { $0.lowercased() }
@@ -47,12 +49,16 @@ public struct ResourceManagerConfig: Sendable, Hashable {
         self.stopRetryDelay = stopRetryDelay
         self.stopFailureRetry = stopFailureRetry
         self.fencingConfigured = fencingConfigured
+        self.watchdogConfigured = watchdogConfigured
     }
 
     /// Takes nodes, groups and `auto_failback` from a validated configuration.
-    public init(cluster: ClusterConfig, fencingConfigured: Bool = false) {
+    /// Fencing and the watchdog count as configured when this node has a STONITH line and a
+    /// watchdog device.
+    public init(cluster: ClusterConfig) {
         self.init(localNode: cluster.localNode, nodes: cluster.nodes, groups: cluster.resourceGroups,
-                  autoFailback: cluster.autoFailback, fencingConfigured: fencingConfigured)
+                  autoFailback: cluster.autoFailback, fencingConfigured: cluster.activeStonith != nil,
+                  watchdogConfigured: cluster.watchdog != nil)
     }
 
     /// auto_failback on/off: the `starting`/`resource` handshake and standby exist (spec §6.6).

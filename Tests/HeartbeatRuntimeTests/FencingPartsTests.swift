@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import HeartbeatCore
+import Testing
+@testable import HeartbeatRuntime
+
+/// The pure parts of the watchdog, STONITH and respawn runtime; the integration test
+/// Tests/integration/test_fencing.sh runs them for real.
+@Suite struct FencingPartsTests {
+    @Test(arguments: [(1000, 2), (990, 1), (30_000, 31), (60_000, 61), (500, 1), (2_990, 3), (2_991, 4)])
+    func watchdogTimeoutIsDeadtimePlus10msRoundedUp(deadtimeMs: Int, seconds: Int32) {
+        #expect(Watchdog.timeoutSeconds(deadtime: .milliseconds(deadtimeMs)) == seconds)
+    }
+
+    @Test func respawnGivesUpAfterTenQuickRestarts() {
+        var policy = RespawnPolicy()
+        for _ in 1...10 { #expect(policy.exited(exitCode: 1, ranFor: .seconds(1)) == .restart) }
+        #expect(policy.exited(exitCode: 1, ranFor: .seconds(1)) == .tooFast)
+    }
+
+    @Test func aLongRunForgetsQuickExits() {
+        var policy = RespawnPolicy()
+        for _ in 1...10 { _ = policy.exited(exitCode: nil, ranFor: .milliseconds(10)) }
+        #expect(policy.exited(exitCode: 0, ranFor: .seconds(30)) == .restart)
+        #expect(policy.quickExits == 0)
+        for _ in 1...10 { #expect(policy.exited(exitCode: 0, ranFor: .seconds(29)) == .restart) }
+    }
+
+    @Test func exit100StaysDown() {
+        var policy = RespawnPolicy()
+        #expect(policy.exited(exitCode: 100, ranFor: .seconds(1)) == .stayDown)
+        #expect(RespawnPolicy.isAbnormal(exitCode: nil))
+        #expect(RespawnPolicy.isAbnormal(exitCode: 2))
+        #expect(!RespawnPolicy.isAbnormal(exitCode: 0))
+        #expect(!RespawnPolicy.isAbnormal(exitCode: 100))
+    }
+
+    @Test func ipfailIsNotSpawned() {
+        #expect(RespawnClients.isBuiltInIpfail(RespawnEntry(user: "hacluster", command: "/usr/lib/heartbeat/ipfail",
+                                                            path: "/usr/lib/heartbeat/ipfail", failfast: false)))
+        #expect(!RespawnClients.isBuiltInIpfail(RespawnEntry(user: "root", command: "/bin/ipfail-helper",
+                                                             path: "/bin/ipfail-helper", failfast: false)))
+    }
+
+    private func temporaryDirectory() -> String {
+        var template = Array("/tmp/hb-stonith-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    @Test func stonithDevicesResolve() throws {
+        let dir = temporaryDirectory()
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let plugin = dir + "/power"
+        FileManager.default.createFile(atPath: plugin, contents: Data("#!/bin/sh\nexit 0\n".utf8),
+                                       attributes: [.posixPermissions: 0o755])
+        FileManager.default.createFile(atPath: dir + "/power.cfg", contents: Data("# comment\nhostlist=n1,n2 # x\nip=10.0.0.9\n".utf8))
+
+        let host = StonithDirective(host: "*", type: "external/power", parameters: "hostlist=n1 ip=10.0.0.1", line: 3)
+        #expect(try Stonith.resolve(host, pluginDirectory: dir).get()
+                == .external(name: "power", plugin: plugin, parameters: ["hostlist=n1", "ip=10.0.0.1"]))
+        let file = StonithDirective(host: nil, type: "external/power", parameters: dir + "/power.cfg", line: 3)
+        #expect(try Stonith.resolve(file, pluginDirectory: dir).get()
+                == .external(name: "power", plugin: plugin, parameters: ["hostlist=n1,n2", "ip=10.0.0.9"]))
+        #expect(try Stonith.resolve(StonithDirective(host: nil, type: "meatware", parameters: "", line: 1),
+                                    pluginDirectory: dir).get() == .meatware)
+
+        for (type, parameters, why) in [("ipmilan", "", "not supported"), ("external/missing", "", "missing or not executable"),
+                                        ("external/../power", "", "not a plugin name"), ("external/power", "novalue", "not name=value")] {
+            let directive = StonithDirective(host: "*", type: type, parameters: parameters, line: 1)
+            guard case .failure(let problem) = Stonith.resolve(directive, pluginDirectory: dir) else {
+                Issue.record("\(type) resolved")
+                continue
+            }
+            #expect(problem.message.contains(why), "\(problem.message)")
+        }
+    }
+}
