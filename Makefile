@@ -9,7 +9,9 @@ BIN := .build/$(CONFIG)
 # heartbeat is Debian's 3.0.6, the reference peer of the interop tests.
 # shellcheck, arping and psmisc serve the resource-script tests; socat bridges serial test links;
 # tcpdump times heartbeats on the wire; curl is the demo's client.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
+# pacemaker-cli-utils (crm_verify, crm_simulate) and crmsh check `hbctl export pacemaker` output;
+# crmsh replaces inetutils-ping with iputils-ping, which heartbeat accepts as well.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh
 
 .PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
 
