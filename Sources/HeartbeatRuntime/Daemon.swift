@@ -29,6 +29,9 @@ public final class Daemon {
     /// A shutdown that waits on resource release gives up after this (3.0.6: 60 minutes).
     private static let shutdownPatience: Duration = .seconds(3600)
     private var shutdownDeadline: Instant?
+    /// systemd's notification socket when started by a `Type=notify` unit.
+    private let systemd = SystemdNotifier.fromProcess()
+    private var nextWatchdogPing: Instant?
 
     public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
         self.config = config
@@ -93,6 +96,9 @@ public final class Daemon {
         }
         refreshLoadAverage()
         handle(.start)
+        systemd?.send("READY=1\nSTATUS=\(statusReport().systemdStatus)")
+        if let interval = systemd?.watchdogInterval { nextWatchdogPing = EventLoop.now() + interval }
+        armTimer(now: EventLoop.now())
         loop.run()
         control?.close()
         logger.log(.info, "Heartbeat shutdown complete.")
@@ -105,6 +111,7 @@ public final class Daemon {
         let now = EventLoop.now()
         perform(node.handle(event, now: now))
         armTimer(now: now)
+        systemd?.status(statusReport().systemdStatus)
     }
 
     private func received(_ bytes: ArraySlice<UInt8>, on link: String) {
@@ -124,6 +131,11 @@ public final class Daemon {
     private func timerFired() {
         let now = EventLoop.now()
         if now >= nextHousekeeping { housekeeping(now: now) }
+        if let due = nextWatchdogPing, now >= due, let interval = systemd?.watchdogInterval {
+            // Sent from the loop itself, so a stuck loop stops the pings and systemd restarts us.
+            systemd?.send("WATCHDOG=1")
+            nextWatchdogPing = now + interval
+        }
         scripts.enforceTimeouts(now: now)
         if let deadline = shutdownDeadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
@@ -142,7 +154,7 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline]
+        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline, nextWatchdogPing]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
@@ -305,6 +317,7 @@ public final class Daemon {
             guard !shuttingDown else { break }
             logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
             shuttingDown = true
+            systemd?.send("STOPPING=1")
             // The node releases every group, sends shutdone, then reports shutdownComplete.
             shutdownDeadline = EventLoop.now() + Self.shutdownPatience
             handle(.shutdown)
