@@ -38,6 +38,14 @@ install)
     sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@SYSCONFDIR@|$SYSCONFDIR|g" "$root/tools/heartbeat.service" > "$DESTDIR$PREFIX/lib/systemd/system/heartbeat.service"
     chmod 644 "$DESTDIR$PREFIX/lib/systemd/system/heartbeat.service"
     echo "$PREFIX/lib/systemd/system/heartbeat.service" >> "$manifest.new"
+    # Man pages, compressed as Debian ships them.
+    pages=$(mktemp -d)
+    for page in "$root"/man/*.[0-9]; do
+        name=$(basename "$page")
+        gzip -9nc "$page" > "$pages/$name.gz"
+        put 644 "$pages/$name.gz" "$PREFIX/share/man/man${name##*.}/$name.gz"
+    done
+    rm -rf "$pages"
     # An admin's (or 3.0.6's) logrotate file stays; ours is the example then.
     put 644 "$root/tools/heartbeat.logrotate" "$PREFIX/share/doc/heartbeat-swift/examples/logrotate"
     if [ -e "$DESTDIR$SYSCONFDIR/logrotate.d/heartbeat" ]; then

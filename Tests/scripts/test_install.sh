@@ -13,7 +13,9 @@ test_install_layout_and_exact_uninstall() {
     for f in usr/lib/heartbeat/heartbeat usr/bin/cl_status usr/bin/hbctl usr/share/heartbeat/hb_standby \
              usr/share/heartbeat/hb_takeover etc/ha.d/harc etc/ha.d/shellfuncs etc/ha.d/rc.d/status \
              etc/ha.d/resource.d/IPaddr2 etc/ha.d/ha.cf etc/ha.d/authkeys etc/ha.d/haresources \
-             usr/lib/systemd/system/heartbeat.service etc/logrotate.d/heartbeat; do
+             usr/lib/systemd/system/heartbeat.service etc/logrotate.d/heartbeat \
+             usr/share/man/man8/heartbeat.8.gz usr/share/man/man5/ha.cf.5.gz usr/share/man/man5/authkeys.5.gz \
+             usr/share/man/man5/haresources.5.gz usr/share/man/man1/cl_status.1.gz usr/share/man/man8/hbctl.8.gz; do
         [ -e "$T/dest/$f" ] || fail "missing $f"
     done
     [ "$(readlink "$T/dest/usr/sbin/heartbeat")" = ../lib/heartbeat/heartbeat ] || fail "sbin/heartbeat link wrong"
@@ -21,6 +23,8 @@ test_install_layout_and_exact_uninstall() {
     [ -x "$T/dest/etc/ha.d/resource.d/Dummy" ] || fail "resource scripts not executable"
     grep -qx 'ExecStart=/usr/lib/heartbeat/heartbeat -f' "$T/dest/usr/lib/systemd/system/heartbeat.service" \
         || fail "unit does not start the installed daemon"
+    # man finds the installed page by name under the install's man path.
+    MANPATH="$T/dest/usr/share/man" man -w hbctl | grep -qx "$T/dest/usr/share/man/man8/hbctl.8.gz" || fail "man cannot find hbctl(8)"
     grep -qx 'ConditionPathExists=/etc/ha.d/ha.cf' "$T/dest/usr/lib/systemd/system/heartbeat.service" \
         || fail "unit does not look for the installed ha.cf"
     run env DESTDIR="$T/dest" PREFIX=/usr sh "$ROOT/tools/install.sh" uninstall
