@@ -12,7 +12,8 @@ BIN := .build/$(CONFIG)
 # pacemaker-cli-utils (crm_verify, crm_simulate) and crmsh check `hbctl export pacemaker` output;
 # crmsh replaces inetutils-ping with iputils-ping, which heartbeat accepts as well.
 # groff-base and man-db render the man pages in tests; logrotate tests the shipped logrotate file.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh groff-base man-db logrotate
+# python3-prometheus-client parses the metrics endpoint's output in tests.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client
 
 .PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
 

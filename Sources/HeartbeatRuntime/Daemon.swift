@@ -32,6 +32,9 @@ public final class Daemon {
     /// systemd's notification socket when started by a `Type=notify` unit.
     private let systemd = SystemdNotifier.fromProcess()
     private var nextWatchdogPing: Instant?
+    /// The Prometheus endpoint, when ha.cf has `metrics_listen`.
+    private var metrics: MetricsServer?
+    private var metricsState = MetricsState()
 
     public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
         self.config = config
@@ -88,6 +91,14 @@ public final class Daemon {
         } catch {
             logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
         }
+        if let endpoint = config.metricsEndpoint {
+            do {
+                metrics = try MetricsServer(endpoint: endpoint, loop: loop) { [unowned self] in self.metricsText() }
+                logger.log(.info, "Metrics served on \(endpoint)")
+            } catch {
+                logger.log(.error, "Cannot serve metrics on \(endpoint): \(error)")
+            }
+        }
         scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
         do {
             fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.handle(.fromScript($0)) }
@@ -101,6 +112,7 @@ public final class Daemon {
         armTimer(now: EventLoop.now())
         loop.run()
         control?.close()
+        metrics?.close()
         logger.log(.info, "Heartbeat shutdown complete.")
         return 0
     }
@@ -111,7 +123,16 @@ public final class Daemon {
         let now = EventLoop.now()
         perform(node.handle(event, now: now))
         armTimer(now: now)
-        systemd?.status(statusReport().systemdStatus)
+        guard systemd != nil || metrics != nil else { return }
+        let report = statusReport()
+        systemd?.status(report.systemdStatus)
+        if metrics != nil { metricsState.observe(report) }
+    }
+
+    private func metricsText() -> String {
+        var heartbeats: [String: LateHeartbeatStats] = [:]
+        for peer in node.membership.nodes { heartbeats[peer.name] = peer.heartbeats }
+        return metricsState.text(statusReport(), heartbeats: heartbeats)
     }
 
     private func received(_ bytes: ArraySlice<UInt8>, on link: String) {
@@ -218,6 +239,9 @@ public final class Daemon {
 
     private func scriptFinished(_ result: ScriptRunner.Finished) {
         guard let script = runningScripts.removeValue(forKey: result.id) else { return }
+        // A resource script's last argument is its operation (start, stop, status).
+        let operation = script.isEventScript ? "event" : String(script.description.split(separator: " ").last ?? "")
+        metricsState.scriptFinished(operation: operation, duration: result.duration)
         let milliseconds = result.duration.milliseconds
         for line in result.output.split(separator: "\n") where !line.isEmpty {
             logger.toDebugFile("\(script.description): \(line)")
