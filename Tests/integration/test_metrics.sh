@@ -89,3 +89,28 @@ assert value("heartbeat_group_held", group="Dummy::web", node="node2") == 1
 assert value("heartbeat_script_duration_seconds_count", operation="start") >= 2
 ' || fail "node2 metrics after failover wrong: $(grep -E 'failover|held|node_up' "$WORK/m2.txt")"
 log "node2 over a Unix socket: node1 down, one failover of Dummy::web, start scripts timed"
+
+# hbctl status --json against docs/status-json.md: every field printed is documented, every
+# documented field is printed (clients[] is empty here), and the doc's example command works.
+HA_RUN_DIR=$WORK/node2/run "$BIN/hbctl" status --json > "$WORK/status.json" || fail "hbctl status --json failed"
+python3 - "$WORK/status.json" "$ROOT/docs/status-json.md" <<'PY' || fail "docs/status-json.md and the daemon disagree"
+import json, re, sys
+status = json.load(open(sys.argv[1]))
+documented = set(re.findall(r"^\| `([^`]+)` \|", open(sys.argv[2]).read(), re.M))
+printed = set()
+def walk(value, path):
+    if path and not path.endswith("[]"): printed.add(path)
+    if isinstance(value, dict) and path not in ("parameters", "rejectedPackets"):
+        for key, item in value.items(): walk(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for item in value: walk(item, path + "[]")
+walk(status, "")
+assert status["schema_version"] == 1
+assert printed <= documented, f"undocumented: {sorted(printed - documented)}"
+missing = {f for f in documented - printed if not f.startswith("clients[].")}
+assert not missing, f"documented but not printed: {sorted(missing)}"
+PY
+command=$(grep '^hbctl status --json |' "$ROOT/docs/status-json.md")
+dead=$(PATH=$BIN:$PATH HA_RUN_DIR=$WORK/node2/run bash -c "$command") || fail "the doc's command failed"
+[ "$dead" = "['node1']" ] || fail "the doc's command printed $dead, want ['node1']"
+log "hbctl status --json matches docs/status-json.md field for field; the doc's example command works"
