@@ -103,3 +103,14 @@ for name in web drbd-nfs stonith; do
     [ "$got" = "$want" ] || fail "$name: $got pcs commands for $want primitives and constraints"
 done
 log "pcs scripts parse and cover every primitive and constraint"
+
+# The README's migration commands, as written, on the web fixture instead of /etc/ha.d.
+mkdir -p "$WORK/readme"
+awk '/^## Migrating from 3.0.6/ { section = 1 } section && /^```sh/ { block = 1; next } block && /^```/ { exit } block' \
+    "$ROOT/README.md" | sed "s#/etc/ha.d#$FIX/web#g" > "$WORK/readme/commands.sh"
+[ "$(grep -c . "$WORK/readme/commands.sh")" = 4 ] || fail "README migration block not found: $(cat "$WORK/readme/commands.sh")"
+printf '<cib validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$WORK/readme/cib.xml"
+(cd "$WORK/readme" && PATH=$BIN:$PATH CIB_file=$WORK/readme/cib.xml bash -e commands.sh) > "$WORK/readme/out" 2>&1 \
+    || fail "README migration commands failed: $(cat "$WORK/readme/out")"
+grep -q 'type="IPaddr2"' "$WORK/readme/cib.xml" || fail "README commands did not load the groups"
+log "README's migration commands run as written"
