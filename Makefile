@@ -9,7 +9,11 @@ BIN := .build/$(CONFIG)
 # heartbeat is Debian's 3.0.6, the reference peer of the interop tests.
 # shellcheck, arping and psmisc serve the resource-script tests; socat bridges serial test links;
 # tcpdump times heartbeats on the wire; curl is the demo's client.
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
+# pacemaker-cli-utils (crm_verify, crm_simulate) and crmsh check `hbctl export pacemaker` output;
+# crmsh replaces inetutils-ping with iputils-ping, which heartbeat accepts as well.
+# groff-base and man-db render the man pages in tests; logrotate tests the shipped logrotate file.
+# python3-prometheus-client parses the metrics endpoint's output in tests.
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client
 
 .PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
 
@@ -70,7 +74,8 @@ demo: build
 	HB_BIN=$(CURDIR)/$(BIN) bash demo/demo.sh
 
 # Heartbeat 3.0.6's places: the daemon in $(PREFIX)/lib/heartbeat (+ sbin link), tools in bin and
-# share/heartbeat, scripts in /etc/ha.d; sample configs only where none exist.
+# share/heartbeat, scripts in /etc/ha.d, the systemd unit, man pages; sample configs (and
+# logrotate.d/heartbeat) only where none exist.
 install: build
 	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BIN=$(BIN) sh tools/install.sh install
 

@@ -33,6 +33,26 @@ install)
     put 644 "$root/ha.d/shellfuncs" "$SYSCONFDIR/ha.d/shellfuncs"
     for script in "$root"/ha.d/rc.d/*; do put 755 "$script" "$SYSCONFDIR/ha.d/rc.d/$(basename "$script")"; done
     for script in "$root"/resource.d/*; do put 755 "$script" "$SYSCONFDIR/ha.d/resource.d/$(basename "$script")"; done
+    # The systemd unit names the daemon where this install put it.
+    mkdir -p "$DESTDIR$PREFIX/lib/systemd/system"
+    sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@SYSCONFDIR@|$SYSCONFDIR|g" "$root/tools/heartbeat.service" > "$DESTDIR$PREFIX/lib/systemd/system/heartbeat.service"
+    chmod 644 "$DESTDIR$PREFIX/lib/systemd/system/heartbeat.service"
+    echo "$PREFIX/lib/systemd/system/heartbeat.service" >> "$manifest.new"
+    # Man pages, compressed as Debian ships them.
+    pages=$(mktemp -d)
+    for page in "$root"/man/*.[0-9]; do
+        name=$(basename "$page")
+        gzip -9nc "$page" > "$pages/$name.gz"
+        put 644 "$pages/$name.gz" "$PREFIX/share/man/man${name##*.}/$name.gz"
+    done
+    rm -rf "$pages"
+    # An admin's (or 3.0.6's) logrotate file stays; ours is the example then.
+    put 644 "$root/tools/heartbeat.logrotate" "$PREFIX/share/doc/heartbeat-swift/examples/logrotate"
+    if [ -e "$DESTDIR$SYSCONFDIR/logrotate.d/heartbeat" ]; then
+        echo "kept the existing $SYSCONFDIR/logrotate.d/heartbeat (ours is in $PREFIX/share/doc/heartbeat-swift/examples/logrotate)"
+    else
+        put 644 "$root/tools/heartbeat.logrotate" "$SYSCONFDIR/logrotate.d/heartbeat"
+    fi
     for doc in "$root"/README.md "$root"/docs/*.md; do put 644 "$doc" "$PREFIX/share/doc/heartbeat-swift/$(basename "$doc")"; done
     for sample in ha.cf authkeys haresources; do
         mode=644; [ $sample = authkeys ] && mode=600
@@ -56,6 +76,10 @@ uninstall)
         case $path in
         "$SYSCONFDIR"/ha.d/ha.cf|"$SYSCONFDIR"/ha.d/authkeys|"$SYSCONFDIR"/ha.d/haresources)
             if ! cmp -s "$DESTDIR$path" "$root/ha.d/$(basename "$path")"; then
+                echo "kept $path (changed since install)"; continue
+            fi ;;
+        "$SYSCONFDIR"/logrotate.d/heartbeat)
+            if ! cmp -s "$DESTDIR$path" "$root/tools/heartbeat.logrotate"; then
                 echo "kept $path (changed since install)"; continue
             fi ;;
         esac

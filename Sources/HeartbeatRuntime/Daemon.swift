@@ -33,6 +33,12 @@ public final class Daemon {
     var stonith: Stonith?
     var respawn: RespawnClients?
     var respawnStarted = false
+    /// systemd's notification socket when started by a `Type=notify` unit.
+    private let systemd = SystemdNotifier.fromProcess()
+    private var nextWatchdogPing: Instant?
+    /// The Prometheus endpoint, when ha.cf has `metrics_listen`.
+    private var metrics: MetricsServer?
+    private var metricsState = MetricsState()
 
     public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
         self.config = config
@@ -89,6 +95,14 @@ public final class Daemon {
         } catch {
             logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
         }
+        if let endpoint = config.metricsEndpoint {
+            do {
+                metrics = try MetricsServer(endpoint: endpoint, loop: loop) { [unowned self] in self.metricsText() }
+                logger.log(.info, "Metrics served on \(endpoint)")
+            } catch {
+                logger.log(.error, "Cannot serve metrics on \(endpoint): \(error)")
+            }
+        }
         scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
         startFencingParts()
         do {
@@ -98,10 +112,14 @@ public final class Daemon {
         }
         refreshLoadAverage()
         handle(.start)
+        systemd?.send("READY=1\nSTATUS=\(statusReport().systemdStatus)")
+        if let interval = systemd?.watchdogInterval { nextWatchdogPing = EventLoop.now() + interval }
+        armTimer(now: EventLoop.now())
         loop.run()
         respawn?.stopAll()
         watchdog?.close()
         control?.close()
+        metrics?.close()
         logger.log(.info, "Heartbeat shutdown complete.")
         return 0
     }
@@ -113,6 +131,16 @@ public final class Daemon {
         perform(node.handle(event, now: now))
         if respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
         armTimer(now: now)
+        guard systemd != nil || metrics != nil else { return }
+        let report = statusReport()
+        systemd?.status(report.systemdStatus)
+        if metrics != nil { metricsState.observe(report) }
+    }
+
+    private func metricsText() -> String {
+        var heartbeats: [String: LateHeartbeatStats] = [:]
+        for peer in node.membership.nodes { heartbeats[peer.name] = peer.heartbeats }
+        return metricsState.text(statusReport(), heartbeats: heartbeats)
     }
 
     private func received(_ bytes: ArraySlice<UInt8>, on link: String) {
@@ -132,6 +160,11 @@ public final class Daemon {
     private func timerFired() {
         let now = EventLoop.now()
         if now >= nextHousekeeping { housekeeping(now: now) }
+        if let due = nextWatchdogPing, now >= due, let interval = systemd?.watchdogInterval {
+            // Sent from the loop itself, so a stuck loop stops the pings and systemd restarts us.
+            systemd?.send("WATCHDOG=1")
+            nextWatchdogPing = now + interval
+        }
         scripts.enforceTimeouts(now: now)
         if let deadline = shutdownDeadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
@@ -151,7 +184,7 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline]
+        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline, nextWatchdogPing]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
@@ -216,6 +249,9 @@ public final class Daemon {
     private func scriptFinished(_ result: ScriptRunner.Finished) {
         if stonith?.finished(result) == true { return }
         guard let script = runningScripts.removeValue(forKey: result.id) else { return }
+        // A resource script's last argument is its operation (start, stop, status).
+        let operation = script.isEventScript ? "event" : String(script.description.split(separator: " ").last ?? "")
+        metricsState.scriptFinished(operation: operation, duration: result.duration)
         let milliseconds = result.duration.milliseconds
         for line in result.output.split(separator: "\n") where !line.isEmpty {
             logger.toDebugFile("\(script.description): \(line)")
@@ -320,6 +356,7 @@ public final class Daemon {
             guard !shuttingDown else { break }
             logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
             shuttingDown = true
+            systemd?.send("STOPPING=1")
             // The node releases every group, sends shutdone, then reports shutdownComplete.
             shutdownDeadline = EventLoop.now() + Self.shutdownPatience
             handle(.shutdown)

@@ -23,7 +23,7 @@ import Testing
             rejectedPackets: ["replay": 1, "auth": 2],
             clients: [.init(node: "alice", client: "ipfail", status: .online)])
         #expect(report.json() == """
-            {"schema":1,"version":"3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)",\
+            {"schema":1,"schema_version":1,"version":"3.0.6 (node: 958e11be8686759f1b99204c17812f2c2633b169)",\
             "localNode":"a\\"b","managedBy":"haresources","keepaliveMs":1000,"deadtimeMs":30000,\
             "resources":"transition","nodes":[\
             {"name":"alice","type":"normal","status":"active","weight":100,"site":"","generation":7,\

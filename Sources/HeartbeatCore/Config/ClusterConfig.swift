@@ -72,6 +72,8 @@ public struct ClusterConfig: Sendable, Hashable {
     /// (`keepalive` → `1000ms`, `warntime` → `15000ms`, `udpport` → `694`). `cl_status hbparameter`
     /// prints these, and children see them as `HA_<name>` (spec §6.4, §9).
     public var parameters: [String: String]
+    /// Where the Prometheus endpoint listens (`metrics_listen`, our extension); nil: off.
+    public var metricsEndpoint: MetricsEndpoint? = nil
 
     /// The value `cl_status hbparameter -p NAME` prints, or nil when unset.
     public func parameter(_ name: String) -> String? { parameters[name] }

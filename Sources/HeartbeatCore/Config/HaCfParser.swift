@@ -45,6 +45,8 @@ public struct HaCf: Sendable {
     public var cluster = "linux-ha"
     /// `autojoin` as written, lower-cased (`none`, `other`, `any`).
     public var autojoin = "none"
+    /// `metrics_listen`: our extension; the Prometheus endpoint is off when nil.
+    public var metricsEndpoint: MetricsEndpoint?
     /// Raw values of recorded directives, as written (last one wins).
     public var recorded: [String: String] = [:]
     /// Line where each directive was last given.
@@ -77,6 +79,7 @@ public struct HaCfParser {
             "traditional_compression", "env", "max_rexmit_delay", "record_config_changes",
             "record_pengine_inputs", "enable_config_writes", "memreserve", "quorum_server", "cluster", "hopfudge",
             "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine", "bcast", "udp", "serial", "ping", "ping6",
+            "metrics_listen",
         ] { table[name] = .options }
         for name in [
             "stonith", "stonith_host", "apiauth", "respawn", "failfast", "ucast", "ucast6", "mcast", "mcast6",
@@ -357,6 +360,16 @@ public struct HaCfParser {
             }
         case "cluster":
             result.cluster = value
+        case "metrics_listen":
+            switch MetricsEndpoint.parse(value) {
+            case .success(let endpoint):
+                result.metricsEndpoint = endpoint
+                warning(line, "metrics_listen is an extension of this implementation; a 3.0.6 node refuses to start with it",
+                        hint: "keep it out of an ha.cf shared with 3.0.6 nodes")
+            case .failure(let failure):
+                error(line, "invalid metrics_listen [\(value)]", hint: failure.reason)
+                accepted = false
+            }
         case "coreroot":
             if value.hasPrefix("/") {
                 result.coreroot = value

@@ -128,7 +128,8 @@ private struct Checker<Machine: MachineFacts> {
             msgfmt: haCf.msgfmt, hopfudge: haCf.hopfudge, maxRexmitDelay: haCf.maxRexmitDelay,
             compression: haCf.compression, compressionThreshold: haCf.compressionThreshold,
             coredumps: haCf.coredumps, coreroot: haCf.coreroot, environment: haCf.environment,
-            cluster: haCf.cluster, authKeys: authKeys, resourceGroups: groups, parameters: parameters)
+            cluster: haCf.cluster, authKeys: authKeys, resourceGroups: groups, parameters: parameters,
+            metricsEndpoint: haCf.metricsEndpoint)
     }
 
     // MARK: nodes and media

@@ -49,10 +49,10 @@ extension StatusReport {
         return text
     }
 
-    /// The machine view, one JSON object and a newline. Schema 1:
+    /// The machine view, one JSON object and a newline; docs/status-json.md is the reference. Schema 1:
     ///
     ///     {
-    ///       "schema": 1,
+    ///       "schema": 1, "schema_version": 1,
     ///       "version": string, "localNode": string, "managedBy": string,
     ///       "keepaliveMs": int, "deadtimeMs": int,
     ///       "resources": "none" | "local" | "foreign" | "all" | "transition",
@@ -82,6 +82,8 @@ extension StatusReport {
         var out = JSONWriter()
         out.object {
             $0.field("schema") { $0.number(1) }
+            // The name docs/status-json.md uses; "schema" stays for readers of the first release.
+            $0.field("schema_version") { $0.number(1) }
             $0.field("version") { $0.string(version) }
             $0.field("localNode") { $0.string(localNode) }
             $0.field("managedBy") { $0.string(managedBy) }

@@ -6,9 +6,12 @@ struct HeartbeatIntervals: Sendable, Hashable {
     private(set) var samples = 0
     private(set) var lateCount = 0
     private(set) var maximum: Duration?
+    /// Every interval since start, counted per `IntervalHistogram.bounds` bucket (for metrics).
+    private(set) var histogram = IntervalHistogram()
 
     mutating func record(_ interval: Duration, late: Bool) {
         samples += 1
+        histogram.record(interval)
         if late { lateCount += 1 }
         maximum = max(maximum ?? interval, interval)
         if window.count < MembershipLimits.heartbeatIntervalWindow {
@@ -28,6 +31,26 @@ struct HeartbeatIntervals: Sendable, Hashable {
     }
 
     var stats: LateHeartbeatStats {
-        LateHeartbeatStats(samples: samples, lateCount: lateCount, maxInterval: maximum, p99Interval: p99)
+        LateHeartbeatStats(samples: samples, lateCount: lateCount, maxInterval: maximum, p99Interval: p99, histogram: histogram)
     }
+}
+
+/// Counts of durations per bucket, Prometheus-style: `counts[i]` holds those ≤ `bounds[i]` and
+/// above the bound before; the last count is everything above the last bound.
+public struct IntervalHistogram: Sendable, Hashable {
+    /// Upper bounds in milliseconds, wide enough for keepalives from 100 ms to deadtimes of minutes.
+    public static let bounds: [Int64] = [50, 100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000]
+    public private(set) var counts = [UInt64](repeating: 0, count: bounds.count + 1)
+    public private(set) var sum: Duration = .zero
+
+    public init() {}
+
+    public mutating func record(_ duration: Duration) {
+        let milliseconds = duration.milliseconds
+        let index = Self.bounds.firstIndex { milliseconds <= $0 } ?? Self.bounds.count
+        counts[index] += 1
+        sum += duration
+    }
+
+    public var count: UInt64 { counts.reduce(0, +) }
 }

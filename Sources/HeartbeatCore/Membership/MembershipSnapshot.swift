@@ -35,6 +35,8 @@ public struct LateHeartbeatStats: Sendable, Hashable {
     public var maxInterval: Duration?
     /// 99th percentile over the last `MembershipLimits.heartbeatIntervalWindow` intervals.
     public var p99Interval: Duration?
+    /// Every interval since start, by bucket.
+    public var histogram = IntervalHistogram()
 }
 
 /// Where the local node is in its startup (spec §5.4).
