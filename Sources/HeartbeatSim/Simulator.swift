@@ -51,6 +51,8 @@ public struct Simulator {
         var seen: Set<MessageKey> = []
         var scriptFault: ScriptFault?
         var scriptFaultUntil = Instant.zero
+        /// Resource tokens whose `start` always fails here (a scenario's `script X fails on N`).
+        var failingStarts: Set<String> = []
     }
 
     public let config: SimConfig
@@ -75,6 +77,9 @@ public struct Simulator {
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
+    /// Scenarios read what happened from `observations`; the sweep leaves this off.
+    public var recordsObservations = false
+    public private(set) var observations: [(time: Instant, observation: Observation)] = []
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
@@ -211,6 +216,7 @@ public struct Simulator {
             broadcast(message, from: index)
         case .log(let level, let text):
             trace.record(.log(node: index, level, text), at: now)
+            observe(.log(node: index, level, text))
             if level == .warning, text.hasSuffix(": is dead"), !isDisturbed {
                 let name = text.dropFirst("node ".count).dropLast(": is dead".count)
                 if let peer = config.nodeNames.firstIndex(of: String(name)), hosts[peer].state == .up,
@@ -229,6 +235,7 @@ public struct Simulator {
                 fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
             }
             hosts[index].state = .shutDown
+            observe(.down(node: index))
             nodes[index] = nil
             hosts[index].incarnation += 1
             hosts[index].running = 0
@@ -269,6 +276,8 @@ public struct Simulator {
             default: break
             }
         }
+        if run.operation == .start, hosts[index].failingStarts.contains(run.resource.token) { outcome = .fail }
+        observe(.scriptBegan(node: index, run))
         if run.operation == .start, let group = groupIndex(run.groupKey), outcome != .succeed {
             failedGroups.insert(group)
         }
@@ -297,6 +306,7 @@ public struct Simulator {
         case (.start, .succeed): break
         }
         trace.record(.scriptEnd(node: index, run, exitCode: code, output: output), at: now)
+        observe(.scriptEnded(node: index, run, exitCode: code))
         if let code {
             handle(index, .scriptFinished(run.id, exitCode: code, output: output))
         } else {
@@ -372,6 +382,10 @@ public struct Simulator {
 
     mutating func note(_ text: String) { trace.record(.fault(text), at: now) }
 
+    mutating func observe(_ observation: Observation) {
+        if recordsObservations { observations.append((now, observation)) }
+    }
+
     mutating func markDisturbed() {
         quietSince = max(quietSince, now)
         networkDisturbed = network.isPartitioned || network.lossPerMille > SimLimits.disturbingLossPerMille
@@ -403,6 +417,7 @@ public struct Simulator {
         hosts[index].running = 0
         hosts[index].script = nil
         hosts[index].stalledUntil = .zero
+        observe(.down(node: index))
     }
 
     /// SIGTERM: the node releases its groups and stops.
@@ -440,6 +455,19 @@ public struct Simulator {
         note("cut \(SimConfig.nodeName(from)) -> \(SimConfig.nodeName(to))")
         network.blocked[from][to] = true
         markDisturbed()
+    }
+
+    /// One node's interface on one medium goes down (or comes back): nothing passes it either way.
+    public mutating func setInterface(_ index: Int, link: Int, up: Bool) {
+        note("\(SimConfig.nodeName(index)) \(config.links[link]) \(up ? "up" : "down")")
+        network.interfaceDown[index][link] = !up
+        markDisturbed()
+    }
+
+    /// From now on every `start` of the resource `token` on this node fails (or works again).
+    public mutating func setStartFails(_ index: Int, token: String, _ fails: Bool) {
+        note("start of \(token) on \(SimConfig.nodeName(index)) \(fails ? "fails" : "works")")
+        if fails { hosts[index].failingStarts.insert(token) } else { hosts[index].failingStarts.remove(token) }
     }
 
     public mutating func mediumDown(_ link: Int) {
