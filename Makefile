@@ -11,7 +11,7 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios soak clean install uninstall
 
 all: build
 
@@ -53,7 +53,11 @@ sim-sweep: build
 	$(BIN)/hbsim --seeds $$(( $(SIM_SWEEP) - half )) --start $$half & second=$$!; \
 	status=0; wait $$first || status=1; wait $$second || status=1; exit $$status
 
-test: unit-test sim-sweep integration-test
+# Tests/scenarios/*.scenario in the simulator, then (root) with real daemons in network namespaces.
+scenarios: build
+	HB_BIN=$(CURDIR)/$(BIN) bash Tests/scenarios/run.sh
+
+test: unit-test sim-sweep integration-test scenarios
 
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000

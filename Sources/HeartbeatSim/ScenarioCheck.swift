@@ -104,8 +104,9 @@ public struct ScenarioCheck {
     }
 
     func verdict(_ expectation: Scenario.Expectation, samples: [(time: Duration, output: String)]) -> ScenarioVerdict {
+        let isWindow: Bool = if case .within = expectation.when { true } else { false }
         func result(_ passed: Bool, _ detail: String, _ met: Duration? = nil) -> ScenarioVerdict {
-            ScenarioVerdict(expectation: expectation, passed: passed, detail: detail, metAfter: met)
+            ScenarioVerdict(expectation: expectation, passed: passed, detail: detail, metAfter: passed && isWindow ? met : nil)
         }
         let (from, to): (Duration, Duration) = switch expectation.when {
         case .within(let limit, let anchor): (anchor, anchor + limit)
@@ -113,7 +114,6 @@ public struct ScenarioCheck {
         case .atEnd: (.zero, history.end)
         case .never: (.zero, history.end)
         }
-        let isWindow: Bool = if case .within = expectation.when { true } else { false }
         switch expectation.condition {
         case .log(let node, let text):
             let lines = history.events.filter { event in

@@ -39,6 +39,8 @@ struct RunScenario: ParsableCommand {
     var verbose = false
 
     func run() throws {
+        // One line at a time even into a pipe: a long netns run shows progress.
+        setvbuf(stdout, nil, _IOLBF, 0)
         var failed = 0
         for file in files {
             let scenario: Scenario

@@ -29,12 +29,19 @@ start_node() {
         HA_NODE_NAME="node$i" DUMMY_STATE_DIR="$dir/dummy" DUMMY_LOG="$WORK/scripts.log" \
         "$HB_BIN/heartbeat" -f >>"$dir/out" 2>&1 &
     PIDS[$i]=$!
+    disown "$!"   # bash would print "Killed" for a crash we caused
 }
 
 # kill_node I: kill -9, as a machine crash: its resources are gone too.
 kill_node() {
     local i=$1
-    if [ -n "${PIDS[$i]:-}" ]; then kill -9 "${PIDS[$i]}" 2>/dev/null; wait "${PIDS[$i]}" 2>/dev/null; unset "PIDS[$i]"; fi
+    local pid=${PIDS[$i]:-} tries=0
+    if [ -n "$pid" ]; then
+        kill -9 "$pid" 2>/dev/null
+        # Gone once bash has reaped it (bounded: 2 s).
+        while kill -0 "$pid" 2>/dev/null && [ $tries -lt 200 ]; do sleep 0.01; tries=$((tries + 1)); done
+        unset "PIDS[$i]"
+    fi
     find "$WORK/node$i/dummy" -name 'Dummy-*' ! -name '*.fail-*' -delete
 }
 
