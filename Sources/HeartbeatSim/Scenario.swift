@@ -160,6 +160,8 @@ struct ScenarioParser {
     var sawStep = false
     var explicitEnd: Duration?
     var latest: Duration = .zero
+    /// Errors about the whole file point at its last non-blank line.
+    var lastContentLine = 1
 
     init(file: String) {
         self.file = file
@@ -174,6 +176,7 @@ struct ScenarioParser {
         let words = try Self.words(raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "",
                                    error: error("unterminated quote: close the \"text\""))
         guard let first = words.first else { return }
+        lastContentLine = number
         let rest = Array(words.dropFirst())
         switch first {
         case "nodes", "media", "keepalive", "deadtime", "warntime", "initdead", "auto_failback", "haresources", "seed":
@@ -406,7 +409,7 @@ struct ScenarioParser {
     }
 
     mutating func finish() throws(ScenarioError) -> Scenario {
-        lineNumber = max(lineNumber, 1)
+        lineNumber = lastContentLine
         guard !scenario.nodes.isEmpty else { throw error("no 'nodes' line: start with nodes node1 node2") }
         guard !scenario.groups.isEmpty else { throw error("no 'haresources' line: add one, e.g. haresources node1 web") }
         guard !scenario.steps.isEmpty else { throw error("no steps: add one, e.g. at 0s start all") }

@@ -39,8 +39,6 @@ struct RunScenario: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        // One line at a time even into a pipe: a long netns run shows progress.
-        setvbuf(stdout, nil, _IOLBF, 0)
         var failed = 0
         for file in files {
             let scenario: Scenario
@@ -74,6 +72,7 @@ struct RunScenario: ParsableCommand {
                 for (time, event) in result.history.events { print("     \(time.scenarioText.padding(8)) \(describe(event))") }
             }
             if !result.passed { failed += 1 }
+            fflush(nil)  // into a pipe too, a long netns run shows each scenario as it ends
         }
         if files.count > 1 { print("scenarios: \(files.count - failed) passed, \(failed) failed") }
         if failed > 0 { throw ExitCode(1) }
