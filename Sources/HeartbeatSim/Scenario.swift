@@ -93,6 +93,9 @@ public struct Scenario: Sendable, Hashable {
         case clStatus(String, [String], String)
     }
 
+    /// The sha1 secret of authkeys in both back-ends.
+    public var authSecret: String { "scenario-\(seed)" }
+
     /// Wire tokens for resources not run as Dummy (`hbctl simulate` keeps a real haresources' own).
     public var tokens: [String: String] = [:]
 
@@ -114,6 +117,8 @@ public struct Scenario: Sendable, Hashable {
         if let initdead { config.initdead = initdead }
         // Real daemons all read haresources; so do the simulated ones here.
         config.allNodesRunResources = true
+        // Signed and checked on the simulated wire with the key the netns back-end writes.
+        config.authKeys = AuthKeys(AuthKey(slot: 1, method: .sha1, secret: Array(authSecret.utf8)))
         return config
     }
 }

@@ -29,6 +29,10 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var duplicatePerMille: Int
     /// Give every node (not just the first pair) a resource manager.
     public var allNodesRunResources = false
+    /// With keys, every message goes on the simulated wire encoded and signed as the daemon sends
+    /// it, and is decoded and authenticated on arrival (a bad packet is rejected, as in the
+    /// runtime); without, messages travel as values (faster: the random sweep).
+    public var authKeys: AuthKeys?
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -37,7 +41,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         scriptTimeout: Duration = .seconds(1), baseDelay: Duration = .milliseconds(1),
         jitter: Duration = .milliseconds(2), lossPerMille: Int = 0, duplicatePerMille: Int = 0
     ) {
-        precondition((SimLimits.minNodes...SimLimits.maxNodes).contains(nodeCount), "2 to 16 nodes")
+        precondition((SimLimits.minNodes...SimLimits.maxNodes).contains(nodeCount), "2 to \(SimLimits.maxNodes) nodes")
         self.nodeCount = nodeCount
         self.links = links
         self.keepalive = keepalive
@@ -149,7 +153,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
 /// Every bound of the simulator, in one place.
 public enum SimLimits {
     public static let minNodes = 2
-    public static let maxNodes = 16
+    public static let maxNodes = 64
     /// How many nodes run resources unless `allNodesRunResources`.
     public static let resourceNodes = 2
     /// Resources across all groups are tracked as bits of one `UInt64` per node.

@@ -24,6 +24,8 @@ public enum ScriptFault: String, Sendable, Hashable, CaseIterable {
 public struct Simulator {
     enum Action {
         case deliver(to: Int, sender: Int, link: Int, message: Message)
+        /// With `config.authKeys`: a packet as the wire carries it, authenticated on arrival.
+        case deliverPacket(to: Int, sender: Int, link: Int, packet: [UInt8])
         case tick(node: Int, incarnation: Int, due: Instant)
         case scriptEnd(node: Int, incarnation: Int, run: ScriptRun, outcome: Outcome)
     }
@@ -77,6 +79,8 @@ public struct Simulator {
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
+    /// Packets the receiving node's `Wire.decode` refused (bad digest, corruption), by reason.
+    public private(set) var rejectedPackets: [String: Int] = [:]
     /// Scenarios read what happened from `observations`; the sweep leaves this off.
     public var recordsObservations = false
     public private(set) var observations: [(time: Instant, observation: Observation)] = []
@@ -157,6 +161,15 @@ public struct Simulator {
             guard hosts[to].state == .up else { return }
             if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
             deliver(message, to: to, sender: sender, link: link)
+        case .deliverPacket(let to, let sender, let link, let packet):
+            guard hosts[to].state == .up else { return }
+            if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
+            do {
+                deliver(try Wire.decode(packet, keys: config.authKeys!).message, to: to, sender: sender, link: link)
+            } catch {
+                rejectedPackets[error.reason, default: 0] += 1
+                note("\(SimConfig.nodeName(to)) rejected a packet on \(config.links[link]): \(error.reason)")
+            }
         case .tick(let index, let incarnation, let due):
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation, hosts[index].armed == due else { return }
             if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
@@ -247,13 +260,35 @@ public struct Simulator {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
         }
+        // As the daemon: header fields, then one signed encoding for every medium.
+        let packet = config.authKeys.map { Self.packet(message, keys: $0, ttl: config.nodeCount) }
         for link in config.links.indices {
             for peer in hosts.indices where peer != index {
                 for delay in network.copies(from: index, to: peer, link: link, rng: &rng) {
-                    queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
+                    if let packet {
+                        queue.push(.deliverPacket(to: peer, sender: index, link: link, packet: packet), at: now + delay)
+                    } else {
+                        queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
+                    }
                 }
             }
         }
+    }
+
+    /// What the daemon's `transmit` puts on the wire (a fixed `ts`: the virtual clock has no epoch).
+    public static func packet(_ message: Message, keys: AuthKeys, ttl: Int) -> [UInt8] {
+        var message = message
+        message["ts"] = "0"
+        message["ttl"] = String(ttl)
+        // Only a message too large for the wire fails; the simulator's never are.
+        return (try? Wire.encodeNetstring(message, signedWith: keys)) ?? []
+    }
+
+    /// Puts a packet on the wire to `target` as if `sender` had sent it (a forgery or a corrupted
+    /// copy): it is authenticated like every other packet. Needs `config.authKeys`.
+    public mutating func inject(_ packet: [UInt8], from sender: Int, to target: Int, link: Int = 0) {
+        note("inject \(packet.count) bytes from \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
+        queue.push(.deliverPacket(to: target, sender: sender, link: link, packet: packet), at: now + config.baseDelay)
     }
 
     // MARK: - Scripts
@@ -513,6 +548,11 @@ public struct Simulator {
         guard !targets.isEmpty else { return }
         let target = targets[Int(rng.next(below: UInt64(targets.count)))]
         note("replay a message of \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
-        queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)
+        if let keys = config.authKeys {
+            queue.push(.deliverPacket(to: target, sender: sender, link: 0, packet: Self.packet(message, keys: keys, ttl: config.nodeCount)),
+                       at: now + config.baseDelay)
+        } else {
+            queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)
+        }
     }
 }

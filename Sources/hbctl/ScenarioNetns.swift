@@ -82,7 +82,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
             ([group.preferredNode] + group.resources.map(scenario.token)).joined(separator: " ")
         }.joined(separator: "\n") + "\n"
         try write(haCf, to: "\(dir)/etc/ha.cf")
-        try write("auth 1\n1 sha1 scenario-\(scenario.seed)\n", to: "\(dir)/etc/authkeys")
+        try write("auth 1\n1 sha1 \(scenario.authSecret)\n", to: "\(dir)/etc/authkeys")
         chmod("\(dir)/etc/authkeys", 0o600)
         try write(haresources, to: "\(dir)/etc/haresources")
         symlink("\(root)/resource.d/Dummy", "\(dir)/etc/resource.d/Dummy")
