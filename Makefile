@@ -11,7 +11,7 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall
 
 all: build
 
@@ -56,6 +56,11 @@ sim-sweep: build
 # Tests/scenarios/*.scenario in the simulator, then (root) with real daemons in network namespaces.
 scenarios: build
 	HB_BIN=$(CURDIR)/$(BIN) bash Tests/scenarios/run.sh
+
+# 64 simulated nodes boot, converge and see one die; prints events/second (not part of `make test`:
+# membership work per message grows with the node count, so this takes about a minute).
+sim-scale: build
+	$(BIN)/hbsim --scale 64
 
 test: unit-test sim-sweep integration-test scenarios
 

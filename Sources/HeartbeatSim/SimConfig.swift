@@ -94,7 +94,8 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A configuration drawn from `seed`: 2 or 3 nodes, each `auto_failback` mode, 1 or 2 media,
-    /// several keepalive/deadtime ratios, script speeds and baseline networks.
+    /// several keepalive/deadtime ratios, script speeds and baseline networks; one in eight
+    /// signs and authenticates every packet on the simulated wire.
     public static func random(seed: UInt64) -> SimConfig {
         var rng = SplitMix64(seed: seed ^ SimLimits.configSalt)
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next(below: UInt64(values.count)))] }
@@ -114,6 +115,11 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             jitter: .microseconds(Int64(pick([0, 2000, 20_000]))),
             lossPerMille: pick([0, 0, 5, 20]), duplicatePerMille: pick([0, 10, 100]))
         config.stopRetryMax = pick([0, 1, 2])
+        // Drawn last, so that the draws above (and the seeds' configurations) stay as they were.
+        if rng.next(below: 8) == 0 {
+            let method = pick([AuthMethod.crc, .md5, .sha1])
+            config.authKeys = AuthKeys(AuthKey(slot: 1, method: method, secret: method.needsKey ? Array("sim\(seed)".utf8) : []))
+        }
         return config
     }
 
@@ -122,6 +128,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         return "nodes=\(nodeCount) media=\(links.count) keepalive=\(keepalive.milliseconds)ms deadtime=\(deadtime.milliseconds)ms "
             + "auto_failback=\(autoFailback.rawValue) groups=[\(sizes)] scripts=\(scriptTimeMin.milliseconds)-\(scriptTimeMax.milliseconds)ms "
             + "delay=\(baseDelay.nanoseconds / 1000)us+\(jitter.nanoseconds / 1000)us loss=\(lossPerMille)‰ dup=\(duplicatePerMille)‰"
+            + " auth=\(authKeys.map { $0.active.method.rawValue } ?? "none")"
     }
 
     func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {
