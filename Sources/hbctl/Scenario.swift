@@ -117,13 +117,13 @@ func executableDirectory() -> String {
     return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
 }
 
-struct FileError: Error, CustomStringConvertible {
+struct CommandError: Error, CustomStringConvertible {
     var description: String
 }
 
 /// A whole (small) text file.
 func readText(_ path: String) throws -> String {
-    guard let file = fopen(path, "r") else { throw FileError(description: "\(path): \(String(cString: strerror(errno)))") }
+    guard let file = fopen(path, "r") else { throw CommandError(description: "\(path): \(String(cString: strerror(errno)))") }
     defer { fclose(file) }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -131,7 +131,7 @@ func readText(_ path: String) throws -> String {
         let count = fread(&buffer, 1, buffer.count, file)
         if count <= 0 { break }
         bytes += buffer[..<count]
-        if bytes.count > 1 << 22 { throw FileError(description: "\(path): larger than 4 MiB") }
+        if bytes.count > 1 << 22 { throw CommandError(description: "\(path): larger than 4 MiB") }
     }
     return String(decoding: bytes, as: UTF8.self)
 }

@@ -18,17 +18,17 @@ struct NetnsScenarioBackend: ScenarioBackend {
     var failure: String?
 
     init(_ scenario: Scenario, bin: String, root: String) throws {
-        guard getuid() == 0 else { throw FileError(description: "--netns needs root (network namespaces)") }
+        guard getuid() == 0 else { throw CommandError(description: "--netns needs root (network namespaces)") }
         self.scenario = scenario
         var template = Array("/tmp/hb-scenario.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw FileError(description: "mkdtemp: \(String(cString: strerror(errno)))") }
+        guard let made = mkdtemp(&template) else { throw CommandError(description: "mkdtemp: \(String(cString: strerror(errno)))") }
         work = String(cString: made)
         logOffsets = Array(repeating: 0, count: scenario.nodes.count)
         let absoluteRoot = Self.absolute(root)
         for index in scenario.nodes.indices { try Self.writeNode(index, scenario, work: work, root: absoluteRoot) }
         var toDriver: [Int32] = [0, 0]
         var fromDriver: [Int32] = [0, 0]
-        guard pipe(&toDriver) == 0, pipe(&fromDriver) == 0 else { throw FileError(description: "pipe failed") }
+        guard pipe(&toDriver) == 0, pipe(&fromDriver) == 0 else { throw CommandError(description: "pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,7 +45,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
         let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
         close(toDriver[0])
         close(fromDriver[1])
-        guard result == 0 else { throw FileError(description: "cannot start the netns driver: \(String(cString: strerror(result)))") }
+        guard result == 0 else { throw CommandError(description: "cannot start the netns driver: \(String(cString: strerror(result)))") }
         environment.removeAll()
         driver = pid
         commands = toDriver[1]
@@ -89,22 +89,22 @@ struct NetnsScenarioBackend: ScenarioBackend {
     }
 
     static func write(_ text: String, to path: String) throws {
-        guard let file = fopen(path, "w") else { throw FileError(description: "\(path): \(String(cString: strerror(errno)))") }
+        guard let file = fopen(path, "w") else { throw CommandError(description: "\(path): \(String(cString: strerror(errno)))") }
         defer { fclose(file) }
-        guard fputs(text, file) >= 0 else { throw FileError(description: "\(path): write failed") }
+        guard fputs(text, file) >= 0 else { throw CommandError(description: "\(path): write failed") }
     }
 
     /// One command to the driver, its one-line answer back.
     @discardableResult
     mutating func send(_ command: String) throws -> String {
         let line = command + "\n"
-        guard Glibc.write(commands, line, line.utf8.count) == line.utf8.count else { throw FileError(description: "netns driver is gone") }
+        guard Glibc.write(commands, line, line.utf8.count) == line.utf8.count else { throw CommandError(description: "netns driver is gone") }
         var buffer: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(buffer) }
-        guard getline(&buffer, &capacity, replies) > 0, let buffer else { throw FileError(description: "netns driver is gone") }
+        guard getline(&buffer, &capacity, replies) > 0, let buffer else { throw CommandError(description: "netns driver is gone") }
         let reply = String(cString: buffer).trimmingCharacters(in: "\n")
-        if reply.hasPrefix("err") { throw FileError(description: "netns driver: \(command): \(reply.dropFirst(4))") }
+        if reply.hasPrefix("err") { throw CommandError(description: "netns driver: \(command): \(reply.dropFirst(4))") }
         return String(reply.dropFirst(3))
     }
 

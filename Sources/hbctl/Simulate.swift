@@ -59,6 +59,11 @@ struct Simulate: ParsableCommand {
             scenario.groups.append(Scenario.Group(preferredNode: aliases[preferred], resources: group.resources.map(\.token), line: group.line))
             for resource in group.resources { scenario.tokens[resource.token] = resource.token }
         }
+        func real(_ text: String) -> String {
+            var text = text
+            for index in aliases.indices.reversed() { text = text.replacing(aliases[index], with: names[index]) }
+            return text
+        }
         let settled = config.initdead + config.deadtime
         scenario.steps = [Scenario.Step(time: .zero, action: .start("all"), line: 0)]
         for event in events {
@@ -68,8 +73,17 @@ struct Simulate: ParsableCommand {
                 time = settled + (try Scenario.parseDuration(words[1]))
                 words.removeFirst(2)
             }
-            let text = words.map { word in names.firstIndex(of: word).map { aliases[$0] } ?? word }.joined(separator: " ")
-            scenario.steps.append(Scenario.Step(time: time, action: try scenario.parseStep(text), line: 0))
+            // Node names become the simulator's (node1, …), inside partition braces too.
+            let text = words.map { word in
+                let name = word.trimmingCharacters(in: "{}")
+                guard let index = names.firstIndex(of: name) else { return word }
+                return word.replacing(name, with: aliases[index])
+            }.joined(separator: " ")
+            do {
+                scenario.steps.append(Scenario.Step(time: time, action: try scenario.parseStep(text), line: 0))
+            } catch {
+                throw CommandError(description: "event \"\(event)\": \(real(error.message))")
+            }
         }
         scenario.steps.sort { $0.time < $1.time }
         scenario.end = (scenario.steps.last?.time ?? .zero) + (try Scenario.parseDuration(settle))
@@ -83,11 +97,6 @@ struct Simulate: ParsableCommand {
         }
         backend.advance(to: scenario.end)
 
-        func real(_ text: String) -> String {
-            var text = text
-            for index in aliases.indices.reversed() { text = text.replacing(aliases[index], with: names[index]) }
-            return text
-        }
         print("cluster: \(names.joined(separator: " ")), keepalive \(config.keepalive.milliseconds) ms, deadtime \(config.deadtime.milliseconds) ms, auto_failback \(config.autoFailback.rawValue)")
         var stepIndex = 0
         for (time, observation) in backend.simulator.observations {
@@ -97,7 +106,9 @@ struct Simulate: ParsableCommand {
             }
             let at = stamp(time - Instant.zero)
             switch observation {
-            case .log(let node, let level, let text) where verbose || level <= LogLevel.notice:
+            // Retransmission bookkeeping ("lost packet(s)", a WARN in 3.0.6 too) is not a decision.
+            case .log(let node, let level, let text)
+                where verbose || (level <= LogLevel.notice && !text.contains("lost packet(s)")):
                 print("\(at) \(names[node]) \(level.word): \(real(text))")
             case .scriptBegan(let node, let run) where run.operation != ScriptOperation.status:
                 print("\(at) \(names[node]) \(run.operation.rawValue) \(run.resource.token)")
