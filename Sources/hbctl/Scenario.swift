@@ -51,19 +51,20 @@ struct RunScenario: ParsableCommand {
             }
             let began = wallClock()
             let result: ScenarioResult
+            var netns: NetnsScenarioBackend?
             switch backend {
             case .sim:
                 var sim = SimScenarioBackend(scenario)
                 result = try ScenarioRunner.run(scenario, on: &sim, pollInterval: .milliseconds(10))
             case .netns:
-                var netns = try NetnsScenarioBackend(scenario, bin: bin ?? executableDirectory(), root: root ?? sourceRoot(of: file))
+                var real = try NetnsScenarioBackend(scenario, bin: bin ?? executableDirectory(), root: root ?? sourceRoot(of: file))
                 do {
-                    result = try ScenarioRunner.run(scenario, on: &netns, pollInterval: .milliseconds(50))
+                    result = try ScenarioRunner.run(scenario, on: &real, pollInterval: .milliseconds(50))
                 } catch {
-                    netns.tearDown(keep: true)
+                    real.tearDown(keep: true)
                     throw error
                 }
-                netns.tearDown(keep: !result.passed)
+                netns = real
             }
             let wall = wallClock() - began
             print("== \(scenario.name) (\(backend.rawValue)): \(result.passed ? "passed" : "FAILED") in \(wall.milliseconds) ms wall, \(scenario.end.scenarioText) scenario time")
@@ -71,6 +72,7 @@ struct RunScenario: ParsableCommand {
             if verbose || !result.passed {
                 for (time, event) in result.history.events { print("     \(time.scenarioText.padding(8)) \(describe(event))") }
             }
+            netns?.tearDown(keep: !result.passed)
             if !result.passed { failed += 1 }
             fflush(nil)  // into a pipe too, a long netns run shows each scenario as it ends
         }

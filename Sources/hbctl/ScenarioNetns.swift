@@ -195,20 +195,14 @@ struct NetnsScenarioBackend: ScenarioBackend {
         return history
     }
 
-    /// Closing the driver's stdin makes it kill the daemons and delete the namespaces.
-    func tearDown(keep: Bool) {
+    /// Closing the driver's stdin makes it kill the daemons, delete the namespaces and, unless
+    /// told to keep it, the work directory.
+    mutating func tearDown(keep: Bool) {
+        if keep, (try? send("keep")) != nil { print("   work directory kept: \(work)") }
         close(commands)
         fclose(replies)
         var status: Int32 = 0
         while waitpid(driver, &status, 0) < 0 && errno == EINTR {}
-        if keep {
-            print("   work directory kept: \(work)")
-        } else {
-            var argv: [UnsafeMutablePointer<CChar>?] = ["/bin/rm", "-rf", work].map { (text: String) in strdup(text) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var pid: pid_t = 0
-            if posix_spawn(&pid, "/bin/rm", nil, nil, &argv, nil) == 0 { waitpid(pid, &status, 0) }
-        }
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The network-namespace back-end of `hbctl scenario run --netns`: hbctl writes one command per
 # line on stdin, this answers one line ("ok [output]" or "err reason") per command. Namespaces,
-# links and daemons are this run's own (PREFIX); all of them go when stdin closes or on a signal.
+# links and daemons are this run's own (PREFIX); all of them go when stdin closes (hbctl ended,
+# however) or on a signal, and so does WORK unless hbctl said "keep" (a failed run).
 # Environment: WORK (hbctl's run directory, nodeI/{etc,state,run,dummy} written), HB_BIN, HB_ROOT.
 set -u
 ROOT=$HB_ROOT
@@ -9,10 +10,12 @@ PREFIX=hbs$$
 NAMESPACES=()
 declare -A PIDS=()
 MEDIA=1
+KEEP=
 
 cleanup() {
     for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    [ -n "$KEEP" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -93,6 +96,7 @@ while read -r command a b c; do
             out=$(HA_RUN_DIR=$WORK/node$a/run "$HB_BIN/cl_status" $b $c 2>/dev/null | head -1)
             echo "ok $out"
             ;;
+        keep) KEEP=1; echo ok ;;
         *) echo "err unknown command $command" ;;
     esac
 done
