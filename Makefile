@@ -15,7 +15,7 @@ BIN := .build/$(CONFIG)
 # python3-prometheus-client parses the metrics endpoint's output in tests.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall
 
 all: build
 
@@ -57,7 +57,16 @@ sim-sweep: build
 	$(BIN)/hbsim --seeds $$(( $(SIM_SWEEP) - half )) --start $$half & second=$$!; \
 	status=0; wait $$first || status=1; wait $$second || status=1; exit $$status
 
-test: unit-test sim-sweep integration-test
+# Tests/scenarios/*.scenario in the simulator, then (root) with real daemons in network namespaces.
+scenarios: build
+	HB_BIN=$(CURDIR)/$(BIN) bash Tests/scenarios/run.sh
+
+# 64 simulated nodes boot, converge and see one die; prints events/second (not part of `make test`:
+# membership work per message grows with the node count, so this takes about a minute).
+sim-scale: build
+	$(BIN)/hbsim --scale 64
+
+test: unit-test sim-sweep integration-test scenarios
 
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000

@@ -30,6 +30,7 @@ let package = Package(
             name: "hbctl",
             dependencies: [
                 "HeartbeatRuntime",
+                "HeartbeatSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,6 +12,8 @@ struct Network {
     var linkDown: [Bool]
     /// `blocked[from][to]`: nothing from `from` reaches `to` on any medium.
     var blocked: [[Bool]]
+    /// `interfaceDown[node][link]`: the node's interface on that medium is down.
+    var interfaceDown: [[Bool]]
 
     init(config: SimConfig) {
         baseDelay = config.baseDelay
@@ -20,14 +22,17 @@ struct Network {
         duplicatePerMille = config.duplicatePerMille
         linkDown = Array(repeating: false, count: config.links.count)
         blocked = Array(repeating: Array(repeating: false, count: config.nodeCount), count: config.nodeCount)
+        interfaceDown = Array(repeating: Array(repeating: false, count: config.links.count), count: config.nodeCount)
     }
 
-    var isPartitioned: Bool { blocked.contains { $0.contains(true) } || linkDown.contains(true) }
+    var isPartitioned: Bool {
+        blocked.contains { $0.contains(true) } || linkDown.contains(true) || interfaceDown.contains { $0.contains(true) }
+    }
 
     /// The delays after which copies of one message sent now from `from` reach `to` on `link`:
     /// none when cut or lost, two when duplicated.
     func copies(from: Int, to: Int, link: Int, rng: inout SplitMix64) -> [Duration] {
-        guard !linkDown[link], !blocked[from][to] else { return [] }
+        guard !linkDown[link], !blocked[from][to], !interfaceDown[from][link], !interfaceDown[to][link] else { return [] }
         if lossPerMille > 0, Int(rng.next(below: 1000)) < lossPerMille { return [] }
         var delays = [delay(&rng)]
         if duplicatePerMille > 0, Int(rng.next(below: 1000)) < duplicatePerMille { delays.append(delay(&rng)) }

@@ -24,6 +24,8 @@ public enum ScriptFault: String, Sendable, Hashable, CaseIterable {
 public struct Simulator {
     enum Action {
         case deliver(to: Int, sender: Int, link: Int, message: Message)
+        /// With `config.authKeys`: a packet as the wire carries it, authenticated on arrival.
+        case deliverPacket(to: Int, sender: Int, link: Int, packet: [UInt8])
         case tick(node: Int, incarnation: Int, due: Instant)
         case scriptEnd(node: Int, incarnation: Int, run: ScriptRun, outcome: Outcome)
         case fenceEnd(node: Int, incarnation: Int, target: String, ok: Bool)
@@ -54,6 +56,8 @@ public struct Simulator {
         var seen: Set<MessageKey> = []
         var scriptFault: ScriptFault?
         var scriptFaultUntil = Instant.zero
+        /// Resource tokens whose `start` always fails here (a scenario's `script X fails on N`).
+        var failingStarts: Set<String> = []
     }
 
     public let config: SimConfig
@@ -81,6 +85,11 @@ public struct Simulator {
     var fencingState = SimFencingState()
     /// Successful STONITH resets so far.
     public var resets: Int { fencingState.resets }
+    /// Packets the receiving node's `Wire.decode` refused (bad digest, corruption), by reason.
+    public private(set) var rejectedPackets: [String: Int] = [:]
+    /// Scenarios read what happened from `observations`; the sweep leaves this off.
+    public var recordsObservations = false
+    public private(set) var observations: [(time: Instant, observation: Observation)] = []
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
@@ -158,6 +167,15 @@ public struct Simulator {
             guard hosts[to].state == .up else { return }
             if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
             deliver(message, to: to, sender: sender, link: link)
+        case .deliverPacket(let to, let sender, let link, let packet):
+            guard hosts[to].state == .up else { return }
+            if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
+            do {
+                deliver(try Wire.decode(packet, keys: config.authKeys!).message, to: to, sender: sender, link: link)
+            } catch {
+                rejectedPackets[error.reason, default: 0] += 1
+                note("\(SimConfig.nodeName(to)) rejected a packet on \(config.links[link]): \(error.reason)")
+            }
         case .tick(let index, let incarnation, let due):
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation, hosts[index].armed == due else { return }
             if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
@@ -219,6 +237,7 @@ public struct Simulator {
             broadcast(message, from: index)
         case .log(let level, let text):
             trace.record(.log(node: index, level, text), at: now)
+            observe(.log(node: index, level, text))
             if level == .warning, text.hasSuffix(": is dead"), !isDisturbed {
                 let name = text.dropFirst("node ".count).dropLast(": is dead".count)
                 if let peer = config.nodeNames.firstIndex(of: String(name)), hosts[peer].state == .up,
@@ -239,6 +258,7 @@ public struct Simulator {
                 fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
             }
             hosts[index].state = .shutDown
+            observe(.down(node: index))
             nodes[index] = nil
             hosts[index].incarnation += 1
             hosts[index].running = 0
@@ -250,13 +270,35 @@ public struct Simulator {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
         }
+        // As the daemon: header fields, then one signed encoding for every medium.
+        let packet = config.authKeys.map { Self.packet(message, keys: $0, ttl: config.nodeCount) }
         for link in config.links.indices {
             for peer in hosts.indices where peer != index {
                 for delay in network.copies(from: index, to: peer, link: link, rng: &rng) {
-                    queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
+                    if let packet {
+                        queue.push(.deliverPacket(to: peer, sender: index, link: link, packet: packet), at: now + delay)
+                    } else {
+                        queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
+                    }
                 }
             }
         }
+    }
+
+    /// What the daemon's `transmit` puts on the wire (a fixed `ts`: the virtual clock has no epoch).
+    public static func packet(_ message: Message, keys: AuthKeys, ttl: Int) -> [UInt8] {
+        var message = message
+        message["ts"] = "0"
+        message["ttl"] = String(ttl)
+        // Only a message too large for the wire fails; the simulator's never are.
+        return (try? Wire.encodeNetstring(message, signedWith: keys)) ?? []
+    }
+
+    /// Puts a packet on the wire to `target` as if `sender` had sent it (a forgery or a corrupted
+    /// copy): it is authenticated like every other packet. Needs `config.authKeys`.
+    public mutating func inject(_ packet: [UInt8], from sender: Int, to target: Int, link: Int = 0) {
+        note("inject \(packet.count) bytes from \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
+        queue.push(.deliverPacket(to: target, sender: sender, link: link, packet: packet), at: now + config.baseDelay)
     }
 
     // MARK: - Scripts
@@ -279,6 +321,8 @@ public struct Simulator {
             default: break
             }
         }
+        if run.operation == .start, hosts[index].failingStarts.contains(run.resource.token) { outcome = .fail }
+        observe(.scriptBegan(node: index, run))
         if run.operation == .start, let group = groupIndex(run.groupKey), outcome != .succeed {
             failedGroups.insert(group)
         }
@@ -307,6 +351,7 @@ public struct Simulator {
         case (.start, .succeed): break
         }
         trace.record(.scriptEnd(node: index, run, exitCode: code, output: output), at: now)
+        observe(.scriptEnded(node: index, run, exitCode: code))
         if let code {
             handle(index, .scriptFinished(run.id, exitCode: code, output: output))
         } else {
@@ -383,6 +428,10 @@ public struct Simulator {
 
     mutating func note(_ text: String) { trace.record(.fault(text), at: now) }
 
+    mutating func observe(_ observation: Observation) {
+        if recordsObservations { observations.append((now, observation)) }
+    }
+
     mutating func markDisturbed() {
         quietSince = max(quietSince, now)
         networkDisturbed = network.isPartitioned || network.lossPerMille > SimLimits.disturbingLossPerMille
@@ -414,6 +463,7 @@ public struct Simulator {
         hosts[index].running = 0
         hosts[index].script = nil
         hosts[index].stalledUntil = .zero
+        observe(.down(node: index))
     }
 
     /// SIGTERM: the node releases its groups and stops.
@@ -451,6 +501,19 @@ public struct Simulator {
         note("cut \(SimConfig.nodeName(from)) -> \(SimConfig.nodeName(to))")
         network.blocked[from][to] = true
         markDisturbed()
+    }
+
+    /// One node's interface on one medium goes down (or comes back): nothing passes it either way.
+    public mutating func setInterface(_ index: Int, link: Int, up: Bool) {
+        note("\(SimConfig.nodeName(index)) \(config.links[link]) \(up ? "up" : "down")")
+        network.interfaceDown[index][link] = !up
+        markDisturbed()
+    }
+
+    /// From now on every `start` of the resource `token` on this node fails (or works again).
+    public mutating func setStartFails(_ index: Int, token: String, _ fails: Bool) {
+        note("start of \(token) on \(SimConfig.nodeName(index)) \(fails ? "fails" : "works")")
+        if fails { hosts[index].failingStarts.insert(token) } else { hosts[index].failingStarts.remove(token) }
     }
 
     public mutating func mediumDown(_ link: Int) {
@@ -496,6 +559,11 @@ public struct Simulator {
         guard !targets.isEmpty else { return }
         let target = targets[Int(rng.next(below: UInt64(targets.count)))]
         note("replay a message of \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
-        queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)
+        if let keys = config.authKeys {
+            queue.push(.deliverPacket(to: target, sender: sender, link: 0, packet: Self.packet(message, keys: keys, ttl: config.nodeCount)),
+                       at: now + config.baseDelay)
+        } else {
+            queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)
+        }
     }
 }

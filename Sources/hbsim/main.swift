@@ -6,7 +6,8 @@ import Glibc
 /// hbsim: the deterministic simulator from the command line.
 ///   hbsim --seed N              run one seed, print its report (the replay of a failure)
 ///   hbsim --seeds COUNT [--start S]   sweep seeds S..<S+COUNT, print failures and seeds/second
-let usage = "usage: hbsim --seed N | --seeds COUNT [--start S]"
+///   hbsim --scale N             N nodes boot, converge and see one die; prints events/second
+let usage = "usage: hbsim --seed N | --seeds COUNT [--start S] | --scale NODES"
 
 func value(after flag: String) -> UInt64? {
     let arguments = CommandLine.arguments
@@ -37,6 +38,15 @@ if let seed = value(after: "--seed") {
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     print("\(count) seeds, \(failures) failing, \(steps) events in \(seconds) s: \(Double(count) / seconds) seeds/s")
     exit(failures == 0 ? 0 : 1)
+} else if let count = value(after: "--scale"), (UInt64(SimLimits.minNodes)...UInt64(SimLimits.maxNodes)).contains(count) {
+    let clock = ContinuousClock()
+    let began = clock.now
+    let result = ScaleRun.run(nodes: Int(count))
+    let elapsed = clock.now - began
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    for problem in result.problems { print("FAIL \(problem)") }
+    print("\(count) nodes: \(result.steps) events, \(result.simulated) simulated in \(seconds) s: \(Int(Double(result.steps) / seconds)) events/s")
+    exit(result.problems.isEmpty ? 0 : 1)
 } else {
     print(usage)
     exit(2)

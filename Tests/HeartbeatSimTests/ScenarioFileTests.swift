@@ -1,0 +1,127 @@
+import Glibc
+import HeartbeatCore
+import HeartbeatSim
+import Testing
+
+/// The scenario file format: parse errors at FILE:LINE with the fix, and the committed scenarios
+/// passing in the simulator; expectations that do not hold must fail.
+@Suite struct ScenarioFileTests {
+    static let cluster = """
+        nodes node1 node2
+        keepalive 200ms
+        deadtime 1s
+        haresources node1 web db
+        haresources node2 mail
+
+        """
+
+    static func run(_ text: String) throws -> ScenarioResult {
+        let scenario = try Scenario.parse(text, file: "test.scenario")
+        var backend = SimScenarioBackend(scenario)
+        return try ScenarioRunner.run(scenario, on: &backend, pollInterval: .milliseconds(10))
+    }
+
+    @Test(arguments: [
+        ("nodes node1\nat 0s start all\n", 1, "at least two nodes"),
+        ("nodes node1 alpha\n", 1, "write node2 instead of alpha"),
+        (cluster + "at 0s start all\nkeepalive 1s\n", 7, "move it above the first step"),
+        (cluster + "at 2s start all\nat 1s kill node1\n", 7, "time order"),
+        (cluster + "at 1x start all\n", 6, "write 2s, 1.5s or 300ms"),
+        (cluster + "at 0s start all\nat 1s kill node3\n", 7, "no node node3"),
+        (cluster + "at 0s start all\nwithin 1s group nosuch on node1\n", 7, "no group nosuch"),
+        (cluster + "at 0s start all\nat 1s partition {node1}\n", 7, "partition {node1} {node2}"),
+        (cluster + "at 0s start all\nwithin 1s log node1 \"unterminated\n", 7, "unterminated quote"),
+        (cluster + "at 0s start all\nat 1s cut link node1 eth1\n", 7, "no medium eth1"),
+        (cluster + "at 0s start all\nnever cl_status node1 rscstatus = all\n", 7, "use at or within"),
+        (cluster + "at 0s start all\n", 6, "no expectations"),
+        (cluster + "at 0s start all\nfrobnicate\n", 7, "unknown line 'frobnicate'"),
+    ])
+    func parseErrorsNameTheLineAndTheFix(text: String, line: Int, fix: String) {
+        do {
+            _ = try Scenario.parse(text, file: "Tests/scenarios/x.scenario")
+            Issue.record("parsed: \(text)")
+        } catch {
+            #expect(error.line == line)
+            #expect(error.description.hasPrefix("Tests/scenarios/x.scenario:\(line): "))
+            #expect(error.message.contains(fix), "\(error)")
+        }
+    }
+
+    @Test func parsesTimesStepsAndExpectations() throws {
+        let scenario = try Scenario.parse(Self.cluster + """
+            at 0s start all
+            at 1.25s kill node1   # a comment
+            within 300ms log node2 "is dead"
+            at 2s partition {node1} {node2}
+            at end group web on nobody
+            never two owners
+            """, file: "t.scenario")
+        #expect(scenario.steps.map(\.time) == [.zero, .milliseconds(1250), .seconds(2)])
+        #expect(scenario.steps[2].action == .partition([["node1"], ["node2"]]))
+        #expect(scenario.expectations[0].when == .within(.milliseconds(300), anchor: .milliseconds(1250)))
+        #expect(scenario.expectations[0].condition == .log("node2", "is dead"))
+        #expect(scenario.expectations[1].condition == .group("web", on: []))
+        #expect(scenario.end == .seconds(3))
+    }
+
+    /// Wrong expectations fail during a split brain: a takeover faster than deadtime, a single
+    /// owner, a log line never written, a wrong rscstatus, and no two owners.
+    @Test func expectationsThatDoNotHoldFail() throws {
+        let result = try Self.run(Self.cluster + """
+            at 0s start all
+            at 6s partition {node1} {node2}
+            within 500ms group web on node2
+            within 3s log node2 "no such line"
+            at end group web on node1
+            at end cl_status node2 rscstatus = local
+            never two owners
+            end 10s
+            """)
+        #expect(result.verdicts.map(\.passed) == [false, false, false, false, false])
+        #expect(result.verdicts[0].detail == "at 6.5s: web on node1, mail on node2")
+        #expect(!result.passed)
+    }
+
+    @Test func sameSeedSameHistory() throws {
+        let text = Self.cluster + "at 0s start all\nat 6s kill node1\nwithin 2s group web on node2\n"
+        let first = try Self.run(text).history.events.map { "\($0.time) \($0.event)" }
+        let second = try Self.run(text).history.events.map { "\($0.time) \($0.event)" }
+        #expect(first == second)
+        #expect(first.count > 20)
+    }
+
+    /// Every committed scenario passes in the simulator (the netns run is `make scenarios`).
+    @Test func committedScenariosPassInTheSimulator() throws {
+        let directory = String(#filePath.dropLast("HeartbeatSimTests/ScenarioFileTests.swift".count)) + "scenarios"
+        let names = Self.scenarioFiles(in: directory)
+        #expect(names.count >= 15, "\(names)")
+        for name in names {
+            let path = "\(directory)/\(name)"
+            let text = try #require(Self.read(path), "cannot read \(path)")
+            let scenario = try Scenario.parse(text, file: path)
+            var backend = SimScenarioBackend(scenario)
+            let result = try ScenarioRunner.run(scenario, on: &backend, pollInterval: .milliseconds(10))
+            #expect(result.passed, "\(name): \(result.report.joined(separator: "\n"))")
+        }
+    }
+
+    static func scenarioFiles(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".scenario") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while case let count = fread(&buffer, 1, buffer.count, file), count > 0 { bytes += buffer[..<count] }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
