@@ -11,7 +11,8 @@ BIN := .build/$(CONFIG)
 # tcpdump times heartbeats on the wire; curl is the demo's client.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test soak clean install uninstall \
+	fuzz fuzz-build fuzz-smoke flood
 
 all: build
 
@@ -53,7 +54,22 @@ sim-sweep: build
 	$(BIN)/hbsim --seeds $$(( $(SIM_SWEEP) - half )) --start $$half & second=$$!; \
 	status=0; wait $$first || status=1; wait $$second || status=1; exit $$status
 
-test: unit-test sim-sweep integration-test
+test: unit-test fuzz-smoke sim-sweep integration-test
+
+# libFuzzer + ASan build of hbfuzz (one binary, the target picked by HBFUZZ_TARGET; Fuzz/run.sh).
+# Debug: the build is what costs in CI, and unoptimised code still runs thousands of inputs a second.
+FUZZ_CONFIG ?= debug
+FUZZ_BIN := .build-fuzz/$(FUZZ_CONFIG)/hbfuzz
+fuzz-build: deps
+	$(SWIFT) build -c $(FUZZ_CONFIG) --product hbfuzz --scratch-path .build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+
+# Every fuzz target for FUZZ_SECONDS each; `make test` runs each briefly to keep them alive.
+FUZZ_SECONDS ?= 300
+fuzz: fuzz-build
+	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
+fuzz-smoke: fuzz-build
+	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=8 bash Fuzz/run.sh
 
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000
