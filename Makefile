@@ -71,6 +71,12 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=8 bash Fuzz/run.sh
 
+# The hostile-network test (Tests/integration/test_flood.sh) with a longer flood (root).
+FLOOD_SECONDS ?= 60
+flood: build
+	FLOOD_SECONDS=$(FLOOD_SECONDS) FLOOD_PACKETS=100000000 HB_BIN=$(CURDIR)/$(BIN) TESTS=test_flood.sh \
+	  bash Tests/integration/run.sh
+
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000
 START ?= 0
