@@ -13,9 +13,9 @@ make_namespaces 3
 # deadtime 2 s = 10 heartbeats; the flood must not cost one node its peer for that long.
 export DEADTIME=2 WARNTIME=1
 for i in 1 2; do write_config $i "bcast eth0" "sha1 secret"; done
-# A non-root operator: nobody may take over (hb_takeover), members of nogroup may reload (hbctl).
+# Non-root operators: nobody may take over (hb_takeover); group daemon may do every admin request (hbctl).
 echo "apiauth hb_takeover uid=nobody" >> "$WORK/node1/etc/ha.cf"
-echo "apiauth hbctl gid=nogroup" >> "$WORK/node1/etc/ha.cf"
+echo "apiauth hbctl gid=daemon" >> "$WORK/node1/etc/ha.cf"
 for i in 1 2; do start_ours $i; done
 wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "node1 never saw node2 active"
 wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "node2 never saw node1 active"
@@ -27,22 +27,23 @@ as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 # request AS_USER LINE: the daemon's one-line answer to a raw request on node1's control socket.
 request() {
     local user=$1 line=$2
-    setpriv --reuid="$user" --regid="$user" --clear-groups /usr/bin/python3 -c '
+    setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups /usr/bin/python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode())
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
 print(s.makefile("rb").readline().decode().strip())' "$run1/control" "$line"
 }
 
 # Authorization: status for everyone; state changes for root or an apiauth grant.
 [ "$(as_nobody env HA_RUN_DIR="$run1" "$BIN/cl_status" nodestatus node2)" = active ] || fail "nobody cannot read status"
 as_nobody env HA_RUN_DIR="$run1" "$BIN/hbctl" status >/dev/null || fail "hbctl status refused to nobody"
-[ "$(request daemon "standby all\n")" = "error permission denied" ] || fail "user daemon was allowed to standby"
-[ "$(request daemon "reload\n")" = "error permission denied" ] || fail "user daemon was allowed to reload"
-[ "$(request nobody "standby all\n")" = "error permission denied" ] || fail "nobody was allowed to standby"
-[ "$(request nobody "reload\n")" = "ok" ] || fail "apiauth hbctl gid=nogroup did not let nobody reload"
-[ "$(request nobody "takeover all\n")" = "ok" ] || fail "apiauth hb_takeover uid=nobody did not let nobody take over"
+[ "$(request bin "standby all")" = "error permission denied" ] || fail "user bin was allowed to standby"
+[ "$(request bin "reload")" = "error permission denied" ] || fail "user bin was allowed to reload"
+[ "$(request nobody "standby all")" = "error permission denied" ] || fail "nobody was allowed to standby"
+[ "$(request nobody "reload")" = "error permission denied" ] || fail "nobody was allowed to reload"
+[ "$(request nobody "takeover all")" = "ok" ] || fail "apiauth hb_takeover uid=nobody did not let nobody take over"
+[ "$(request daemon "reload")" = "ok" ] || fail "apiauth hbctl gid=daemon did not let user daemon reload"
 wait_log 1 "Configuration reloaded" 3000 >/dev/null || fail "the reload nobody was granted did not happen"
-log "authorization: status open to all; standby refused to daemon/nobody; apiauth let nobody reload and take over"
+log "authorization: status open to all; bin refused everything; apiauth let nobody take over (only) and daemon reload"
 
 sleep 2   # steady state before the flood
 hwm_before=$(hwm_kb "$pid1")
