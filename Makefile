@@ -68,8 +68,9 @@ fuzz-build: deps
 FUZZ_SECONDS ?= 300
 fuzz: fuzz-build
 	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
+FUZZ_SMOKE_SECONDS ?= 6
 fuzz-smoke: fuzz-build
-	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=8 bash Fuzz/run.sh
+	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) bash Fuzz/run.sh
 
 # The hostile-network test (Tests/integration/test_flood.sh) with a longer flood (root).
 FLOOD_SECONDS ?= 60
