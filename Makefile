@@ -15,7 +15,8 @@ BIN := .build/$(CONFIG)
 # python3-prometheus-client parses the metrics endpoint's output in tests.
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall
+.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall \
+	fuzz fuzz-build fuzz-smoke flood
 
 all: build
 
@@ -66,7 +67,29 @@ scenarios: build
 sim-scale: build
 	$(BIN)/hbsim --scale 64
 
-test: unit-test sim-sweep integration-test scenarios
+test: unit-test fuzz-smoke sim-sweep integration-test scenarios
+
+# libFuzzer + ASan build of hbfuzz (one binary, the target picked by HBFUZZ_TARGET; Fuzz/run.sh).
+# Debug: the build is what costs in CI, and unoptimised code still runs thousands of inputs a second.
+FUZZ_CONFIG ?= debug
+FUZZ_BIN := .build-fuzz/$(FUZZ_CONFIG)/hbfuzz
+fuzz-build: deps
+	$(SWIFT) build -c $(FUZZ_CONFIG) --product hbfuzz --scratch-path .build-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+
+# Every fuzz target for FUZZ_SECONDS each; `make test` runs each briefly to keep them alive.
+FUZZ_SECONDS ?= 300
+fuzz: fuzz-build
+	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
+FUZZ_SMOKE_SECONDS ?= 6
+fuzz-smoke: fuzz-build
+	HBFUZZ=$(FUZZ_BIN) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) bash Fuzz/run.sh
+
+# The hostile-network test (Tests/integration/test_flood.sh) with a longer flood (root).
+FLOOD_SECONDS ?= 60
+flood: build
+	FLOOD_SECONDS=$(FLOOD_SECONDS) FLOOD_PACKETS=100000000 HB_BIN=$(CURDIR)/$(BIN) TESTS=test_flood.sh \
+	  bash Tests/integration/run.sh
 
 # A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000

@@ -13,8 +13,9 @@ import HeartbeatCore
 /// nothing on a timer. The loop only reports readability, so a reply too big for the socket buffer
 /// is finished by polling on the same timer until the client's deadline.
 ///
-/// Permissions: the socket is mode 0666 so that any user can read status; the peer's uid comes
-/// from `SO_PEERCRED` and requests that change state need uid 0 (`ControlRequest.isPermitted`).
+/// Permissions: the socket is mode 0666 so that any user can read status; the peer's uid and gid
+/// come from `SO_PEERCRED` and requests that change state are checked by `authorization` (root, or
+/// an `apiauth` grant; see `ControlAuthorization`).
 public final class ControlServer {
     public static let maxClients = 32
     public static let defaultIdleTimeout: Duration = .seconds(5)
@@ -24,6 +25,8 @@ public final class ControlServer {
     public let path: String
     /// A client is dropped this long after connecting (tests shorten it).
     public let idleTimeout: Duration
+    /// Who may make state-changing requests; the daemon sets it from `apiauth` (root only until then).
+    public var authorization = ControlAuthorization()
     private let loop: EventLoop
     private let report: () -> StatusReport
     private let perform: (ControlRequest, UInt32) -> Result<String, ControlError>
@@ -36,7 +39,7 @@ public final class ControlServer {
 
     private struct Client {
         var token: UInt64?
-        var uid: UInt32
+        var peer: ControlAuthorization.Peer
         var input: [UInt8] = []
         /// The reply not yet written, once the request has been answered.
         var output: [UInt8]?
@@ -130,14 +133,14 @@ public final class ControlServer {
                 Glibc.close(fd)
                 continue
             }
-            guard let uid = peerUID(fd) else {
+            guard let peer = peerCredentials(fd) else {
                 Glibc.close(fd)
                 continue
             }
             // A full status report should go out in one write; ask for room (best effort).
             var bufferSize = Int32(ControlResponse.maxBytes)
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
-            var client = Client(uid: uid, deadline: now + idleTimeout)
+            var client = Client(peer: peer, deadline: now + idleTimeout)
             do {
                 client.token = try loop.watch(fd) { [unowned self] in self.readable(fd) }
             } catch {
@@ -149,15 +152,15 @@ public final class ControlServer {
         armTimer()
     }
 
-    /// The connecting process's uid, from the kernel (`SO_PEERCRED`), not from anything it sent.
-    private func peerUID(_ fd: Int32) -> UInt32? {
+    /// The connecting process's uid and gid, from the kernel (`SO_PEERCRED`), not from anything it sent.
+    private func peerCredentials(_ fd: Int32) -> ControlAuthorization.Peer? {
         // struct ucred { pid_t pid; uid_t uid; gid_t gid; } — Glibc's module hides it behind _GNU_SOURCE.
         var credentials: (Int32, UInt32, UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout.size(ofValue: credentials))
         guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0,
               Int(length) == MemoryLayout.size(ofValue: credentials)
         else { return nil }
-        return credentials.1
+        return ControlAuthorization.Peer(uid: credentials.1, gid: credentials.2)
     }
 
     // MARK: - Reading a request
@@ -180,7 +183,7 @@ public final class ControlServer {
             client.input += chunk[0..<count]
             if let end = client.input.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(client.input[...end])
-                respond(fd, response(toLine: line, uid: client.uid))
+                respond(fd, response(toLine: line, peer: client.peer))
                 return
             }
             if client.input.count > ControlRequest.maxLineBytes {
@@ -192,21 +195,21 @@ public final class ControlServer {
         clients[fd] = client
     }
 
-    /// The answer to one request line from a peer with this uid.
-    func response(toLine line: [UInt8], uid: UInt32) -> ControlResponse {
+    /// The answer to one request line from this peer.
+    func response(toLine line: [UInt8], peer: ControlAuthorization.Peer) -> ControlResponse {
         let request: ControlRequest
         do {
             request = try ControlRequest(line: line)
         } catch {
             return .error(error.description)
         }
-        guard request.isPermitted(uid: uid) else { return .error(ControlError.permissionDenied.message) }
+        guard authorization.permits(request, from: peer) else { return .error(ControlError.permissionDenied.message) }
         if request == .status {
             let text = report().encoded()
             guard text.utf8.count <= StatusReport.maxEncodedBytes else { return .error("status report too large") }
             return .ok(text)
         }
-        switch perform(request, uid) {
+        switch perform(request, peer.uid) {
         case .success(let text): return .ok(text)
         case .failure(let error): return .error(error.message)
         }

@@ -92,6 +92,7 @@ public final class Daemon {
                 path: paths.controlSocket, loop: loop,
                 report: { [unowned self] in self.statusReport() },
                 perform: { [unowned self] request, _ in self.perform(request) })
+            control?.authorization = .fromConfig(config, logger: logger)
         } catch {
             logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
         }
@@ -393,8 +394,10 @@ public final class Daemon {
         config.logging = newConfig.logging
         config.logBadPackets = newConfig.logBadPackets
         config.debug = newConfig.debug
+        config.apiAuth = newConfig.apiAuth
+        control?.authorization = .fromConfig(newConfig, logger: logger)
         logger.destinations = Self.logDestinations(newConfig, options)
-        logger.log(.info, "Configuration reloaded: authkeys and logging applied.")
+        logger.log(.info, "Configuration reloaded: authkeys, apiauth and logging applied.")
         if membershipChanged {
             logger.log(.warning, "Changes to nodes, media or timing take effect when heartbeat restarts.")
         }

@@ -50,18 +50,31 @@ public final class FifoReader {
     }
 
     private func extractMessages() {
+        for result in Self.takeMessages(from: &buffer) {
+            switch result {
+            case .success(let message): onMessage(message)
+            case .failure(let error): logger.log(.error, "Bad message on the FIFO: \(error)", rateLimited: true)
+            }
+        }
+    }
+
+    /// Removes every complete `>>>\n…<<<\n` message from the front of `buffer` and decodes it;
+    /// what follows the last end marker stays for the next read. Pure, so it is fuzzed (`hbfuzz fifo`).
+    public static func takeMessages(from buffer: inout [UInt8]) -> [Result<Message, WireError>] {
         let end = Array("<<<\n".utf8)
+        var results: [Result<Message, WireError>] = []
         while let close = firstRange(of: end, in: buffer) {
             let text = Array(buffer[..<close.upperBound])
             buffer.removeSubrange(..<close.upperBound)
             // Anything before the start marker is noise from a careless writer.
             guard let start = firstRange(of: Array(">>>\n".utf8), in: text) else { continue }
             do {
-                onMessage(try Wire.decodeUnauthenticated(Array(text[start.lowerBound...])).message)
+                results.append(.success(try Wire.decodeUnauthenticated(Array(text[start.lowerBound...])).message))
             } catch {
-                logger.log(.error, "Bad message on the FIFO: \(error)", rateLimited: true)
+                results.append(.failure(error))
             }
         }
+        return results
     }
 }
 

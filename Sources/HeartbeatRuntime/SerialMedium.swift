@@ -6,22 +6,24 @@ import HeartbeatCore
 /// `>>>` are skipped, lines up to `<<<` are collected, and the whole `>>>\n…<<<\n` text is handed
 /// on. Garbage, a message cut short by a new `>>>`, or anything longer than MAXMSG is dropped and
 /// the framer resynchronises on the next `>>>`. Pure: no I/O, so it is tested byte by byte.
-struct SerialFramer {
+public struct SerialFramer {
     static let startLine: [UInt8] = Array(">>>".utf8)
     static let endLine: [UInt8] = Array("<<<".utf8)
     /// One message, and so one line, is at most MAXMSG bytes (spec §1.5).
     static let maxMessageSize = Wire.maxMessageSize
 
     /// Lines skipped outside a message, and messages dropped unfinished or oversized.
-    private(set) var skippedLines = 0
-    private(set) var droppedMessages = 0
+    public private(set) var skippedLines = 0
+    public private(set) var droppedMessages = 0
 
     private var line: [UInt8] = []
     private var lineTooLong = false
     /// The message being collected, from its `>>>\n`; nil while hunting for a start.
     private var message: [UInt8]?
 
-    mutating func feed(_ bytes: some Sequence<UInt8>, _ emit: ([UInt8]) -> Void) {
+    public init() {}
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>, _ emit: ([UInt8]) -> Void) {
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\n"):

@@ -17,11 +17,16 @@ public struct StateFiles {
         let generation: UInt64
         if let text = readSmallFile(generationPath) {
             let digits = String(decoding: text, as: UTF8.self).trimmingSpaces
-            if let previous = UInt64(digits) {
+            // Every writer ends the number with a newline; without it the file was cut short and
+            // the digits left may be a generation already used.
+            if let previous = UInt64(digits), text.last == UInt8(ascii: "\n"), previous < UInt64.max / 2 {
                 generation = previous + 1
             } else {
-                generation = 1
-                note = (.error, "BROKEN previous generation - starting at 1")
+                // 3.0.6 restarts at 1, which peers that remember a higher generation ignore as stale.
+                // The clock is past any generation a file or the clock gave before.
+                generation = wallClockSeconds + 1
+                let shown = String(decoding: text.prefix(40).map { $0 < 32 || $0 > 126 ? UInt8(ascii: "?") : $0 }, as: UTF8.self)
+                note = (.error, "BROKEN previous generation [\(shown)] in \(generationPath) - starting at \(generation) (the clock)")
             }
         } else {
             generation = wallClockSeconds + 1
@@ -71,9 +76,14 @@ func writeDurably(_ bytes: [UInt8], to path: String, mode: mode_t) throws(System
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw SystemError("open \(temporary)") }
     let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    let code = errno
     let synced = fsync(fd)
     close(fd)
-    guard written == bytes.count, synced == 0 else { throw SystemError("write \(temporary)") }
+    guard written == bytes.count, synced == 0 else {
+        // A full disk leaves a short temporary file; the old file is still intact.
+        unlink(temporary)
+        throw SystemError("write \(temporary)", code: written < 0 ? code : written < bytes.count ? ENOSPC : errno)
+    }
     guard rename(temporary, path) == 0 else { throw SystemError("rename \(path)") }
     _ = chmod(path, mode)
 }

@@ -96,12 +96,14 @@ import Testing
     }
 
     @Test func onlyReadOnlyRequestsAreOpenToEveryone() {
+        let nobody = ControlAuthorization.Peer(uid: 65534, gid: 65534)
+        let root = ControlAuthorization.Peer(uid: 0, gid: 0)
         #expect(ControlRequest.status.isReadOnly)
-        #expect(ControlRequest.status.isPermitted(uid: 1000))
+        #expect(ControlAuthorization().permits(.status, from: nobody))
         for request in [ControlRequest.standby(.all), .takeover(.local), .reload] {
             #expect(!request.isReadOnly)
-            #expect(!request.isPermitted(uid: 1000))
-            #expect(request.isPermitted(uid: 0))
+            #expect(!ControlAuthorization().permits(request, from: nobody))
+            #expect(ControlAuthorization().permits(request, from: root))
         }
     }
 

@@ -111,13 +111,13 @@ import Testing
             return uid == 0 ? .success("standby started\n") : .failure(ControlError("unexpected"))
         })
         let standby = Array("standby foreign\n".utf8)
-        #expect(server.response(toLine: standby, uid: 1000) == .error("permission denied"))
-        #expect(server.response(toLine: Array("reload\n".utf8), uid: 65534) == .error("permission denied"))
+        #expect(server.response(toLine: standby, peer: .init(uid: 1000, gid: 1000)) == .error("permission denied"))
+        #expect(server.response(toLine: Array("reload\n".utf8), peer: .init(uid: 65534, gid: 65534)) == .error("permission denied"))
         #expect(performed.isEmpty)
-        #expect(server.response(toLine: standby, uid: 0) == .ok("standby started\n"))
+        #expect(server.response(toLine: standby, peer: .init(uid: 0, gid: 0)) == .ok("standby started\n"))
         #expect(performed == [.standby(.foreign)])
         // Status is open to everyone.
-        guard case .ok(let payload) = server.response(toLine: Array("status\n".utf8), uid: 1000) else {
+        guard case .ok(let payload) = server.response(toLine: Array("status\n".utf8), peer: .init(uid: 1000, gid: 1000)) else {
             Issue.record("status refused")
             return
         }
@@ -125,6 +125,25 @@ import Testing
         // Over the socket (tests run as root): the daemon's own answer comes back.
         let reply = try whileServing(loop) { Result { () throws(ControlClientError) in try ControlClient(path: path).send(.standby(.foreign)) } }
         #expect(try reply?.get() == (getuid() == 0 ? .ok("standby started\n") : .error("permission denied")))
+    }
+
+    @Test func apiauthGrantsAdminRequestsToNamedClients() throws {
+        let loop = try EventLoop()
+        let path = temporaryDirectory() + "/control"
+        let server = try ControlServer(path: path, loop: loop, report: report, perform: { request, _ in .success(request.line) })
+        let operator1 = ControlAuthorization.Peer(uid: 1001, gid: 1001)
+        let haclient = ControlAuthorization.Peer(uid: 1002, gid: 90)
+        server.authorization = ControlAuthorization(grants: [
+            .init(client: "hb_standby", uids: [1001], gids: []),
+            .init(client: "hbctl", uids: [], gids: [90]),
+        ])
+        #expect(server.response(toLine: Array("standby all\n".utf8), peer: operator1) == .ok("standby all\n"))
+        #expect(server.response(toLine: Array("takeover all\n".utf8), peer: operator1) == .error("permission denied"))
+        #expect(server.response(toLine: Array("reload\n".utf8), peer: operator1) == .error("permission denied"))
+        for line in ["standby local\n", "takeover all\n", "reload\n"] {
+            #expect(server.response(toLine: Array(line.utf8), peer: haclient) == .ok(line))
+        }
+        #expect(server.response(toLine: Array("reload\n".utf8), peer: .init(uid: 1003, gid: 91)) == .error("permission denied"))
     }
 
     @Test func tooManyClientsAreTurnedAway() throws {

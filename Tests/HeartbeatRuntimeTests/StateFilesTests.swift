@@ -20,12 +20,22 @@ import Testing
         #expect(text == "     1700000002\n")
     }
 
-    @Test func brokenGenerationRestartsAtOne() throws {
+    @Test func brokenOrTornGenerationMovesOnToTheClockNeverBack() throws {
         let state = StateFiles(directory: temporaryDirectory())
-        try writeDurably(Array("garbage\n".utf8), to: state.generationPath, mode: 0o644)
-        let result = try state.bumpGeneration(wallClockSeconds: 99)
-        #expect(result.generation == 1)
-        #expect(result.note?.0 == .error)
+        for broken in ["garbage\n", "", "\0\0\0", "   12", "99999999999999999999999\n"] {
+            try writeDurably(Array(broken.utf8), to: state.generationPath, mode: 0o644)
+            let result = try state.bumpGeneration(wallClockSeconds: 1_700_000_000)
+            #expect(result.generation == 1_700_000_001, "after \(broken.debugDescription)")
+            #expect(result.note?.0 == .error)
+            #expect(result.note?.1.contains("BROKEN previous generation") == true)
+        }
+        // The file is whole again afterwards and counts on from there.
+        #expect(try state.bumpGeneration(wallClockSeconds: 5).generation == 1_700_000_002)
+    }
+
+    @Test func unwritableStateDirectoryIsAnErrorNotAReusedGeneration() throws {
+        let state = StateFiles(directory: temporaryDirectory() + "/missing")
+        #expect(throws: SystemError.self) { try state.bumpGeneration(wallClockSeconds: 1) }
     }
 
     @Test func uuidIsCreatedOnceAndKept() throws {

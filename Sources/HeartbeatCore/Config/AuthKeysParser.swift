@@ -26,6 +26,9 @@ public enum AuthKeysParser {
             }
         }
 
+        let (text, notes) = ConfigText.normalized(text, file: file)
+        diagnostics += notes
+
         var slots: [Int: AuthKey] = [:]
         var slotLines: [Int: Int] = [:]
         var active: (slot: Int, line: Int)?

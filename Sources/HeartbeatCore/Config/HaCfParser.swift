@@ -120,6 +120,8 @@ public struct HaCfParser {
     /// Parses the whole text; problems are in the result's `diagnostics`.
     public static func parse(_ text: String, file: String) -> HaCf {
         var parser = HaCfParser(file: file)
+        let (text, notes) = ConfigText.normalized(text, file: file)
+        parser.result.diagnostics += notes
         for (index, line) in splitLines(text).enumerated() {
             parser.parseLine(line, number: index + 1)
         }

@@ -14,6 +14,8 @@ public struct HaResources: Sendable {
 public enum HaResourcesParser {
     public static func parse(_ text: String, file: String) -> HaResources {
         var result = HaResources()
+        let (text, notes) = ConfigText.normalized(text, file: file)
+        result.diagnostics += notes
         var tokens: [(text: String, line: Int)] = []
         var groupLine = 0
         var continuing = false

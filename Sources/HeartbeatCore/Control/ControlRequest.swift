@@ -22,18 +22,8 @@ public enum ControlRequest: Sendable, Equatable {
     public static let maxLineBytes = 4096
 
     /// Requests that only read may come from any user (the socket is mode 0666); the rest change
-    /// cluster state and need root, like writing to 3.0.6's root-only FIFO does.
-    public var isReadOnly: Bool {
-        switch self {
-        case .status: true
-        case .standby, .takeover, .reload, .fenceConfirm: false
-        }
-    }
-
-    /// Whether a peer with this uid (from `SO_PEERCRED`) may make this request.
-    public func isPermitted(uid: UInt32) -> Bool {
-        isReadOnly || uid == 0
-    }
+    /// cluster state and are checked by `ControlAuthorization`.
+    public var isReadOnly: Bool { privilege == .read }
 
     /// The request line, newline included.
     public var line: String {
@@ -144,7 +134,8 @@ public enum ControlResponse: Sendable, Equatable {
             self = .ok(String(text.dropFirst(3)))
         } else if text.hasPrefix("error "), text.hasSuffix("\n") {
             let message = text.dropFirst(6).dropLast()
-            guard !message.contains("\n") else { throw .malformed }
+            // Exactly what `encoded` writes: the text is one line, with no CR either.
+            guard !message.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) else { throw .malformed }
             self = .error(String(message))
         } else {
             throw .malformed

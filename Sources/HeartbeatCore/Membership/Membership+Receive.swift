@@ -15,8 +15,6 @@ extension Membership {
             refreshLink(index, link: link, now: now, into: &effects)
             return
         }
-        // Step 1.
-        if let uuid = message.binary("srcuuid") { recordUUID(uuid, for: index, into: &effects) }
         let type = message.type ?? ""
         if type.hasPrefix("NS_") {
             receiveUnsequenced(message, type: type, from: index, link: link, now: now, into: &effects)
@@ -130,6 +128,9 @@ extension Membership {
         switch acceptance.disposition {
         case .replay(let known):
             reject(.replay)
+            // A replayer can send thousands a second: one line a minute per node (3.0.6 logs each).
+            if let last = replaysLogged[index], now - last < MembershipLimits.unknownNodeLogPeriod { return }
+            replaysLogged[index] = now
             effects.append(.log(.error, "should_drop_message: attempted replay attack [\(name)]? [gen = \(generation), curgen = \(known)]"))
             return
         case .staleStatus:
@@ -145,6 +146,9 @@ extension Membership {
         case .accepted:
             break
         }
+        // Step 1, once the packet is known to be current: a replayed packet of an older incarnation
+        // carries that incarnation's UUID and must not change what we know (3.0.6 takes it from any).
+        if let uuid = message.binary("srcuuid") { recordUUID(uuid, for: index, into: &effects) }
 
         if let old = acceptance.restartedFrom, old != 0 {
             effects.append(.log(.info, "Heartbeat restart on node \(name)"))

@@ -64,6 +64,8 @@ public struct Membership: Sendable {
     var rejected: [RejectReason: Int] = [:]
     var duplicates = 0
     var unknownNodesLogged: [String: Instant] = [:]
+    /// When a replay from each node was last logged (by node index); the `replay` counter has them all.
+    var replaysLogged: [Int: Instant] = [:]
 
     /// Node names are lower-cased and de-duplicated; the local node is added if the list lacks it.
     public init(config: MembershipConfig) {

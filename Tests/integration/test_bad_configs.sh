@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Broken configuration and state files (issue #9): the real `heartbeat -f` on each must refuse to
+# start with a FILE:LINE diagnostic (exit 1), never crash, and leave no pidfile, socket, FIFO or
+# process behind. Files edited on Windows (CRLF, BOM) start, with a warning. A generation that
+# cannot be written (full disk, read-only state directory) stops the start; a broken one moves on
+# to the clock, never back to a used generation.
+source "$(dirname "$0")/lib.sh"
+D=$WORK/node1
+good_config() {
+    rm -rf "$D"; mkdir -p "$D/etc" "$D/state" "$D/run"
+    printf 'logfile %s\nkeepalive 200ms\ndeadtime 2\nwarntime 1\ninitdead 4\nudpport 694\nbcast lo\nauto_failback on\nnode node1 node2\n' \
+        "$D/ha-log" > "$D/etc/ha.cf"
+    printf 'auth 1\n1 sha1 secret\n' > "$D/etc/authkeys"; chmod 600 "$D/etc/authkeys"
+    printf 'node1 Dummy::web\n' > "$D/etc/haresources"
+    mkdir -p "$D/etc/resource.d"; cp "$ROOT/ha.d/resource.d/Dummy" "$D/etc/resource.d/"
+}
+daemon() {
+    HA_CONFIG_DIR="$D/etc" HA_STATE_DIR="$D/state" HA_RUN_DIR="$D/run" HA_NODE_NAME=node1 \
+        timeout 10 "$BIN/heartbeat" -f -l
+}
+# refused NAME PATTERN: heartbeat exits 1 printing PATTERN, and leaves nothing running or behind.
+refused() {
+    local name=$1 pattern=$2 code=0
+    daemon >"$WORK/out" 2>&1 || code=$?
+    [ "$code" = 1 ] || fail "$name: exit $code, expected 1 (a refusal): $(head -5 "$WORK/out")"
+    grep -qE -- "$pattern" "$WORK/out" || fail "$name: no diagnostic matching '$pattern' in: $(head -8 "$WORK/out")"
+    for leftover in "$D/run/heartbeat.pid" "$D/run/control" "$D/state/fifo"; do
+        [ ! -e "$leftover" ] || fail "$name: $leftover left behind"
+    done
+    checked=$((checked + 1))
+}
+checked=0
+long_line=$(head -c 200000 /dev/zero | tr '\0' 'k')
+
+good_config; rm "$D/etc/ha.cf";                         refused "ha.cf missing" "ha.cf"
+good_config; : > "$D/etc/ha.cf";                        refused "ha.cf empty" "ha.cf.*error"
+good_config; printf '\x7fELF\x02\x01\x01\x00\x00\xff\xfe\n\x00\x01node\x00 node1\n' > "$D/etc/ha.cf"; refused "ha.cf binary" "ha.cf:1: error"
+good_config; rm "$D/etc/ha.cf"; mkdir "$D/etc/ha.cf";   refused "ha.cf a directory" "ha.cf.*(directory|error)"
+good_config; sed -i '3i frobnicate yes' "$D/etc/ha.cf"; refused "unknown directive" "ha.cf:3: error: Illegal directive \[frobnicate\]"
+good_config; sed -i 's/^deadtime 2/deadtime 100ms/' "$D/etc/ha.cf"; refused "deadtime below keepalive" "ha.cf:[0-9]+: error"
+good_config; echo "keepalive banana" >> "$D/etc/ha.cf"; refused "unparsable time" "ha.cf:10: error"
+good_config; echo "udpport $long_line" >> "$D/etc/ha.cf"; refused "200 kB line" "ha.cf:10: error"
+good_config; head -c 1100000 /dev/zero | tr '\0' '#' >> "$D/etc/ha.cf"; refused "ha.cf over 1 MiB" "ha.cf.*larger than"
+good_config; rm "$D/etc/authkeys";                       refused "authkeys missing" "authkeys"
+good_config; chmod 644 "$D/etc/authkeys";                refused "authkeys readable by others" "authkeys.*600"
+good_config; echo "1 md5 other" >> "$D/etc/authkeys";    refused "duplicate key" "authkeys:3: error"
+good_config; printf '\xff\xd8\xff\xe0\x00\x10JFIF\n' > "$D/etc/authkeys"; refused "authkeys binary" "authkeys:1: error"
+good_config; echo "node9 Dummy::x" >> "$D/etc/haresources"; refused "haresources unknown node" "haresources:2: error"
+good_config; echo "node2 NoSuchScript::x" >> "$D/etc/haresources"; refused "haresources missing script" "haresources:2: error"
+good_config; rm "$D/etc/haresources"; mkdir "$D/etc/haresources"; refused "haresources a directory" "haresources.*(directory|error)"
+log "$checked broken configurations refused with a diagnostic, nothing left behind"
+
+# Windows line ends and a BOM: accepted with a warning naming the file; the daemon starts.
+good_config; sed -i 's/$/\r/' "$D/etc/ha.cf" "$D/etc/authkeys"; printf '\xef\xbb\xbf' | cat - "$D/etc/haresources" > "$WORK/h"
+mv "$WORK/h" "$D/etc/haresources"
+daemon >"$WORK/out" 2>&1 & pid=$!; PIDS+=("$pid")
+wait_log 1 "Configuration validated" 5000 >/dev/null || fail "CRLF/BOM configuration did not start: $(head "$WORK/out")"
+grep -q "ha.cf:1: warning: Windows (CRLF)" "$WORK/out" || fail "no CRLF warning for ha.cf: $(head "$WORK/out")"
+grep -q "authkeys:1: warning: Windows (CRLF)" "$WORK/out" || fail "no CRLF warning for authkeys"
+grep -q "haresources:1: warning: UTF-8 byte-order mark" "$WORK/out" || fail "no BOM warning for haresources"
+kill "$pid"; wait "$pid" 2>/dev/null
+log "CRLF and BOM: started, with a warning naming each file"
+
+# State: a broken generation moves on to the clock; a full or read-only state directory refuses.
+good_config; printf '   12' > "$D/state/hb_generation"
+daemon >"$WORK/out" 2>&1 & pid=$!; PIDS+=("$pid")
+wait_log 1 "Heartbeat generation: " 5000 >/dev/null || fail "no start after a torn generation file"
+generation=$(sed -n 's/.*Heartbeat generation: //p' "$D/ha-log" | head -1)
+[ "$generation" -ge $(( $(date +%s) - 60 )) ] || fail "generation $generation after a torn file is not from the clock"
+grep -q "BROKEN previous generation" "$D/ha-log" || fail "the torn generation file was not reported"
+kill "$pid"; wait "$pid" 2>/dev/null
+for mode in full read-only; do
+    good_config; printf '%15d\n' 41 > "$D/state/hb_generation"
+    if [ $mode = full ]; then
+        fill='mount -t tmpfs -o size=16k tmpfs "$STATE" && head -c 1M /dev/zero > "$STATE/filler" 2>/dev/null; printf "%15d\n" 41 > "$STATE/hb_generation" || true'
+    else
+        fill='mount --bind "$STATE" "$STATE" && mount -o remount,bind,ro "$STATE"'
+    fi
+    code=0
+    STATE=$D/state unshare -m bash -c "$fill
+        HA_CONFIG_DIR='$D/etc' HA_STATE_DIR=\"\$STATE\" HA_RUN_DIR='$D/run' HA_NODE_NAME=node1 timeout 10 '$BIN/heartbeat' -f -l" \
+        >"$WORK/out" 2>&1 || code=$?
+    [ $code = 1 ] || fail "$mode state directory: exit $code, expected a refusal: $(cat "$WORK/out")"
+    grep -q "hb_generation" "$WORK/out" || fail "$mode state directory: the error does not name hb_generation: $(cat "$WORK/out")"
+    [ ! -e "$D/run/heartbeat.pid" ] || fail "$mode state directory: pidfile left behind"
+    log "$mode state directory: $(grep hb_generation "$WORK/out" | head -1)"
+done
