@@ -12,7 +12,8 @@
 #   LOAD_SECONDS=100  length of the CPU-hog window and of the I/O-hog window (0: skip them)
 #   SCALE="4 8 16"    cluster sizes of the scale figure; SCALE_KILLS=3 deaths timed per size
 #   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: under 3 minutes
-#   FIGURES="pair lone failover load scale"   a subset, e.g. FIGURES=failover
+#   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
+#   FIGURES="pair lone failover load scale sim"   a subset, e.g. FIGURES=failover
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
@@ -27,15 +28,16 @@ trap 'exit 130' INT TERM
 QUICK=${BENCH_QUICK:-${QUICK:-}}
 if [ -n "$QUICK" ]; then
     RUNS=${RUNS:-2}; IDLE_SECONDS=${IDLE_SECONDS:-5}; LOAD_SECONDS=${LOAD_SECONDS:-5}
-    PROFILES=${PROFILES:-200ms/1}; SCALE=${SCALE:-4}; SCALE_KILLS=${SCALE_KILLS:-1}
+    PROFILES=${PROFILES:-200ms/1}; SCALE=${SCALE:-4}; SCALE_KILLS=${SCALE_KILLS:-1}; SIM_NODES=${SIM_NODES:-16}
 fi
 RUNS=${RUNS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-12}
 LOAD_SECONDS=${LOAD_SECONDS:-100}
-FIGURES=${FIGURES:-pair lone failover load scale}
+FIGURES=${FIGURES:-pair lone failover load scale sim}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
 SCALE=${SCALE:-4 8 16}
 SCALE_KILLS=${SCALE_KILLS:-3}
+SIM_NODES=${SIM_NODES:-64}
 RAW=$WORK/raw.tsv; : > "$RAW"
 NOTES=$WORK/notes.tsv; : > "$NOTES"
 T_BEGIN=$(now_us)
@@ -427,6 +429,15 @@ for fig in $FIGURES; do
             run_load ;;
         scale)
             for n in $SCALE; do progress "scale: $n nodes of each (bcast, keepalive 200 ms, deadtime 1 s)"; run_scale "$n"; done ;;
+        sim)
+            # The simulator (ours only): SIM_NODES pure nodes boot, converge and see one die.
+            progress "simulator: $SIM_NODES nodes"
+            if line=$("$BIN/hbsim" --scale "$SIM_NODES"); then
+                progress "  $line"
+                # "64 nodes: E events, 14.0 seconds simulated in W s: R events/s"
+                record "sim${SIM_NODES}_events_per_s" "events/s" ours 1 "$(echo "$line" | awk '{ print $(NF-1) }')"
+                record "sim${SIM_NODES}_wall" s ours 1 "$(echo "$line" | awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "s:") printf "%.3f", $i }')"
+            else note ours 1 "FAILED: hbsim --scale $SIM_NODES: $line"; fi ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -445,6 +456,6 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     mem_total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
     heartbeat_306="$(dpkg-query -W -f='${Version}' heartbeat 2>/dev/null)" \
-    runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
+    sim_nodes="$SIM_NODES" runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
     figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"
