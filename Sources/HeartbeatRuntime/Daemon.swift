@@ -6,13 +6,14 @@ import HeartbeatCore
 /// the pure `Node` (membership + resources) and carries out the effects it returns (DESIGN.md,
 /// "The runtime").
 public final class Daemon {
-    private var config: ClusterConfig
+    var config: ClusterConfig
     private let paths: DaemonPaths
     private let options: DaemonOptions
     let logger: Logger
-    private let loop: EventLoop
-    private var node: Node
+    let loop: EventLoop
+    var node: Node
     private var media: Media!
+    var pingMedium: PingMedium?
     private var control: ControlServer?
     private var scripts: ScriptRunner!
     private var fifo: FifoReader?
@@ -59,7 +60,8 @@ public final class Daemon {
             keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
             initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
             ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation, configDigest: config.agreementDigest),
-            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil)
+            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil,
+            arbitration: ArbitrationConfig(cluster: config))
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -77,6 +79,7 @@ public final class Daemon {
         let localAddresses = Set(localIPv4Addresses())
         media = Media(media: config.media, udpport: config.udpport, baud: config.baud, localAddresses: localAddresses,
                       loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
+        startPingMedium()
         do {
             control = try ControlServer(
                 path: paths.controlSocket, loop: loop,
@@ -101,7 +104,7 @@ public final class Daemon {
 
     // MARK: Events into the core
 
-    private func handle(_ event: Node.Event) {
+    func handle(_ event: Node.Event) {
         let now = EventLoop.now()
         perform(node.handle(event, now: now))
         armTimer(now: now)
@@ -137,6 +140,7 @@ public final class Daemon {
         nextHousekeeping = now + Self.housekeepingPeriod
         refreshLoadAverage()
         media.reopenBroken()
+        pingMedium?.reopenBroken()
         logger.flushRepeats()
     }
 
@@ -245,6 +249,7 @@ public final class Daemon {
         message["ts"] = String(UInt64(time(nil)), radix: 16)
         if !(message.type ?? "").hasPrefix("NS_") { message["ld"] = loadAverage }
         message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
+        if message.type == "status", let timestamp = message["ts"] { pingMedium?.sendHeartbeat(timestamp: timestamp) }
         do {
             try media.send(message, keys: config.authKeys, innerAuth: config.msgfmt == .classic)
         } catch {
@@ -260,7 +265,7 @@ public final class Daemon {
         var rejected: [String: UInt64] = [:]
         for (reason, count) in wireRejects { rejected[reason] = UInt64(count) }
         for (reason, count) in node.membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
-        let nodes = node.membership.nodes.map { node in
+        let normalNodes = node.membership.nodes.map { node in
             StatusReport.Node(
                 name: node.name, type: node.type, status: node.status,
                 generation: node.generation == 0 ? nil : node.generation,
@@ -272,6 +277,7 @@ public final class Daemon {
                 lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds },
                 configDigest: node.configDigest)
         }
+        let nodes = normalNodes + pingNodesReport(now: now)
         let groups = (node.resources?.groups ?? []).map { group in
             StatusReport.Group(
                 key: group.key, preferredNode: group.preferredNode, owner: group.owner, state: "\(group.state)",
@@ -465,14 +471,14 @@ func unimplementedDirectives(_ config: ClusterConfig, haCfPath: String) -> [Diag
     var missing: [(directive: String, what: String)] = []
     if config.watchdog != nil { missing.append(("watchdog", "the watchdog writer")) }
     if !config.stonith.isEmpty { missing.append(("stonith", "STONITH fencing")) }
-    if config.respawn.contains(where: { !$0.failfast }) { missing.append(("respawn", "respawned clients")) }
+    if config.respawn.contains(where: { !$0.failfast && !$0.isBuiltInArbitration }) {
+        missing.append(("respawn", "respawned clients"))
+    }
     if config.respawn.contains(where: \.failfast) { missing.append(("failfast", "failfast clients")) }
-    if !config.pingNodes.isEmpty { missing.append(("ping", "ping nodes")) }
-    if !config.pingGroups.isEmpty { missing.append(("ping_group", "ping groups")) }
     let lines = readSmallFile(haCfPath, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }?
         .split(separator: "\n", omittingEmptySubsequences: false) ?? []
     func lineNumber(_ directive: String) -> Int {
-        let names = directive == "stonith" ? ["stonith", "stonith_host"] : directive == "ping" ? ["ping", "ping6"] : [directive]
+        let names = directive == "stonith" ? ["stonith", "stonith_host"] : [directive]
         let index = lines.firstIndex { line in
             line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { names.contains(String($0)) } ?? false
         }

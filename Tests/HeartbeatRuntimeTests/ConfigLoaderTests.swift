@@ -35,7 +35,8 @@ import Testing
         let (config, diagnostics) = ConfigLoader(configDirectory: directory, nodeName: "alpha").load()
         #expect(!diagnostics.hasErrors, "\(diagnostics)")
         let refused = unimplementedDirectives(try #require(config), haCfPath: directory + "/ha.cf")
-        #expect(refused.map(\.line) == [4, 5])
+        // Ping nodes run (issue #5); the watchdog does not yet.
+        #expect(refused.map(\.line) == [4])
         #expect(refused.allSatisfy { $0.severity == .error && $0.hint != nil })
         #expect(refused.first?.description.hasPrefix(directory + "/ha.cf:4: error: watchdog") == true)
     }

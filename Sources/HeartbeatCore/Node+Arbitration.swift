@@ -1,0 +1,38 @@
+/// How the node carries out built-in arbitration's decisions (`Arbitration`): messages go out
+/// through membership, giveups become standby requests, isolation releases and retakes groups.
+extension Node {
+    mutating func apply(_ decisions: [Arbitration.Effect], into effects: inout [Effect]) {
+        for decision in decisions {
+            switch decision {
+            case .send(let message):
+                route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)
+            case .log(let level, let text):
+                effects.append(.log(level, text))
+            case .giveUp(let set):
+                // Nothing of the set here: nothing to hand over (ipfail would send a standby that moves nothing).
+                guard let resources, resources.holds(set) else { break }
+                resourceEvent(.standby(set), into: &effects)
+            case .releaseAll:
+                guard resources != nil else { break }
+                resourceEffects(resources!.releaseForIsolation(now: lastNow), into: &effects)
+            case .nodeDead(let node):
+                resourceEvent(.nodeDead(node), into: &effects)
+            case .reacquire(let deadPeers):
+                guard resources != nil else { break }
+                resourceEffects(resources!.reacquireAfterIsolation(deadPeers: deadPeers, now: lastNow), into: &effects)
+            }
+        }
+    }
+
+    mutating func arbitrationTick(into effects: inout [Effect]) {
+        let stable = resources.map { $0.rscstatus != .transition } ?? true
+        apply(arbitration.tick(now: lastNow, stable: stable), into: &effects)
+    }
+
+    /// A normal peer died: its takeover waits while we are probably the isolated one.
+    mutating func peerDied(_ node: String, into effects: inout [Effect]) {
+        let (deferred, decisions) = arbitration.peerDied(node, now: lastNow)
+        if !deferred { resourceEvent(.nodeDead(node), into: &effects) }
+        apply(decisions, into: &effects)
+    }
+}
