@@ -26,7 +26,21 @@ extension Node {
 
     mutating func arbitrationTick(into effects: inout [Effect]) {
         let stable = resources.map { $0.rscstatus != .transition } ?? true
-        apply(arbitration.tick(now: lastNow, stable: stable), into: &effects)
+        let silent = Set(membership.nodes.filter { peer in
+            peer.type == .normal && !peer.isLocal && peer.status != .dead
+                && (peer.lastHeard.map { lastNow - $0 >= membership.config.warntime } ?? true)
+        }.map(\.name))
+        apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent), into: &effects)
+    }
+
+    /// When a live peer's silence reaches `warntime`: the isolation check needs a tick then.
+    var silenceDeadline: Instant? {
+        guard arbitration.watchesSilence(now: lastNow) else { return nil }
+        return membership.nodes.compactMap { peer -> Instant? in
+            guard peer.type == .normal, !peer.isLocal, peer.status != .dead, let heard = peer.lastHeard else { return nil }
+            let due = heard + membership.config.warntime
+            return due > lastNow ? due : nil
+        }.min()
     }
 
     /// A normal peer died: its takeover waits while we are probably the isolated one.

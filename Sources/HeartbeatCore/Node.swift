@@ -49,7 +49,8 @@ public struct Node: Sendable {
     }
 
     public var nextDeadline: Instant? {
-        [membership.nextDeadline, resources?.nextDeadline, arbitration.nextDeadline(now: lastNow)].compactMap { $0 }.min()
+        [membership.nextDeadline, resources?.nextDeadline, arbitration.nextDeadline(now: lastNow),
+         silenceDeadline].compactMap { $0 }.min()
     }
 
     public mutating func handle(_ event: Event, now: Instant) -> [Effect] {

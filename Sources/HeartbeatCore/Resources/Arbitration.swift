@@ -116,9 +116,18 @@ public struct Arbitration: Sendable {
     }
 
     /// `stable`: our resources are not in transition (a giveup waits until they are).
-    public mutating func tick(now: Instant, stable: Bool) -> [Effect] {
+    /// `silentPeers`: live peers not heard from for `warntime`; when every peer is dead or silent
+    /// and no ping node answers, we are probably cut off and release before the peer's deadtime
+    /// runs out, so that its takeover never overlaps our groups.
+    public mutating func tick(now: Instant, stable: Bool, silentPeers: Set<String> = []) -> [Effect] {
         var effects = pings.tick(now: now).compactMap(Self.effect)
         reevaluate(now: now, into: &effects)
+        checkIsolation(now: now, silentPeers: silentPeers, into: &effects)
+        if isolated, let heard = config.nodes.first(where: { $0 != config.localNode && !deadPeers.contains($0) && !silentPeers.contains($0) }) {
+            isolated = false
+            effects.append(.log(.info, "Node \(heard) is heard again: no longer isolated."))
+            effects.append(.reacquire(deadPeers: []))
+        }
         if let pending = pendingGiveUp, now >= pending.at {
             if stable {
                 pendingGiveUp = nil
@@ -272,10 +281,15 @@ public struct Arbitration: Sendable {
         }
     }
 
-    mutating func checkIsolation(now: Instant, into effects: inout [Effect]) {
-        guard guarding, commsUp, !isolated, pings.settled, counted(now: now) == 0 else { return }
+    /// Whether a silence check matters now: the guard is on and no ping node answers.
+    public func watchesSilence(now: Instant) -> Bool {
+        guarding && commsUp && !isolated && pings.settled && counted(now: now) == 0
+    }
+
+    mutating func checkIsolation(now: Instant, silentPeers: Set<String> = [], into effects: inout [Effect]) {
+        guard watchesSilence(now: now) else { return }
         let peers = config.nodes.filter { $0 != config.localNode }
-        guard !peers.isEmpty, peers.allSatisfy(deadPeers.contains) else { return }
+        guard !peers.isEmpty, peers.allSatisfy({ deadPeers.contains($0) || silentPeers.contains($0) }) else { return }
         isolated = true
         pendingGiveUp = nil
         effects.append(.log(.critical, "No ping node and no cluster node answers: this node is probably isolated. Releasing every resource group until a ping node answers."))
