@@ -3,8 +3,9 @@
 # hosts 1 and 2 are the nodes, host 3 answers ICMP echo (its kernel does) on a second network
 # (eth1, 10.78.0.x), so cutting a node's eth1 cuts only its path to the ping node.
 #  A. node1 loses the ping node: its group moves to node2; back again, it returns (auto_failback on).
-#  B. node1 loses everything: node2 takes over after deadtime, node1 releases (isolated), and the
-#     Dummy log proves the group never ran on both nodes at once.
+#  B. node1 loses everything: node2 takes over after deadtime, node1 releases (isolated) before
+#     that — deadping (600 ms) is below deadtime (1 s) — and the Dummy log proves the group never
+#     ran on both nodes at once.
 # node1 asks for arbitration with 3.0.6's `respawn … ipfail` line, node2 with `arbitration on`.
 source "$(dirname "$0")/lib.sh"
 make_namespaces 3
@@ -13,7 +14,7 @@ LOG=$WORK/dummy.log
 PING=10.78.0.3
 configure() {
     local i=$1 arbitration=$2
-    write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" "ping $PING\ndeadping 1\n$arbitration"
+    write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" "ping $PING\ndeadping 600ms\n$arbitration"
     printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
     ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
     mkdir -p "$WORK/node$i/rsc"
@@ -61,13 +62,13 @@ running 2 db || fail "node2 lost db"
 wait_log 1 "node $PING: is dead" 100 >/dev/null || fail "node1 did not declare the ping node dead"
 grep -q "Telling other node that we have more visible ping nodes" "$WORK/node2/ha-log" || fail "node2 did not answer you_are_dead"
 [ "$(cl 1 nodestatus $PING)" = dead ] || fail "cl_status nodestatus of the lost ping node is not dead"
-log "A: node1 loses ping -> web started on node2 after ${t} ms (deadping 1000 ms + giveup 400 ms + standby)"
+log "A: node1 loses ping -> web started on node2 after ${t} ms (deadping 600 ms + giveup 400 ms + standby)"
 restore=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 up
 wait_running 1 web yes 15000 >/dev/null || fail "web did not return to node1 when its ping node answered again"
 t=$(( $(now_ms) - restore ))
 wait_running 2 web no 2000 >/dev/null || fail "node2 still runs web after failback"
-log "A: ping back on node1 -> web back on node1 after ${t} ms (hold-down 2000 ms + giveup 400 ms + standby)"
+log "A: ping back on node1 -> web back on node1 after ${t} ms (hold-down 1200 ms + giveup 400 ms + standby)"
 sleep 3
 
 # B. Everything around node1 is cut: heartbeat and ping.
@@ -79,6 +80,7 @@ t1=$(( $(now_ms) - cut ))
 wait_running 2 web yes 10000 >/dev/null || fail "node2 did not take over web"
 t2=$(( $(now_ms) - cut ))
 grep -q "probably isolated" "$WORK/node1/ha-log" || fail "node1 did not log its isolation"
+[ "$t1" -lt 1000 ] || fail "node1 released web only after ${t1} ms, not within deadtime"
 sleep 2
 running 1 web && fail "node1 runs web again while isolated"
 running 1 db && fail "node1 took db while isolated"
@@ -105,5 +107,10 @@ for instance in {e[2] for e in events}:
             up[node] = ns
         elif action == "stop" and result == "ok":
             up.pop(node, None)
+# The handover of case B: node1's last stop of web, node2's last start of it.
+web = sorted((int(e[0]), e[1], e[3], e[4]) for e in events if e[2] == "web")
+stop1 = max(ns for ns, node, action, result in web if node == "node1" and action == "stop" and result == "ok")
+start2 = max(ns for ns, node, action, result in web if node == "node2" and action == "start")
+print(f"    B: node1 stopped web {(start2 - stop1) / 1e6:.1f} ms before node2 started it")
 PY
 log "Dummy log: no group ever ran on two nodes at once"
