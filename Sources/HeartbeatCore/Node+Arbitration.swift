@@ -30,7 +30,8 @@ extension Node {
             peer.type == .normal && !peer.isLocal && peer.status != .dead
                 && (peer.lastHeard.map { lastNow - $0 >= membership.config.warntime } ?? true)
         }.map(\.name))
-        apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent), into: &effects)
+        apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
+                               holdsGroups: resources?.holds(.all) ?? false), into: &effects)
     }
 
     /// When a live peer's silence reaches `warntime`: the isolation check needs a tick then.

@@ -29,6 +29,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var duplicatePerMille: Int
     /// Give every node (not just the first pair) a resource manager.
     public var allNodesRunResources = false
+    /// Ping nodes every node pings (`ping1`…), and built-in arbitration (`Simulator+Ping.swift`).
+    public var pingNodes = 0
+    public var arbitration = false
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -110,6 +113,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             jitter: .microseconds(Int64(pick([0, 2000, 20_000]))),
             lossPerMille: pick([0, 0, 5, 20]), duplicatePerMille: pick([0, 10, 100]))
         config.stopRetryMax = pick([0, 1, 2])
+        config.drawPing(seed: seed)
         return config
     }
 
@@ -118,6 +122,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         return "nodes=\(nodeCount) media=\(links.count) keepalive=\(keepalive.milliseconds)ms deadtime=\(deadtime.milliseconds)ms "
             + "auto_failback=\(autoFailback.rawValue) groups=[\(sizes)] scripts=\(scriptTimeMin.milliseconds)-\(scriptTimeMax.milliseconds)ms "
             + "delay=\(baseDelay.nanoseconds / 1000)us+\(jitter.nanoseconds / 1000)us loss=\(lossPerMille)‰ dup=\(duplicatePerMille)‰"
+            + (pingNodes > 0 ? " ping=\(pingNodes) arbitration=\(arbitration ? "on" : "off")" : "")
     }
 
     func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {

@@ -75,12 +75,15 @@ public struct Simulator {
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
+    /// Which ping nodes each host reaches (`Simulator+Ping.swift`).
+    var ping: PingWorld
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
         self.seed = seed
         self.rng = SplitMix64(seed: seed ^ SimLimits.scheduleSalt)
         self.network = Network(config: config)
+        self.ping = PingWorld(nodeCount: config.nodeCount, pingNodes: config.pingNodes)
         self.hosts = Array(repeating: Host(), count: config.nodeCount)
         self.nodes = Array(repeating: nil, count: config.nodeCount)
         var bits: [String: Int] = [:]
@@ -236,6 +239,7 @@ public struct Simulator {
     }
 
     mutating func broadcast(_ message: Message, from index: Int) {
+        if message.type == "status" { echoPings(from: index, message) }
         if message.first(named: "seq") != nil {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
@@ -340,6 +344,7 @@ public struct Simulator {
     /// running on two live nodes. (During and just after a partition, two owners is 3.0.6's
     /// expected outcome without fencing.)
     mutating func checkSafety() {
+        checkPingRelease()
         guard !isDisturbed, now - quietSince >= config.settleTime else { return }
         for group in groupMasks.indices {
             let nodes = holders(ofGroup: group)
@@ -388,7 +393,9 @@ public struct Simulator {
         hosts[index].armed = nil
         hosts[index].seen = []
         nodes[index] = Node(membership: config.membershipConfig(node: index, generation: hosts[index].generation, seed: seed),
-                                 resources: config.resourceConfig(node: index))
+                                 resources: config.resourceConfig(node: index),
+                                 arbitration: config.arbitrationConfig(node: index))
+        ping.upSince[index] = now
         note("start \(SimConfig.nodeName(index)) generation \(hosts[index].generation)")
         handle(index, .start)
     }

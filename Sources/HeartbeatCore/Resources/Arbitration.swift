@@ -80,6 +80,12 @@ public struct Arbitration: Sendable {
     public private(set) var isolated = false
     var pendingGiveUp: (set: ResourceSet, at: Instant)?
     var lastCounted = 0
+    /// The partner's last `num_ping`, and whether it told us we are dead since our count last changed.
+    var partnerCount: Int?
+    var toldDead = false
+    /// While we count fewer ping nodes than the partner and still hold groups, we ask again at
+    /// this time: a giveup the standby protocol refused (a node in flux) is retried (ipfail was not).
+    var reaskAt: Instant?
 
     public init(config: ArbitrationConfig) {
         self.config = config
@@ -93,7 +99,7 @@ public struct Arbitration: Sendable {
     public func counted(now: Instant) -> Int { pings.counted(now: now) }
 
     public func nextDeadline(now: Instant) -> Instant? {
-        [pings.nextDeadline(now: now), pendingGiveUp?.at].compactMap { $0 }.min()
+        [pings.nextDeadline(now: now), pendingGiveUp?.at, reaskAt].compactMap { $0 }.min()
     }
 
     /// The giveup ipfail would have scheduled (for tests and `hbctl status`).
@@ -119,9 +125,18 @@ public struct Arbitration: Sendable {
     /// `silentPeers`: live peers not heard from for `warntime`; when every peer is dead or silent
     /// and no ping node answers, we are probably cut off and release before the peer's deadtime
     /// runs out, so that its takeover never overlaps our groups.
-    public mutating func tick(now: Instant, stable: Bool, silentPeers: Set<String> = []) -> [Effect] {
+    /// `holdsGroups`: something could still be handed over (a refused giveup is then asked again).
+    public mutating func tick(now: Instant, stable: Bool, silentPeers: Set<String> = [], holdsGroups: Bool = false) -> [Effect] {
         var effects = pings.tick(now: now).compactMap(Self.effect)
         reevaluate(now: now, into: &effects)
+        if let due = reaskAt, now >= due {
+            reaskAt = nil
+            let behind = toldDead || (partnerCount ?? 0) > counted(now: now)
+            if behind, holdsGroups, pendingGiveUp == nil, let partner, !deadPeers.contains(partner) {
+                ask(now: now, into: &effects)
+                reaskAt = now + config.holdDown
+            }
+        }
         checkIsolation(now: now, silentPeers: silentPeers, into: &effects)
         if isolated, let heard = config.nodes.first(where: { $0 != config.localNode && !deadPeers.contains($0) && !silentPeers.contains($0) }) {
             isolated = false
@@ -133,6 +148,7 @@ public struct Arbitration: Sendable {
                 pendingGiveUp = nil
                 effects.append(.log(.info, "giveup() called (timeout worked)"))
                 effects.append(.giveUp(pending.set))
+                if pending.set == .all { reaskAt = now + config.holdDown }
             } else {
                 pendingGiveUp = (pending.set, now + config.keepalive)
             }
@@ -191,6 +207,7 @@ public struct Arbitration: Sendable {
                 return effects
             }
             let ours = counted(now: now)
+            if source == partner { partnerCount = theirs }
             if ours > theirs {
                 effects.append(.log(.info, "Telling other node that we have more visible ping nodes."))
                 effects.append(.send(Self.ipfailMessage("you_are_dead", to: source)))
@@ -210,6 +227,7 @@ public struct Arbitration: Sendable {
         case "you_are_dead":
             guard active else { return effects }
             effects.append(.log(.info, "Giving up because we were told that we have less ping nodes."))
+            toldDead = true
             scheduleGiveUp(.all, now: now, into: &effects)
         case "abort_giveup":
             guard active else { return effects }
@@ -263,6 +281,7 @@ public struct Arbitration: Sendable {
         guard count != lastCounted else { return }
         let before = lastCounted
         lastCounted = count
+        toldDead = false
         guard active else { return }
         effects.append(.log(.info, "Ping nodes reachable: \(count) of \(pings.names.count) (was \(before))."))
         if let partner, !deadPeers.contains(partner) { ask(now: now, into: &effects) }
