@@ -17,6 +17,9 @@ extension Node {
                 resourceEffects(resources!.releaseForIsolation(now: lastNow), into: &effects)
             case .nodeDead(let node):
                 resourceEvent(.nodeDead(node), into: &effects)
+            case .resumeHeard:
+                guard resources != nil else { break }
+                resourceEffects(resources!.resumeAfterSilence(now: lastNow), into: &effects)
             case .reacquire(let deadPeers):
                 guard resources != nil else { break }
                 resourceEffects(resources!.reacquireAfterIsolation(deadPeers: deadPeers, now: lastNow), into: &effects)
@@ -26,20 +29,25 @@ extension Node {
 
     mutating func arbitrationTick(into effects: inout [Effect]) {
         let stable = resources.map { $0.rscstatus != .transition } ?? true
+        let threshold = silenceThreshold
         let silent = Set(membership.nodes.filter { peer in
             peer.type == .normal && !peer.isLocal && peer.status != .dead
-                && (peer.lastHeard.map { lastNow - $0 >= membership.config.warntime } ?? true)
+                && (peer.lastHeard.map { lastNow - $0 >= threshold } ?? true)
         }.map(\.name))
         apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
                                holdsGroups: resources?.holds(.all) ?? false), into: &effects)
     }
 
-    /// When a live peer's silence reaches `warntime`: the isolation check needs a tick then.
+    var silenceThreshold: Duration {
+        Arbitration.silenceThreshold(warntime: membership.config.warntime, deadtime: membership.config.deadtime)
+    }
+
+    /// When a live peer's silence reaches the threshold: the isolation check needs a tick then.
     var silenceDeadline: Instant? {
         guard arbitration.watchesSilence(now: lastNow) else { return nil }
         return membership.nodes.compactMap { peer -> Instant? in
             guard peer.type == .normal, !peer.isLocal, peer.status != .dead, let heard = peer.lastHeard else { return nil }
-            let due = heard + membership.config.warntime
+            let due = heard + silenceThreshold
             return due > lastNow ? due : nil
         }.min()
     }

@@ -181,7 +181,10 @@ public struct Simulator {
             trace.record(.tick(node: index), at: now)
             handle(index, .tick)
         }
-        trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
+        // Ping echoes (`Simulator+Ping.swift`) would crowd everything else out of the trace.
+        if message.type != "NS_st" {
+            trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
+        }
         if let key { hosts[index].seen.insert(key) }
         guard duplicate, let before = nodes[index]?.resources?.groups else {
             handle(index, .received(message, link: config.links[link]))

@@ -205,14 +205,15 @@ import Testing
         #expect(!n1.peerDied("n2", now: Self.at(2500)).deferred)
     }
 
-    /// Heartbeats stop (every peer silent for warntime) and no ping node answers: release at
-    /// once, before the peer's deadtime ends and it takes over. Heard again: take ours back.
+    /// Heartbeats stop (every peer silent for the threshold) and no ping node answers: release at
+    /// once, before the peer's deadtime ends and it takes over. Heard again: resume, carefully.
     @Test func silentPeerAndNoPingNodeReleasesBeforeThePeersDeadtime() {
         var n1 = Self.running("n1")
         #expect(!n1.tick(now: Self.at(2100), stable: true, silentPeers: []).contains(.releaseAll))
         #expect(n1.watchesSilence(now: Self.at(2100)))
         #expect(n1.tick(now: Self.at(2200), stable: true, silentPeers: ["n2"]).contains(.releaseAll))
-        #expect(n1.tick(now: Self.at(2300), stable: true, silentPeers: []).contains(.reacquire(deadPeers: [])))
+        #expect(n1.tick(now: Self.at(2300), stable: true, silentPeers: []).contains(.resumeHeard))
+        #expect(Arbitration.silenceThreshold(warntime: .milliseconds(600), deadtime: .seconds(1)) == .milliseconds(800))
     }
 
     /// A ping node that flaps faster than deadping never changes the count: no message, no move.

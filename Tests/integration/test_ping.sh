@@ -7,14 +7,21 @@
 #     that — deadping (600 ms) is below deadtime (1 s) — and the Dummy log proves the group never
 #     ran on both nodes at once.
 # node1 asks for arbitration with 3.0.6's `respawn … ipfail` line, node2 with `arbitration on`.
+# Three ping nodes on eth1: `ping` (IPv4), `ping6` and a `ping_group` whose other member is absent.
 source "$(dirname "$0")/lib.sh"
 make_namespaces 3
 add_second_medium 3
 LOG=$WORK/dummy.log
 PING=10.78.0.3
+PING6=fd00:78::3
+for i in 1 2 3; do
+    # Without keep_addr_on_down the kernel drops the address when the test takes eth1 down.
+    ip netns exec "${PREFIX}-$i" sysctl -qw net.ipv6.conf.eth1.keep_addr_on_down=1
+    ip -n "${PREFIX}-$i" addr add "fd00:78::$i/64" dev eth1 nodad
+done
 configure() {
     local i=$1 arbitration=$2
-    write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" "ping $PING\ndeadping 600ms\n$arbitration"
+    write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" "ping $PING\nping6 $PING6\nping_group grp 10.78.0.99 $PING\ndeadping 600ms\n$arbitration"
     printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
     ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
     mkdir -p "$WORK/node$i/rsc"
@@ -39,17 +46,20 @@ boot 1; boot 2
 wait_running 1 web yes 10000 >/dev/null || fail "node1 did not start web"
 wait_running 2 db yes 10000 >/dev/null || fail "node2 did not start db"
 for i in 1 2; do
-    wait_log "$i" "Status update for node $PING: status ping" 5000 >/dev/null || fail "node$i never saw the ping node"
+    for p in $PING $PING6 grp; do
+        wait_log "$i" "Status update for node $p: status ping" 5000 >/dev/null || fail "node$i never saw ping node $p"
+    done
 done
-# The ping node as cl_status and hbctl show it.
-[ "$(cl 1 listnodes -p)" = "$PING" ] || fail "cl_status listnodes -p does not list the ping node"
+# The ping nodes as cl_status and hbctl show them.
+[ "$(cl 1 listnodes -p | tr '\n' ' ')" = "$PING $PING6 grp " ] || fail "cl_status listnodes -p does not list the ping nodes"
+[ "$(cl 1 nodestatus grp)" = ping ] || fail "the ping group is not up while one member answers"
 cl 1 listnodes | grep -qx "$PING" || fail "cl_status listnodes omits the ping node"
 [ "$(cl 1 nodetype $PING)" = ping ] || fail "cl_status nodetype is not ping"
 [ "$(cl 1 nodestatus $PING)" = ping ] || fail "cl_status nodestatus is not ping"
 [ "$(cl 1 hblinkstatus $PING $PING)" = up ] || fail "the ping node's link is not up"
 HA_RUN_DIR=$WORK/node1/run "$BIN/hbctl" status --json | grep -q "\"name\": *\"$PING\"" || fail "hbctl status --json omits the ping node"
 HA_RUN_DIR=$WORK/node1/run "$BIN/hbctl" status | grep "$PING" | grep -q ping || fail "hbctl status omits the ping node"
-log "ping node $PING: status ping on both nodes, in cl_status and hbctl status"
+log "ping nodes $PING, $PING6 and group grp: status ping on both nodes, in cl_status and hbctl status"
 sleep 4   # past the startup bonus and the first holdings exchange
 
 # A. Only node1's path to the ping node is cut.

@@ -68,6 +68,9 @@ public struct Arbitration: Sendable {
         case nodeDead(String)
         /// We released for isolation and a ping node answers: take back ours and dead peers' groups.
         case reacquire(deadPeers: [String])
+        /// We released for isolation and a peer that was only silent is heard again: tell it what
+        /// we hold and take back only our own groups that nobody holds.
+        case resumeHeard
     }
 
     /// The partner ipfail talks to: the last other normal node in config order.
@@ -122,7 +125,7 @@ public struct Arbitration: Sendable {
     }
 
     /// `stable`: our resources are not in transition (a giveup waits until they are).
-    /// `silentPeers`: live peers not heard from for `warntime`; when every peer is dead or silent
+    /// `silentPeers`: live peers not heard from for `silenceThreshold`; when every peer is dead or silent
     /// and no ping node answers, we are probably cut off and release before the peer's deadtime
     /// runs out, so that its takeover never overlaps our groups.
     /// `holdsGroups`: something could still be handed over (a refused giveup is then asked again).
@@ -141,7 +144,7 @@ public struct Arbitration: Sendable {
         if isolated, let heard = config.nodes.first(where: { $0 != config.localNode && !deadPeers.contains($0) && !silentPeers.contains($0) }) {
             isolated = false
             effects.append(.log(.info, "Node \(heard) is heard again: no longer isolated."))
-            effects.append(.reacquire(deadPeers: []))
+            effects.append(.resumeHeard)
         }
         if let pending = pendingGiveUp, now >= pending.at {
             if stable {
@@ -298,6 +301,13 @@ public struct Arbitration: Sendable {
                 effects.append(.reacquire(deadPeers: others))
             }
         }
+    }
+
+    /// A live peer this long without a status counts as silent for the isolation guard: halfway
+    /// from `warntime` to `deadtime`, late enough that one or two lost heartbeats do not release
+    /// everything, early enough that we release before the peer's deadtime makes it take over.
+    public static func silenceThreshold(warntime: Duration, deadtime: Duration) -> Duration {
+        warntime + (deadtime - warntime) / 2
     }
 
     /// Whether a silence check matters now: the guard is on and no ping node answers.

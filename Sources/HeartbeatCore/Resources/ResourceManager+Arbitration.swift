@@ -27,6 +27,19 @@ extension ResourceManager {
         return effects
     }
 
+    /// A silent peer is heard again after we released for isolation: it may have taken nothing.
+    /// Our holdings report lets it take back its own groups (deviation 16); we start our own only
+    /// if no live peer holds foreign groups (which would be ours).
+    public mutating func resumeAfterSilence(now: Instant) -> [ResourceEffect] {
+        var effects: [ResourceEffect] = []
+        guard phase == .stable else { return effects }
+        if config.niceFailback { effects.append(.send(holdingsMessage(stable: true))) }
+        let ourGroupsElsewhere = peerNames.contains { peers[$0]?.alive == true && peers[$0]?.holds.contains(.foreign) == true }
+        if !ourGroupsElsewhere { requestLocalGroups(now: now, into: &effects) }
+        pump(now: now, into: &effects)
+        return effects
+    }
+
     /// Whether any group is held here or on its way: what a giveup could hand over.
     public func holds(_ set: ResourceSet) -> Bool {
         !holdings().intersection(HoldSet(set)).isEmpty
