@@ -30,12 +30,15 @@ extension Node {
     mutating func arbitrationTick(into effects: inout [Effect]) {
         let stable = resources.map { $0.rscstatus != .transition } ?? true
         let threshold = silenceThreshold
-        let silent = Set(membership.nodes.filter { peer in
+        // Just after our own stall, peers were talking while we did not listen: nobody is silent.
+        let stalled = membership.stallGraceUntil.map { $0 > lastNow } ?? false
+        let silent = stalled ? [] : Set(membership.nodes.filter { peer in
             peer.type == .normal && !peer.isLocal && peer.status != .dead
                 && (peer.lastHeard.map { lastNow - $0 >= threshold } ?? true)
         }.map(\.name))
         apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
-                               holdsGroups: resources?.holds(.all) ?? false), into: &effects)
+                               holdsGroups: resources?.holds(.all) ?? false,
+                               stallGrace: membership.stallGraceUntil), into: &effects)
     }
 
     var silenceThreshold: Duration {
@@ -45,6 +48,7 @@ extension Node {
     /// When a live peer's silence reaches the threshold: the isolation check needs a tick then.
     var silenceDeadline: Instant? {
         guard arbitration.watchesSilence(now: lastNow) else { return nil }
+        if let grace = membership.stallGraceUntil, grace > lastNow { return grace }
         return membership.nodes.compactMap { peer -> Instant? in
             guard peer.type == .normal, !peer.isLocal, peer.status != .dead, let heard = peer.lastHeard else { return nil }
             let due = heard + silenceThreshold

@@ -43,6 +43,9 @@ public struct PingNodes: Sendable, Hashable {
     public let holdDown: Duration
     var records: [Record]
     var startedAt: Instant?
+    /// After our own process stalled, echoes that waited for us are still to be read: no ping
+    /// node is declared dead before this (as membership's stall grace for peers).
+    var graceUntil: Instant?
 
     public init(targets: [Target], deadping: Duration, holdDown: Duration) {
         self.deadping = deadping
@@ -93,7 +96,8 @@ public struct PingNodes: Sendable, Hashable {
         ]
     }
 
-    public mutating func tick(now: Instant) -> [Change] {
+    public mutating func tick(now: Instant, stallGrace: Instant? = nil) -> [Change] {
+        if let stallGrace, stallGrace > now { graceUntil = max(graceUntil ?? stallGrace, stallGrace) }
         var changes: [Change] = []
         for index in records.indices {
             guard let deadline = deadline(index), now >= deadline else { continue }
@@ -110,7 +114,8 @@ public struct PingNodes: Sendable, Hashable {
 
     func deadline(_ index: Int) -> Instant? {
         guard let startedAt, records[index].status != .dead else { return nil }
-        return (records[index].lastHeard ?? startedAt) + deadping
+        let deadline = (records[index].lastHeard ?? startedAt) + deadping
+        return graceUntil.map { max(deadline, $0) } ?? deadline
     }
 
     /// Deaths to declare and hold-downs that end.

@@ -129,14 +129,17 @@ public struct Arbitration: Sendable {
     /// and no ping node answers, we are probably cut off and release before the peer's deadtime
     /// runs out, so that its takeover never overlaps our groups.
     /// `holdsGroups`: something could still be handed over (a refused giveup is then asked again).
-    public mutating func tick(now: Instant, stable: Bool, silentPeers: Set<String> = [], holdsGroups: Bool = false) -> [Effect] {
-        var effects = pings.tick(now: now).compactMap(Self.effect)
+    /// `stallGrace`: our process stalled; nothing is declared dead before this.
+    public mutating func tick(now: Instant, stable: Bool, silentPeers: Set<String> = [], holdsGroups: Bool = false,
+                              stallGrace: Instant? = nil) -> [Effect] {
+        var effects = pings.tick(now: now, stallGrace: stallGrace).compactMap(Self.effect)
         reevaluate(now: now, into: &effects)
         if let due = reaskAt, now >= due {
             reaskAt = nil
             let behind = toldDead || (partnerCount ?? 0) > counted(now: now)
-            if behind, holdsGroups, pendingGiveUp == nil, let partner, !deadPeers.contains(partner) {
-                ask(now: now, into: &effects)
+            if behind, let partner, !deadPeers.contains(partner) {
+                // Groups may come back while we are behind (the peer's auto failback): keep watching.
+                if holdsGroups, pendingGiveUp == nil { ask(now: now, into: &effects) }
                 reaskAt = now + config.holdDown
             }
         }
@@ -234,6 +237,8 @@ public struct Arbitration: Sendable {
             scheduleGiveUp(.all, now: now, into: &effects)
         case "abort_giveup":
             guard active else { return effects }
+            // The peer found the counts balanced: we are no longer behind.
+            toldDead = false
             abortGiveUp(into: &effects)
         case "hbapi-clstat":
             // A peer's ipfail signed on: compare counts (ipfail's join callback).
