@@ -196,6 +196,7 @@ public struct Arbitration: Sendable {
         if isolated {
             isolated = false
             effects.append(.log(.info, "Node \(node) is reachable again: no longer isolated."))
+            effects.append(.resumeHeard)
         }
         if active, commsUp, node == partner { ask(now: now, into: &effects) }
         return effects

@@ -27,17 +27,35 @@ extension ResourceManager {
         return effects
     }
 
-    /// A silent peer is heard again after we released for isolation: it may have taken nothing.
-    /// Our holdings report lets it take back its own groups (deviation 16); we start our own only
-    /// if no live peer holds foreign groups (which would be ours).
+    /// A peer is alive again after we released for isolation (heard again, or back from dead): it
+    /// may hold our groups, or none. Once our releases are done, our holdings report lets it take
+    /// back its own groups (deviation 16), and we start our own only if no live peer holds foreign
+    /// groups (which would be ours); a later report of its showing nobody holds them does the same.
     public mutating func resumeAfterSilence(now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
-        guard phase == .stable else { return effects }
+        resumeAfterIsolation = true
+        resumeIfIdle(now: now, into: &effects)
+        return effects
+    }
+
+    mutating func resumeIfIdle(now: Instant, into effects: inout [ResourceEffect]) {
+        guard resumeAfterIsolation, isIdle else { return }
+        resumeAfterIsolation = false
+        guard phase == .stable else { return }
         if config.niceFailback { effects.append(.send(holdingsMessage(stable: true))) }
         let ourGroupsElsewhere = peerNames.contains { peers[$0]?.alive == true && peers[$0]?.holds.contains(.foreign) == true }
         if !ourGroupsElsewhere { requestLocalGroups(now: now, into: &effects) }
         pump(now: now, into: &effects)
-        return effects
+    }
+
+    /// A holdings report older than one already processed (a retransmission filling a gap arrives
+    /// after later messages): it would make the peer look in flux, or holding, for good.
+    mutating func isStaleReport(_ message: Message, from peer: String) -> Bool {
+        guard let seq = message["seq"].flatMap({ UInt64($0, radix: 16) }) else { return false }
+        let stamp = (message["hg"].flatMap { UInt64($0, radix: 16) } ?? 0, seq)
+        if let latest = latestReport[peer], stamp < latest { return true }
+        latestReport[peer] = stamp
+        return false
     }
 
     /// Whether any group is held here or on its way: what a giveup could hand over.
