@@ -28,9 +28,10 @@ extension ResourceManager {
     }
 
     /// A peer is alive again after we released for isolation (heard again, or back from dead): it
-    /// may hold our groups, or none. Once our releases are done, our holdings report lets it take
-    /// back its own groups (deviation 16), and we start our own only if no live peer holds foreign
-    /// groups (which would be ours); a later report of its showing nobody holds them does the same.
+    /// may hold our groups, or none, and what we last heard of its holdings is old. Once our
+    /// releases are done we ask, as after a partition heal: `starting` makes it report its full
+    /// holdings, and ours lets it take back its own groups; a report showing nobody holds ours
+    /// makes us start them (deviation 16).
     public mutating func resumeAfterSilence(now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
         resumeAfterIsolation = true
@@ -42,10 +43,9 @@ extension ResourceManager {
         guard resumeAfterIsolation, isIdle else { return }
         resumeAfterIsolation = false
         guard phase == .stable else { return }
-        if config.niceFailback { effects.append(.send(holdingsMessage(stable: true))) }
-        let ourGroupsElsewhere = peerNames.contains { peers[$0]?.alive == true && peers[$0]?.holds.contains(.foreign) == true }
-        if !ourGroupsElsewhere { requestLocalGroups(now: now, into: &effects) }
-        pump(now: now, into: &effects)
+        guard config.niceFailback else { return }
+        effects.append(.send(Message(("t", "starting"))))
+        effects.append(.send(holdingsMessage(stable: true)))
     }
 
     /// A holdings report older than one already processed (a retransmission filling a gap arrives
