@@ -38,11 +38,15 @@ extension SimConfig {
 
     /// How long after losing its last ping node a node must hold nothing, once its peer reaches
     /// one and the cluster is quiet: the ping node's death (deadping after the last echo, which
-    /// came up to a keepalive earlier), one hold-down (a giveup refused while a peer was in flux
-    /// is asked again then), and the time a cluster needs to settle (groups moved twice).
+    /// came up to a keepalive earlier), one standby the peer ignored (it is abandoned after the
+    /// 10 s reply timeout, spec §6.8), one hold-down (then we ask again), and the time a cluster
+    /// needs to settle (groups moved twice).
     public var pingReleaseDeadline: Duration {
-        deadping + keepalive + ArbitrationConfig.defaultHoldDown(deadping: deadping) + settleTime
+        deadping + keepalive + Self.standbyReplyTimeout + ArbitrationConfig.defaultHoldDown(deadping: deadping) + settleTime
     }
+
+    /// 3.0.6's wait for the answer to a standby request (`ResourceLimits.standbyReplyTimeout`).
+    static let standbyReplyTimeout: Duration = .seconds(10)
 
     /// Two-node clusters not in legacy mode get one or two ping nodes and arbitration half the
     /// time, drawn apart so that every other seed keeps the cluster it always had.
