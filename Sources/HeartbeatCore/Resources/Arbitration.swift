@@ -181,6 +181,11 @@ public struct Arbitration: Sendable {
     public mutating func peerDied(_ node: String, now: Instant) -> (deferred: Bool, effects: [Effect]) {
         deadPeers.insert(node)
         var effects: [Effect] = []
+        // A giveup was decided with a live partner: nobody is left to hand the groups to.
+        if node == partner, pendingGiveUp != nil {
+            pendingGiveUp = nil
+            effects.append(.log(.info, "Delayed giveup cancelled: \(node) is dead."))
+        }
         guard guarding, commsUp, pings.settled, counted(now: now) == 0 else { return (false, effects) }
         deferredDeaths.append(node)
         effects.append(.log(.critical, "Node \(node) is dead but no ping node answers here: this node is probably the isolated one. Not taking over its resources until a ping node answers."))

@@ -48,16 +48,6 @@ extension ResourceManager {
         effects.append(.send(holdingsMessage(stable: true)))
     }
 
-    /// A holdings report older than one already processed (a retransmission filling a gap arrives
-    /// after later messages): it would make the peer look in flux, or holding, for good.
-    mutating func isStaleReport(_ message: Message, from peer: String) -> Bool {
-        guard let seq = message["seq"].flatMap({ UInt64($0, radix: 16) }) else { return false }
-        let stamp = (message["hg"].flatMap { UInt64($0, radix: 16) } ?? 0, seq)
-        if let latest = latestReport[peer], stamp < latest { return true }
-        latestReport[peer] = stamp
-        return false
-    }
-
     /// Whether any group is held here or on its way: what a giveup could hand over.
     public func holds(_ set: ResourceSet) -> Bool {
         !holdings().intersection(HoldSet(set)).isEmpty

@@ -41,7 +41,6 @@ extension ResourceManager {
         guard let source = message["src"]?.lowercased(), peers[source] != nil else { return }
         peers[source]?.heard = true
         let type = message.type ?? ""
-        if type == "resource", isStaleReport(message, from: source) { return }
         if phase == .waiting {
             // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
             switch type {

@@ -134,8 +134,6 @@ public struct ResourceManager: Sendable {
     var pendingIPReplies: [PendingIPReply] = []
     /// Isolation ended with a peer alive: resume once idle (`ResourceManager+Arbitration.swift`).
     var resumeAfterIsolation = false
-    /// (generation, seq) of each peer's latest holdings report: a retransmitted older one is stale.
-    var latestReport: [String: (UInt64, UInt64)] = [:]
 
     struct PendingIPReply: Sendable, Hashable {
         var requester: String
