@@ -36,21 +36,26 @@ public struct Node: Sendable {
         case shutdownComplete
     }
 
-    public private(set) var membership: Membership
+    public internal(set) var membership: Membership
     /// nil when resources are not managed here (`heartbeat -M`).
-    public private(set) var resources: ResourceManager?
-    private var lastNow = Instant.zero
+    public internal(set) var resources: ResourceManager?
+    /// Ping nodes and built-in arbitration (spec §4.5, §7.1; `Node+Arbitration.swift`).
+    public internal(set) var arbitration: Arbitration
+    var lastNow = Instant.zero
     /// A stop failure with STONITH configured: nothing is sent any more, so that a peer declares
     /// us dead and fences us (ResourceManager+Fencing.swift).
     public private(set) var silenced = false
 
-    public init(membership: MembershipConfig, resources: ResourceManagerConfig?) {
+    public init(membership: MembershipConfig, resources: ResourceManagerConfig?, arbitration: ArbitrationConfig? = nil) {
         self.membership = Membership(config: membership)
         self.resources = resources.map(ResourceManager.init(config:))
+        self.arbitration = Arbitration(config: arbitration
+            ?? .none(localNode: membership.localNode, nodes: membership.nodes))
     }
 
     public var nextDeadline: Instant? {
-        [membership.nextDeadline, resources?.nextDeadline].compactMap { $0 }.min()
+        [membership.nextDeadline, resources?.nextDeadline, arbitration.nextDeadline(now: lastNow),
+         silenceDeadline].compactMap { $0 }.min()
     }
 
     public mutating func handle(_ event: Event, now: Instant) -> [Effect] {
@@ -58,11 +63,17 @@ public struct Node: Sendable {
         var effects: [Effect] = []
         switch event {
         case .start:
+            arbitration.start(now: now)
             route(membership.handle(.start, now: now), into: &effects)
         case .received(let message, let link):
-            route(membership.handle(.received(message, link: link), now: now), into: &effects)
+            if let echo = arbitration.echoReply(message, now: now) {
+                apply(echo, into: &effects)
+            } else {
+                route(membership.handle(.received(message, link: link), now: now), into: &effects)
+            }
         case .tick:
             route(membership.handle(.tick, now: now), into: &effects)
+            arbitrationTick(into: &effects)
             if let deadline = resources?.nextDeadline, deadline <= now { resourceEvent(.tick, into: &effects) }
         case .fromScript(let message):
             fromScript(message, into: &effects)
@@ -100,7 +111,7 @@ public struct Node: Sendable {
         }
     }
 
-    private mutating func route(_ membershipEffects: [MembershipEffect], into effects: inout [Effect]) {
+    mutating func route(_ membershipEffects: [MembershipEffect], into effects: inout [Effect]) {
         for effect in membershipEffects {
             switch effect {
             case .send(let message):
@@ -109,32 +120,42 @@ public struct Node: Sendable {
                 if !silenced { effects.append(.resend(message)) }
             case .log(let level, let text):
                 effects.append(.log(level, text))
-            case .linkStatusChanged:
-                break
+            case .linkStatusChanged(_, _, let to):
+                if to == .dead { apply(arbitration.linkDead(now: lastNow), into: &effects) }
             case .nodeStatusChanged(let node, let from, let to):
                 guard membership.config.nodes.contains(node), node != membership.config.localNode else { break }
                 if to == .dead {
-                    resourceEvent(.nodeDead(node), into: &effects)
+                    peerDied(node, into: &effects)
                 } else if from == .dead {
+                    apply(arbitration.peerAlive(node, now: lastNow), into: &effects)
                     resourceEvent(.nodeCameBack(node), into: &effects)
                 }
             case .commsUp:
                 let live = membership.nodes.filter { $0.type == .normal && $0.status != .dead }.map(\.name)
                 resourceEvent(.commsUp(liveNodes: live), into: &effects)
+                apply(arbitration.communicationsUp(liveNodes: live, now: lastNow), into: &effects)
             case .partitionHealed(let node):
                 resourceEvent(.partitionHealed(node), into: &effects)
             case .peerRestarted(let node):
                 resourceEvent(.nodeRestarted(node), into: &effects)
             case .deliver(let message):
-                resourceEvent(.message(message), into: &effects)
+                if let decided = arbitration.peerMessage(message, now: lastNow) {
+                    apply(decided, into: &effects)
+                } else {
+                    resourceEvent(.message(message), into: &effects)
+                }
                 effects.append(.notify(message))
             }
         }
     }
 
-    private mutating func resourceEvent(_ event: ResourceEvent, into effects: inout [Effect]) {
+    mutating func resourceEvent(_ event: ResourceEvent, into effects: inout [Effect]) {
         guard resources != nil else { return }
-        for effect in resources!.handle(event, now: lastNow) {
+        resourceEffects(resources!.handle(event, now: lastNow), into: &effects)
+    }
+
+    mutating func resourceEffects(_ resourceEffects: [ResourceEffect], into effects: inout [Effect]) {
+        for effect in resourceEffects {
             switch effect {
             case .runScript(let run):
                 effects.append(.runScript(run))

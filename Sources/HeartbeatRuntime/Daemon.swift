@@ -6,13 +6,14 @@ import HeartbeatCore
 /// the pure `Node` (membership + resources) and carries out the effects it returns (DESIGN.md,
 /// "The runtime").
 public final class Daemon {
-    private(set) var config: ClusterConfig
+    var config: ClusterConfig
     private let paths: DaemonPaths
     private let options: DaemonOptions
     let logger: Logger
-    private let loop: EventLoop
-    private var node: Node
+    let loop: EventLoop
+    var node: Node
     private var media: Media!
+    var pingMedium: PingMedium?
     private var control: ControlServer?
     private(set) var scripts: ScriptRunner!
     private var fifo: FifoReader?
@@ -69,7 +70,8 @@ public final class Daemon {
             keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
             initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
             ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation, configDigest: config.agreementDigest),
-            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil)
+            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil,
+            arbitration: ArbitrationConfig(cluster: config))
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -87,6 +89,7 @@ public final class Daemon {
         let localAddresses = Set(localIPv4Addresses())
         media = Media(media: config.media, udpport: config.udpport, baud: config.baud, localAddresses: localAddresses,
                       loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
+        startPingMedium()
         do {
             control = try ControlServer(
                 path: paths.controlSocket, loop: loop,
@@ -180,6 +183,7 @@ public final class Daemon {
         refreshLoadAverage()
         stonith?.checkStatus(now: now)
         media.reopenBroken()
+        pingMedium?.reopenBroken()
         logger.flushRepeats()
     }
 
@@ -297,6 +301,7 @@ public final class Daemon {
         message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
         // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
         if message.type == "status" { watchdog?.feed() }
+        if message.type == "status", let timestamp = message["ts"] { pingMedium?.sendHeartbeat(timestamp: timestamp) }
         do {
             try media.send(message, keys: config.authKeys, innerAuth: config.msgfmt == .classic)
         } catch {
@@ -312,7 +317,7 @@ public final class Daemon {
         var rejected: [String: UInt64] = [:]
         for (reason, count) in wireRejects { rejected[reason] = UInt64(count) }
         for (reason, count) in node.membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
-        let nodes = node.membership.nodes.map { node in
+        let normalNodes = node.membership.nodes.map { node in
             StatusReport.Node(
                 name: node.name, type: node.type, status: node.status,
                 generation: node.generation == 0 ? nil : node.generation,
@@ -324,6 +329,7 @@ public final class Daemon {
                 lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds },
                 configDigest: node.configDigest)
         }
+        let nodes = normalNodes + pingNodesReport(now: now)
         let groups = (node.resources?.groups ?? []).map { group in
             StatusReport.Group(
                 key: group.key, preferredNode: group.preferredNode, owner: group.owner, state: "\(group.state)",
@@ -442,11 +448,9 @@ public func loadConfiguration(paths: DaemonPaths) -> (ClusterConfig?, [Diagnosti
 /// `heartbeat` with no action flag: validate, detach (unless `-f`), write the pidfile, run.
 public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
     let (loaded, diagnostics) = loadConfiguration(paths: paths)
-    let unimplemented = loaded.map {
-        unimplementedDirectives($0, haCfPath: paths.configDir + "/ha.cf") + Stonith.diagnostics($0, haCfPath: paths.configDir + "/ha.cf")
-    } ?? []
-    for diagnostic in diagnostics + unimplemented { writeError("\(diagnostic)\n") }
-    guard let config = loaded, unimplemented.isEmpty else {
+    let unsupported = loaded.map { Stonith.diagnostics($0, haCfPath: paths.configDir + "/ha.cf") } ?? []
+    for diagnostic in diagnostics + unsupported { writeError("\(diagnostic)\n") }
+    guard let config = loaded, unsupported.isEmpty else {
         writeError("heartbeat: configuration has errors; not starting\n")
         return 1
     }
@@ -513,27 +517,4 @@ func syslogFacility(_ name: String) -> Int32? {
         "local4": LOG_LOCAL4, "local5": LOG_LOCAL5, "local6": LOG_LOCAL6, "local7": LOG_LOCAL7,
     ]
     return facilities[name.lowercased()]
-}
-
-/// Directives `hbctl check` accepts because the configuration model has them, but which this
-/// daemon does not carry out yet. Starting anyway would silently drop a protection the admin
-/// asked for (arbitration), so the daemon refuses, naming the line.
-func unimplementedDirectives(_ config: ClusterConfig, haCfPath: String) -> [Diagnostic] {
-    var missing: [(directive: String, what: String)] = []
-    if !config.pingNodes.isEmpty { missing.append(("ping", "ping nodes")) }
-    if !config.pingGroups.isEmpty { missing.append(("ping_group", "ping groups")) }
-    let lines = readSmallFile(haCfPath, limit: 1 << 20).map { String(decoding: $0, as: UTF8.self) }?
-        .split(separator: "\n", omittingEmptySubsequences: false) ?? []
-    func lineNumber(_ directive: String) -> Int {
-        let names = directive == "ping" ? ["ping", "ping6"] : [directive]
-        let index = lines.firstIndex { line in
-            line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { names.contains(String($0)) } ?? false
-        }
-        return index.map { $0 + 1 } ?? 0
-    }
-    return missing.map {
-        Diagnostic(.error, file: haCfPath, line: lineNumber($0.directive),
-                   "\($0.directive): \($0.what) are not implemented by this daemon yet",
-                   hint: "remove the line to run without it, or keep Heartbeat 3.0.6 on this node until it is supported")
-    }
 }

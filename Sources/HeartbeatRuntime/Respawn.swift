@@ -61,14 +61,10 @@ public final class RespawnClients {
         self.logger = logger
     }
 
-    public static func isBuiltInIpfail(_ entry: RespawnEntry) -> Bool {
-        entry.path.split(separator: "/").last == "ipfail"
-    }
-
     /// Called once, at comm-up.
     public func startAll() {
         for index in clients.indices {
-            if Self.isBuiltInIpfail(clients[index].entry) {
+            if clients[index].entry.isBuiltInArbitration {
                 logger.log(.info, "Not starting \(clients[index].entry.path): ping-node arbitration (ipfail) is built into this heartbeat.")
                 continue
             }

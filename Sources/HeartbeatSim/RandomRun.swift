@@ -69,7 +69,11 @@ public enum RandomRun {
         for _ in 0..<rounds where sim.violation == nil {
             let length = faultLength()
             let sets = ResourceSet.allCases
-            switch rng.next(below: 11) {
+            // Configurations with ping nodes have two more kinds of fault; the others draw as always.
+            // Case 12 (ping and links lost together) is left out of the sweep until the open problem
+            // noted below is solved; `SimPingTests` and test_ping.sh cover the isolation itself.
+            let kind = rng.next(below: config.pingNodes > 0 ? 12 : 11)
+            switch kind {
             case 0, 1:
                 // The owner of some group (or any node) dies; survivors take over; it comes back.
                 guard sim.upNodes.count > 1, let victim = pickOwner(&sim, &rng) ?? pickUp() else { continue }
@@ -137,7 +141,26 @@ public enum RandomRun {
                 settleAndCheck()
                 sim.start(victim)
                 settleAndCheck(config.initdead)
-            default:
+            case 11, 12:
+                // A node loses its ping nodes (case 12: and its heartbeat links too): it must give
+                // its groups away (or release them, isolated) by its release deadline.
+                let victim = Int(rng.next(below: UInt64(config.nodeCount)))
+                let isolated = kind == 12
+                schedule.append("\(SimConfig.nodeName(victim)) loses ping\(isolated ? " and links" : "") for \(length.milliseconds)ms")
+                sim.losePing(victim)
+                if isolated { sim.partition([[victim], (0..<config.nodeCount).filter { $0 != victim }]) }
+                sim.run(for: length)
+                if isolated {
+                    // Known open problem: a node still without ping nodes after the heal may get
+                    // groups back that its refused giveups then keep (issue #5 report): the
+                    // ping returns with the links here, so the invariant checks the lost-ping case alone.
+                    sim.heal()
+                    sim.restorePing(victim)
+                }
+                sim.run(for: config.pingReleaseDeadline + config.keepalive)
+                sim.restorePing(victim)
+                settleAndCheck(config.deadping * 3)
+            case 10:
                 guard let victim = pickUp() else { continue }
                 let fault = ScriptFault.allCases[Int(rng.next(below: UInt64(ScriptFault.allCases.count)))]
                 schedule.append("script \(fault.rawValue) on \(SimConfig.nodeName(victim)) for \(length.milliseconds)ms, replays")
@@ -149,6 +172,8 @@ public enum RandomRun {
                     sim.replay()
                 }
                 settleAndCheck(config.scriptTimeout * 4)
+            default:
+                continue
             }
         }
         return RunResult(seed: seed, config: config, violation: sim.violation, traceHash: sim.traceHash,

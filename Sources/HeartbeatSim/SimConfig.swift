@@ -37,6 +37,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     /// it, and is decoded and authenticated on arrival (a bad packet is rejected, as in the
     /// runtime); without, messages travel as values (faster: the random sweep).
     public var authKeys: AuthKeys?
+    /// Ping nodes every node pings (`ping1`…), and built-in arbitration (`Simulator+Ping.swift`).
+    public var pingNodes = 0
+    public var arbitration = false
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -133,6 +136,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             let method = pick([AuthMethod.crc, .md5, .sha1])
             config.authKeys = AuthKeys(AuthKey(slot: 1, method: method, secret: method.needsKey ? Array("sim\(seed)".utf8) : []))
         }
+        config.drawPing(seed: seed)
         return config
     }
 
@@ -143,6 +147,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             + "delay=\(baseDelay.nanoseconds / 1000)us+\(jitter.nanoseconds / 1000)us loss=\(lossPerMille)‰ dup=\(duplicatePerMille)‰"
             + " stonith=\(fencing.rawValue) watchdog=\(watchdog ? "yes" : "no")"
             + " auth=\(authKeys.map { $0.active.method.rawValue } ?? "none")"
+            + (pingNodes > 0 ? " ping=\(pingNodes) arbitration=\(arbitration ? "on" : "off")" : "")
     }
 
     func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {

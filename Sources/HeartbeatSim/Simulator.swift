@@ -90,12 +90,15 @@ public struct Simulator {
     /// Scenarios read what happened from `observations`; the sweep leaves this off.
     public var recordsObservations = false
     public private(set) var observations: [(time: Instant, observation: Observation)] = []
+    /// Which ping nodes each host reaches (`Simulator+Ping.swift`).
+    var ping: PingWorld
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
         self.seed = seed
         self.rng = SplitMix64(seed: seed ^ SimLimits.scheduleSalt)
         self.network = Network(config: config)
+        self.ping = PingWorld(nodeCount: config.nodeCount, pingNodes: config.pingNodes)
         self.hosts = Array(repeating: Host(), count: config.nodeCount)
         self.nodes = Array(repeating: nil, count: config.nodeCount)
         var bits: [String: Int] = [:]
@@ -204,7 +207,10 @@ public struct Simulator {
             trace.record(.tick(node: index), at: now)
             handle(index, .tick)
         }
-        trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
+        // Ping echoes (`Simulator+Ping.swift`) would crowd everything else out of the trace.
+        if message.type != "NS_st" {
+            trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
+        }
         if let key { hosts[index].seen.insert(key) }
         guard duplicate, let before = nodes[index]?.resources?.groups else {
             handle(index, .received(message, link: config.links[link]))
@@ -266,6 +272,7 @@ public struct Simulator {
     }
 
     mutating func broadcast(_ message: Message, from index: Int) {
+        if message.type == "status" { echoPings(from: index, message) }
         if message.first(named: "seq") != nil {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
@@ -396,6 +403,7 @@ public struct Simulator {
     /// expected outcome without fencing.)
     mutating func checkSafety() {
         checkFencedSafety()
+        checkPingRelease()
         guard !isDisturbed, now - quietSince >= config.settleTime else { return }
         for group in groupMasks.indices {
             let nodes = holders(ofGroup: group)
@@ -448,7 +456,9 @@ public struct Simulator {
         hosts[index].armed = nil
         hosts[index].seen = []
         nodes[index] = Node(membership: config.membershipConfig(node: index, generation: hosts[index].generation, seed: seed),
-                                 resources: config.resourceConfig(node: index))
+                                 resources: config.resourceConfig(node: index),
+                                 arbitration: config.arbitrationConfig(node: index))
+        ping.upSince[index] = now
         note("start \(SimConfig.nodeName(index)) generation \(hosts[index].generation)")
         handle(index, .start)
     }

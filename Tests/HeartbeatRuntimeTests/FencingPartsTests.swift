@@ -36,10 +36,10 @@ import Testing
     }
 
     @Test func ipfailIsNotSpawned() {
-        #expect(RespawnClients.isBuiltInIpfail(RespawnEntry(user: "hacluster", command: "/usr/lib/heartbeat/ipfail",
-                                                            path: "/usr/lib/heartbeat/ipfail", failfast: false)))
-        #expect(!RespawnClients.isBuiltInIpfail(RespawnEntry(user: "root", command: "/bin/ipfail-helper",
-                                                             path: "/bin/ipfail-helper", failfast: false)))
+        #expect(RespawnEntry(user: "hacluster", command: "/usr/lib/heartbeat/ipfail",
+                             path: "/usr/lib/heartbeat/ipfail", failfast: false).isBuiltInArbitration)
+        #expect(!RespawnEntry(user: "root", command: "/bin/ipfail-helper",
+                              path: "/bin/ipfail-helper", failfast: false).isBuiltInArbitration)
     }
 
     private func temporaryDirectory() -> String {

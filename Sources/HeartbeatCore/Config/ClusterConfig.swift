@@ -35,6 +35,10 @@ public struct ClusterConfig: Sendable, Hashable {
     public var stonith: [StonithDirective]
     /// `respawn` and `failfast` children, in config order (spec §7.4).
     public var respawn: [RespawnEntry]
+    /// `arbitration on` (ours; spec §7.1 done inside the daemon).
+    public var arbitrationDirective = false
+    /// `isolation_guard` (ours, default on): see `docs/configuration.md`.
+    public var isolationGuard = true
     /// API authorisations: those configured, then the built-in defaults not overridden (spec §7.5).
     public var apiAuth: [APIAuth]
     public var logging: LoggingSettings
@@ -81,6 +85,12 @@ public struct ClusterConfig: Sendable, Hashable {
     /// All node names the membership layer tracks: normal nodes, then ping nodes, then ping groups.
     public var allNodeNames: [String] {
         nodes + pingNodes.map(\.name) + pingGroups.map(\.name)
+    }
+
+    /// Built-in ping arbitration (spec §7.1): asked for by `arbitration on` or by 3.0.6's usual
+    /// `respawn hacluster …/ipfail` line, which therefore never spawns a process here.
+    public var arbitrationEnabled: Bool {
+        arbitrationDirective || respawn.contains(where: \.isBuiltInArbitration)
     }
 
     /// The STONITH device this node uses: the last `stonith` line, or the last `stonith_host` line
@@ -176,6 +186,11 @@ public struct RespawnEntry: Sendable, Hashable {
     public var path: String
     /// `failfast`: reboot the machine when the child exits abnormally.
     public var failfast: Bool
+
+    /// 3.0.6's `ipfail` client: replaced by the daemon's built-in arbitration, never spawned.
+    public var isBuiltInArbitration: Bool {
+        !failfast && path.split(separator: "/").last == "ipfail"
+    }
 
     public init(user: String, command: String, path: String, failfast: Bool) {
         self.user = user

@@ -24,6 +24,10 @@ public struct HaCf: Sendable {
     public var respawn: [RespawnEntry] = []
     /// Line of each entry in `respawn`.
     public var respawnLines: [Int] = []
+    /// `arbitration on|off` (ours): built-in ping arbitration without an `ipfail` line.
+    public var arbitration = false
+    /// `isolation_guard on|off` (ours): a node reaching no ping node neither takes nor keeps groups.
+    public var isolationGuard = true
     public var apiAuth: [APIAuth] = []
     public var logging = LoggingSettings()
     /// nil when `use_logd` is not written (3.0.6 then decides from the other logging directives).
@@ -80,6 +84,7 @@ public struct HaCfParser {
             "record_pengine_inputs", "enable_config_writes", "memreserve", "quorum_server", "cluster", "hopfudge",
             "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine", "bcast", "udp", "serial", "ping", "ping6",
             "metrics_listen",
+            "arbitration", "isolation_guard",
         ] { table[name] = .options }
         for name in [
             "stonith", "stonith_host", "apiauth", "respawn", "failfast", "ucast", "ucast6", "mcast", "mcast6",
@@ -95,7 +100,7 @@ public struct HaCfParser {
         "msgfmt", "use_logd", "conn_logd_time", "log_badpack", "coredumps", "coreroot", "pacemaker", "autojoin",
         "uuidfrom", "compression", "compression_threshold", "traditional_compression", "max_rexmit_delay",
         "record_config_changes", "record_pengine_inputs", "enable_config_writes", "memreserve", "quorum_server",
-        "cluster", "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine",
+        "cluster", "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine", "arbitration", "isolation_guard",
     ]
 
     /// Directives that keep one value; giving one twice is worth a warning. (`baud` and `watchdog`
@@ -281,6 +286,10 @@ public struct HaCfParser {
             }
         case "realtime":
             accepted = boolean(directive, value, line: line) { $0.result.realtime = $1 }
+        case "arbitration":
+            accepted = boolean(directive, value, line: line) { $0.result.arbitration = $1 }
+        case "isolation_guard":
+            accepted = boolean(directive, value, line: line) { $0.result.isolationGuard = $1 }
         case "log_badpack":
             accepted = boolean(directive, value, line: line) { $0.result.logBadPackets = $1 }
         case "coredumps":

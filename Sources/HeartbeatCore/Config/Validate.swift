@@ -121,6 +121,7 @@ private struct Checker<Machine: MachineFacts> {
             keepalive: haCf.keepalive, deadtime: haCf.deadtime, warntime: timing.warntime,
             initdead: timing.initdead, deadping: timing.deadping, autoFailback: autoFailback,
             watchdog: haCf.watchdog, stonith: haCf.stonith, respawn: haCf.respawn,
+            arbitrationDirective: haCf.arbitration, isolationGuard: haCf.isolationGuard,
             apiAuth: haCf.apiAuth + APIAuth.builtIn.filter { builtIn in !haCf.apiAuth.contains { $0.client == builtIn.client } },
             logging: logging, debug: haCf.debug, logBadPackets: haCf.logBadPackets, realtime: haCf.realtime,
             // The midpoint of Linux's SCHED_FIFO range 1…99 (spec §8).

@@ -134,6 +134,8 @@ public struct ResourceManager: Sendable {
     var shutdownRequested = false
     /// Legacy: `ip-request`s answered once their group stopped here.
     var pendingIPReplies: [PendingIPReply] = []
+    /// Isolation ended with a peer alive: resume once idle (`ResourceManager+Arbitration.swift`).
+    var resumeAfterIsolation = false
 
     struct PendingIPReply: Sendable, Hashable {
         var requester: String
@@ -171,6 +173,7 @@ public struct ResourceManager: Sendable {
         case .shutdown: shutdown(now: now, into: &effects)
         }
         pump(now: now, into: &effects)
+        resumeIfIdle(now: now, into: &effects)
         return effects
     }
 

@@ -1,0 +1,65 @@
+/// How the node carries out built-in arbitration's decisions (`Arbitration`): messages go out
+/// through membership, giveups become standby requests, isolation releases and retakes groups.
+extension Node {
+    mutating func apply(_ decisions: [Arbitration.Effect], into effects: inout [Effect]) {
+        for decision in decisions {
+            switch decision {
+            case .send(let message):
+                route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)
+            case .log(let level, let text):
+                effects.append(.log(level, text))
+            case .giveUp(let set):
+                // Nothing of the set here: nothing to hand over (ipfail would send a standby that moves nothing).
+                guard let resources, resources.holds(set) else { break }
+                resourceEvent(.standby(set), into: &effects)
+            case .releaseAll:
+                guard resources != nil else { break }
+                resourceEffects(resources!.releaseForIsolation(now: lastNow), into: &effects)
+            case .nodeDead(let node):
+                resourceEvent(.nodeDead(node), into: &effects)
+            case .resumeHeard:
+                guard resources != nil else { break }
+                resourceEffects(resources!.resumeAfterSilence(now: lastNow), into: &effects)
+            case .reacquire(let deadPeers):
+                guard resources != nil else { break }
+                resourceEffects(resources!.reacquireAfterIsolation(deadPeers: deadPeers, now: lastNow), into: &effects)
+            }
+        }
+    }
+
+    mutating func arbitrationTick(into effects: inout [Effect]) {
+        let stable = resources.map { $0.rscstatus != .transition } ?? true
+        let threshold = silenceThreshold
+        // Just after our own stall, peers were talking while we did not listen: nobody is silent.
+        let stalled = membership.stallGraceUntil.map { $0 > lastNow } ?? false
+        let silent = stalled ? [] : Set(membership.nodes.filter { peer in
+            peer.type == .normal && !peer.isLocal && peer.status != .dead
+                && (peer.lastHeard.map { lastNow - $0 >= threshold } ?? true)
+        }.map(\.name))
+        apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
+                               holdsGroups: resources?.holds(.all) ?? false,
+                               stallGrace: membership.stallGraceUntil), into: &effects)
+    }
+
+    var silenceThreshold: Duration {
+        Arbitration.silenceThreshold(warntime: membership.config.warntime, deadtime: membership.config.deadtime)
+    }
+
+    /// When a live peer's silence reaches the threshold: the isolation check needs a tick then.
+    var silenceDeadline: Instant? {
+        guard arbitration.watchesSilence(now: lastNow) else { return nil }
+        if let grace = membership.stallGraceUntil, grace > lastNow { return grace }
+        return membership.nodes.compactMap { peer -> Instant? in
+            guard peer.type == .normal, !peer.isLocal, peer.status != .dead, let heard = peer.lastHeard else { return nil }
+            let due = heard + silenceThreshold
+            return due > lastNow ? due : nil
+        }.min()
+    }
+
+    /// A normal peer died: its takeover waits while we are probably the isolated one.
+    mutating func peerDied(_ node: String, into effects: inout [Effect]) {
+        let (deferred, decisions) = arbitration.peerDied(node, now: lastNow)
+        if !deferred { resourceEvent(.nodeDead(node), into: &effects) }
+        apply(decisions, into: &effects)
+    }
+}
