@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: a two-node cluster of real heartbeat daemons in network namespaces on this machine,
-# with a floating IP (IPaddr2) and a small HTTP service as the resource group. A client in a third
-# namespace polls the service every 20 ms while the demo kills the primary with kill -9, prints
-# the failover as it happens, brings the node back (auto_failback on), and removes everything on
-# exit or Ctrl-C.
+# with a floating IP (IPaddr2) and a small HTTP service as the resource group, and a ping node
+# for built-in arbitration. A client in a third namespace (which is also the ping node) polls the
+# service every 20 ms while the demo kills the primary with kill -9, prints the failover as it
+# happens, brings the node back (auto_failback on), then cuts only the primary's path to the ping
+# node so arbitration moves the group, restores it, and removes everything on exit or Ctrl-C.
 set -u
 source "$(dirname "$0")/../Tests/integration/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces)"; exit 1; }
@@ -13,8 +14,8 @@ VIP=10.77.0.100 PORT=8080
 T0=$(now_ms)
 step() { printf '[%6d ms] %s\n' $(( $(now_ms) - T0 )) "$*"; }
 die() { step "FAILED: $*"; exit 1; }
-KEEPALIVE=200ms WARNTIME=500ms DEADTIME=1 INITDEAD=3
-on() { HA_RUN_DIR=$WORK/node$1/run "$BIN/${@:2}"; }
+export KEEPALIVE=200ms WARNTIME=500ms DEADTIME=1 INITDEAD=3   # read by write_config
+on() { local node=$1 tool=$2; shift 2; HA_RUN_DIR=$WORK/node$node/run "$BIN/$tool" "$@"; }
 # The web servers are the resource scripts' children, not ours: stop them through the script.
 stop_services() {
     for i in 1 2; do DEMO_STATE_DIR=$WORK/node$i/svc "$DEMO/resource.d/demo-web" "$VIP" "$PORT" stop 2>/dev/null; done
@@ -22,16 +23,18 @@ stop_services() {
 trap 'stop_services; cleanup' EXIT
 trap 'exit 130' INT TERM
 
-step "creating namespaces: node1 10.77.0.1, node2 10.77.0.2, client 10.77.0.3, one bridge"
+PING=10.78.0.3
+step "creating namespaces: node1 10.77.0.1, node2 10.77.0.2, client 10.77.0.3; ping node $PING (the client, on a second bridge)"
 make_namespaces 3
+add_second_medium 3
 for i in 1 2; do
-    write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 demo-secret"
+    write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 demo-secret" "ping $PING\ndeadping 600ms\narbitration on"
     echo "node1 IPaddr2::$VIP/24/eth0 demo-web::$VIP::$PORT" > "$WORK/node$i/etc/haresources"
     mkdir -p "$WORK/node$i/etc/resource.d" "$WORK/node$i/svc"
     ln -s "$ROOT"/resource.d/* "$DEMO/resource.d/demo-web" "$WORK/node$i/etc/resource.d/"
 done
 start_node() { NODE_ENV="DEMO_STATE_DIR=$WORK/node$1/svc" start_ours "$1"; }
-step "starting heartbeat on node1 and node2 (keepalive 200ms, deadtime 1s, auto_failback on)"
+step "starting heartbeat on node1 and node2 (keepalive 200ms, deadtime 1s, auto_failback on, ping $PING, arbitration on)"
 start_node 1; start_node 2
 wait_log 1 "Status update for node node2: status active" 10000 >/dev/null || die "the cluster did not form"
 step "cluster formed; waiting for node1 to start its group ($VIP + web service)"
@@ -78,12 +81,38 @@ until [[ $answer == *node1* ]]; do
     [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "service did not return to node1"; sleep 0.05
 done
 step "failback done: $answer"
+
+wait_log 1 "Status update for node $PING: status ping" 10000 >/dev/null || die "node1 never reached the ping node"
+sleep 2   # the restarted node1's ping node must count (hold-down: 2 x deadping of answers)
+step "cutting only node1's path to the ping node $PING (its eth1); heartbeats still flow on eth0"
+cut=$(now_ms)
+ip -n "${PREFIX}-1" link set eth1 down
+wait_log 1 "node $PING: is dead" 5000 >/dev/null || die "node1 never declared the ping node dead"
+step "node1: 'node $PING: is dead' ($(( $(now_ms) - cut )) ms after the cut; deadping 600 ms)"
+answer=""
+until [[ $answer == *node2* ]]; do
+    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
+    [ $(( $(now_ms) - cut )) -lt 15000 ] || die "arbitration did not move the group to node2"; sleep 0.02
+done
+moved=$(( $(now_ms) - cut ))
+step "arbitration: node1 reaches fewer ping nodes than node2 and gave its group away: $answer"
+step "restoring node1's eth1 (the group returns once the ping node has answered for 2 x deadping)"
+restored=$(now_ms)
+ip -n "${PREFIX}-1" link set eth1 up
+answer=""
+until [[ $answer == *node1* ]]; do
+    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
+    [ $(( $(now_ms) - restored )) -lt 20000 ] || die "the group did not return to node1"; sleep 0.02
+done
+back=$(( $(now_ms) - restored ))
+step "back on node1: $answer"
 touch "$STOP"; wait "$POLLER" 2>/dev/null
 
 echo
 echo "Summary"
 echo "  failover : node1 killed -> node2 serving; the client saw these outages (ms):"
 while read -r down up; do echo "             $(( up - down )) ms (from +$(( down - T0 )) ms)"; done < "$OUTAGES"
-echo "  deadtime : 1000 ms, keepalive 200 ms; logs: $WORK/node1/ha-log, $WORK/node2/ha-log"
+echo "  ping loss: node1 cut from $PING -> service answered from node2 after $moved ms; back on node1 $back ms after the repair"
+echo "  deadtime : 1000 ms, keepalive 200 ms, deadping 600 ms; logs: $WORK/node1/ha-log, $WORK/node2/ha-log"
 echo "             (removed on exit; KEEP_WORK=1 make demo keeps them)"
 step "cleaning up namespaces and processes"

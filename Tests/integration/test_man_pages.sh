@@ -24,7 +24,7 @@ for sub in $(subcommands); do
 done
 [ "${#commands[@]}" -ge 4 ] || fail "found only ${#commands[@]} hbctl commands: ${commands[*]}"
 for command in "${commands[@]}"; do
-    grep -q "^\.B hbctl $command\( \|$\)" "$MAN/hbctl.8" || fail "hbctl.8 does not document 'hbctl $command'"
+    grep -q "^\.B hbctl $(sed 's/-/\\\\-/g' <<<"$command")\( \|$\)" "$MAN/hbctl.8" || fail "hbctl.8 does not document 'hbctl $command'"
     # shellcheck disable=SC2086
     for option in $("$BIN/hbctl" $command --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
         [ "$option" = --help ] && continue

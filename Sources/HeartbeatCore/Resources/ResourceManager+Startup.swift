@@ -41,6 +41,7 @@ extension ResourceManager {
         guard let source = message["src"]?.lowercased(), peers[source] != nil else { return }
         peers[source]?.heard = true
         let type = message.type ?? ""
+        if type == "resource", isStaleReport(message, from: source) { return }
         if phase == .waiting {
             // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
             switch type {
@@ -85,6 +86,16 @@ extension ResourceManager {
         }
         // While shutting down we list what we still hold (deviation 7).
         effects.append(.send(holdingsMessage(stable: phase == .stable)))
+    }
+
+    /// A holdings report older than one already applied (delivered late: reordered, or a
+    /// retransmission) would undo the newer one and could leave the peer looking "in flux" for
+    /// good, so that our giveups are never answered (sim seed 904).
+    mutating func isStaleReport(_ message: Message, from peer: String) -> Bool {
+        guard let order = ReportOrder(message) else { return false }
+        if let last = peers[peer]?.lastReport, order <= last { return true }
+        peers[peer]?.lastReport = order
+        return false
     }
 
     /// Records a holdings report; returns whether the peer just became stable.

@@ -97,6 +97,22 @@ public struct ResourceManager: Sendable {
         var gaveUp = false
         /// It announced `info=shutdown` and has not sent `shutdone` yet: still stopping groups.
         var shuttingDown = false
+        /// Generation and sequence number of the last holdings report applied.
+        var lastReport: ReportOrder?
+    }
+
+    /// Where a message stands in its sender's stream: generation first, then sequence number.
+    struct ReportOrder: Sendable, Hashable, Comparable {
+        let generation: UInt64
+        let seq: UInt64
+
+        init?(_ message: Message) {
+            guard let seq = message["seq"].flatMap({ UInt64($0, radix: 16) }) else { return nil }
+            self.generation = message["hg"].flatMap { UInt64($0, radix: 16) } ?? 0
+            self.seq = seq
+        }
+
+        static func < (a: Self, b: Self) -> Bool { (a.generation, a.seq) < (b.generation, b.seq) }
     }
 
     var records: [GroupRecord]
