@@ -200,3 +200,26 @@ test_clustermsg_without_reader_is_bounded() {
     t1=$(now_ms)
     [ $((t1 - t0)) -lt 5000 ] || fail "took $((t1 - t0)) ms with HA_FIFO_TIMEOUT=1"
 }
+
+# A failback within the gratuitous-ARP window: stopping the address must end this node's sender,
+# or it keeps telling neighbours the address is here. A stand-in arping (named arping, sleeping)
+# plays the sender: a script, so that its process is named arping.
+test_ha_stop_arp_ends_the_sender() {
+    mkdir -p "$T/bin"
+    printf '#!/bin/sh\n[ "$1" = -V ] && { echo "arping from iputils-s20221126"; exit 0; }\ni=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n' > "$T/bin/arping"
+    chmod +x "$T/bin/arping"
+    (
+        PATH=$T/bin:$PATH
+        . "$HAD/shellfuncs"
+        ha_send_arp eth9 10.99.0.1
+        for _ in $(seq 1 50); do [ -s "$HA_RSCTMP/send_arp-alice-10.99.0.1" ] && break; sleep 0.02; done
+        pid=$(cat "$HA_RSCTMP/send_arp-alice-10.99.0.1")
+        [ -d "/proc/$pid" ] || fail "the sender is not running"
+        for _ in $(seq 1 50); do [ "$(cat "/proc/$pid/comm")" = arping ] && break; sleep 0.02; done
+        ha_stop_arp 10.99.0.1
+        for _ in $(seq 1 50); do [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat")" != Z ] || break; sleep 0.02; done
+        [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat")" != Z ] && fail "ha_stop_arp left the sender running"
+        [ ! -e "$HA_RSCTMP/send_arp-alice-10.99.0.1" ] || fail "ha_stop_arp left its pid file"
+        ha_stop_arp 10.99.0.1 || fail "a second ha_stop_arp failed"
+    ) || fail "ha_stop_arp"
+}
