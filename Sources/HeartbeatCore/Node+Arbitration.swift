@@ -32,9 +32,8 @@ extension Node {
         let threshold = silenceThreshold
         // Just after our own stall, peers were talking while we did not listen: nobody is silent.
         let stalled = membership.stallGraceUntil.map { $0 > lastNow } ?? false
-        let silent = stalled ? [] : Set(membership.nodes.filter { peer in
-            peer.type == .normal && !peer.isLocal && peer.status != .dead
-                && (peer.lastHeard.map { lastNow - $0 >= threshold } ?? true)
+        let silent = stalled ? [] : Set(membership.livePeersLastHeard.filter { peer in
+            peer.lastHeard.map { lastNow - $0 >= threshold } ?? true
         }.map(\.name))
         apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
                                holdsGroups: resources?.holds(.all) ?? false,
@@ -49,8 +48,8 @@ extension Node {
     var silenceDeadline: Instant? {
         guard arbitration.watchesSilence(now: lastNow) else { return nil }
         if let grace = membership.stallGraceUntil, grace > lastNow { return grace }
-        return membership.nodes.compactMap { peer -> Instant? in
-            guard peer.type == .normal, !peer.isLocal, peer.status != .dead, let heard = peer.lastHeard else { return nil }
+        return membership.livePeersLastHeard.compactMap { peer -> Instant? in
+            guard let heard = peer.lastHeard else { return nil }
             let due = heard + silenceThreshold
             return due > lastNow ? due : nil
         }.min()

@@ -29,17 +29,9 @@ import Testing
 
     @Test func daemonRefusesOnlyAStonithTypeItCannotRun() throws {
         let directory = temporaryDirectory()
-        try write("node alpha beta
-bcast eth0
-
-watchdog /dev/watchdog
-ping 10.0.0.254
-stonith_host * ipmilan 10.0.0.9
-",
+        try write("node alpha beta\nbcast eth0\n\nwatchdog /dev/watchdog\nping 10.0.0.254\nstonith_host * ipmilan 10.0.0.9\n",
                   to: directory + "/ha.cf")
-        try write("auth 1
-1 crc
-", to: directory + "/authkeys", mode: 0o600)
+        try write("auth 1\n1 crc\n", to: directory + "/authkeys", mode: 0o600)
         try write("", to: directory + "/haresources")
         let (config, diagnostics) = ConfigLoader(configDirectory: directory, nodeName: "alpha").load()
         #expect(!diagnostics.hasErrors, "\(diagnostics)")

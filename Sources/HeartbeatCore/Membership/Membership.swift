@@ -189,6 +189,12 @@ public struct Membership: Sendable {
     /// Every node in configuration order, the local one included.
     public var nodes: [NodeSnapshot] { records.indices.map(snapshot) }
 
+    /// When each live normal peer last sent a status (nil: never), without building snapshots:
+    /// arbitration asks on every event.
+    var livePeersLastHeard: [(name: String, lastHeard: Instant?)] {
+        records.filter { $0.type == .normal && !$0.isLocal && $0.status != .dead }.map { ($0.name, $0.lastStatusAt) }
+    }
+
     public func node(_ name: String) -> NodeSnapshot? {
         nodeIndex[name.lowercased()].map(snapshot)
     }
