@@ -254,19 +254,5 @@ if HA_RUN_DIR=$WORK/node2/run "$BIN/hbctl" fence-confirm node1 2>/dev/null; then
 log "meatware: CRIT asks the operator, no takeover until hbctl fence-confirm, then web started in ${t} ms"
 
 # Never two owners: per instance, the [start, stop/killed] intervals of different nodes never overlap.
-python3 - "$LOG" <<'PY' || fail "a group ran on two nodes at once (see $LOG)"
-import sys
-events = [line.split() for line in open(sys.argv[1]) if line.strip()]
-for instance in {e[2] for e in events}:
-    up = {}
-    for ns, node, inst, action, result in sorted((int(e[0]), e[1], e[2], e[3], e[4]) for e in events if e[2] == instance):
-        if action == "start":
-            others = [n for n in up if n != node]
-            if others:
-                print(f"{instance}: started on {node} at {ns} while up on {others}")
-                sys.exit(1)
-            up[node] = ns
-        elif (action == "stop" and result == "ok") or action == "killed":
-            up.pop(node, None)
-PY
+python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "a group ran on two nodes at once (see $LOG)"
 log "Dummy log: no group ever ran on two nodes at once"

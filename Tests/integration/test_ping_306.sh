@@ -78,19 +78,5 @@ log "C2: ping back on ours -> web back on ours after ${t} ms"
 unexpected() { errors_in_306_log 2 | grep -v -E "Network is unreachable|Late heartbeat: Node $PING" || true; }
 [ -z "$(unexpected)" ] || { unexpected | sed 's/^/      /'; fail "3.0.6 logged errors"; }
 
-python3 - "$LOG" <<'PY' || fail "a group ran on two nodes at once (see $LOG)"
-import sys
-events = [line.split() for line in open(sys.argv[1]) if line.strip()]
-for instance in {e[2] for e in events}:
-    up = {}
-    for ns, node, inst, action, result in sorted((int(e[0]), e[1], e[2], e[3], e[4]) for e in events if e[2] == instance):
-        if action == "start":
-            others = [n for n in up if n != node]
-            if others:
-                print(f"{instance}: started on {node} at {ns} while up on {others}")
-                sys.exit(1)
-            up[node] = ns
-        elif action == "stop" and result == "ok":
-            up.pop(node, None)
-PY
+python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "a group ran on two nodes at once (see $LOG)"
 log "Dummy log: no group ever ran on two nodes at once"

@@ -86,21 +86,5 @@ wait_running 2 web yes 5000 >/dev/null || fail "node2 did not take web after nod
 wait_running 2 db yes 5000 >/dev/null || fail "node2 did not take db after node1's shutdown"
 
 # Never two owners: per instance, the [start, stop] intervals of different nodes never overlap.
-python3 - "$LOG" <<'PY' || fail "a group ran on two nodes at once (see $LOG)"
-import sys
-events = [line.split() for line in open(sys.argv[1]) if line.strip()]
-for instance in {e[2] for e in events}:
-    up = {}
-    for ns, node, inst, action, result in sorted((int(e[0]), e[1], e[2], e[3], e[4]) for e in events if e[2] == instance):
-        if action == "start":
-            others = [n for n in up if n != node]
-            if others:
-                print(f"{instance}: started on {node} at {ns} while up on {others}")
-                sys.exit(1)
-            up[node] = ns
-        elif action == "stop" and result == "ok":
-            up.pop(node, None)
-        elif action == "killed":
-            up.pop(node, None)
-PY
+python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "a group ran on two nodes at once (see $LOG)"
 log "Dummy log: no group ever ran on two nodes at once"
