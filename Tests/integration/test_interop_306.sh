@@ -68,11 +68,7 @@ for medium in ucast bcast mcast; do
             sleep 0.05
         done
         ! grep -q -E "replay|returning after partition" "$WORK/node2/ha-log" || fail "$label: 3.0.6 took our restart for a replay/partition"
-        # Known open defect (noted on issue #6): with an empty haresources we report rsc_hold=none
-        # after 3.0.6 hands our (empty) groups back, where 3.0.6 itself would report local, so its
-        # audit logs "No one owns foreign resources!". Only that exact line is tolerated, and only
-        # here, where no group exists to be owned; any other ERROR/CRIT still fails.
-        errors=$(errors_in_306_log 2 | grep -v "ERROR: No one owns foreign resources!$")
+        errors=$(errors_in_306_log 2)
         [ -z "$errors" ] || fail "$label: 3.0.6 logged errors after our restart: $errors"
         kill_node 1
         kill_node 2

@@ -6,6 +6,7 @@ extension ResourceManager {
         var effects: [ResourceEffect] = []
         guard phase != .waiting, phase != .shuttingDown, phase != .stopped else { return effects }
         cancelStandby(into: &effects)
+        nominalHolds = .none
         for index in records.indices.reversed() where claimed(index) {
             _ = queueRelease(index, purpose: .abandoned, reason: "isolated: no ping node and no peer answers")
         }

@@ -60,12 +60,18 @@ extension ResourceManager {
     /// `rsc_hold` (spec §6.6): the groups we claim, plus (unless `intended`) those still being
     /// stopped, so that no peer starts a group before our stop finished. The standby
     /// announcement uses `intended: true`, like 3.0.6 clearing its bits before the release.
+    /// A half with no groups here counts as 3.0.6's bit for it says (`nominalHolds`).
     func holdings(intended: Bool = false) -> HoldSet {
-        var set = HoldSet.none
+        var set = nominalHolds.subtracting(halvesWithGroups)
         for index in records.indices where claimed(index) || (!intended && records[index].ownedHere) {
             set.insert(isLocal(index) ? .local : .foreign)
         }
         return set
+    }
+
+    /// `local` if we are the preferred node of a group, `foreign` if another node is of one.
+    var halvesWithGroups: HoldSet {
+        records.indices.reduce(HoldSet.none) { set, index in set.union(isLocal(index) ? .local : .foreign) }
     }
 
     func hasPending(_ purpose: Purpose) -> Bool {

@@ -21,6 +21,7 @@ extension ResourceManager {
     mutating func beginShutdown(now: Instant, into effects: inout [ResourceEffect]) {
         let wasUp = phase != .waiting
         phase = .shuttingDown
+        nominalHolds = .none
         shutdownRequested = false
         standby = .none
         failbackRetryAt = nil

@@ -187,6 +187,7 @@ extension ResourceManager {
     mutating func releaseForStandby(_ set: HoldSet, now: Instant, into effects: inout [ResourceEffect]) {
         for name in peerNames where peers[name]?.alive == true { peers[name]?.stable = false }
         standby = .releasing(set, deadline: now + ResourceLimits.standbyTransferTimeout)
+        nominalHolds.subtract(set)
         for index in groups(in: set).reversed() {
             queueRelease(index, purpose: .standbyRelease, reason: "standby")
         }
@@ -227,6 +228,7 @@ extension ResourceManager {
         effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "done"))))
         effects.append(.log(.info, "Standby resource acquisition done [\(set.wire)]."))
         standby = .none
+        nominalHolds.formUnion(set.mirrored)
         if config.autoFailback == .on {
             localDone = true
             announce("auto_failback", into: &effects)

@@ -197,6 +197,7 @@ extension ResourceManager {
     /// Deviation 6: a stable peer reports it holds its own groups and we hold some of them too.
     mutating func releaseDoublyHeld(preferredBy peer: String, now: Instant, into effects: inout [ResourceEffect]) {
         guard standby == .none, peers[peer]?.holds.contains(.local) == true else { return }
+        nominalHolds.remove(.foreign)
         let doubled = records.indices.filter { records[$0].group.preferredNode == peer && claimed($0) }
         guard !doubled.isEmpty else { return }
         let keys = doubled.map { records[$0].group.key }.joined(separator: ", ")
@@ -210,6 +211,7 @@ extension ResourceManager {
 
     /// 3.0.6 `req_our_resources`: start our own groups (those whose preferred node we are).
     mutating func requestLocalGroups(now: Instant, into effects: inout [ResourceEffect]) {
+        if config.niceFailback { nominalHolds.insert(.local) }
         var queued = false
         for index in records.indices where isLocal(index) {
             if queueAcquire(index, purpose: .initial, reason: "local group") { queued = true }
@@ -286,15 +288,16 @@ extension ResourceManager {
         guard config.niceFailback else { return }
         let ours = holdings()
         let theirs = othersHold
-        if ours.contains(.local), theirs.contains(.foreign) {
+        let halves = halvesWithGroups
+        let hasLocal = halves.contains(.local)
+        let hasForeign = halves.contains(.foreign)
+        if hasLocal, ours.contains(.local), theirs.contains(.foreign) {
             effects.append(.log(.error, "Both machines own our resources!"))
         }
-        if theirs.contains(.local), ours.contains(.foreign) {
+        if hasForeign, theirs.contains(.local), ours.contains(.foreign) {
             effects.append(.log(.error, "Both machines own foreign resources!"))
         }
         guard phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested else { return }
-        let hasLocal = records.indices.contains(where: isLocal)
-        let hasForeign = records.indices.contains { !isLocal($0) }
         if hasLocal, !ours.contains(.local), !theirs.contains(.foreign) {
             effects.append(.log(.error, "No one owns our local resources!"))
         }

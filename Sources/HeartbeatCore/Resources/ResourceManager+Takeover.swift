@@ -75,6 +75,7 @@ extension ResourceManager {
         legacyAwaiting = []
         if phase == .starting || phase == .bothStarting { phase = .stable }
         needsFailback = true
+        if config.niceFailback { nominalHolds.insert(.foreign) }
         requestLocalGroups(now: now, into: &effects)
         var queued = false
         for index in theirs {

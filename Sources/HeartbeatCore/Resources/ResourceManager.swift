@@ -39,7 +39,9 @@
 /// 9. A standby request is not sent when it would be refused locally (peer or we in flux, or
 ///    standby already running); the 10 s reply timeout is a real timer, not checked lazily.
 /// 10. `rscstatus` in legacy mode reports what we hold; 3.0.6 always said `none` (§6.10).
-/// 11. Orphan audits ("No one owns …") skip a half of haresources that has no groups.
+/// 11. Our audits ("Both machines own …", "No one owns …") skip a half of haresources that has
+///     no groups. We still claim such a half in holdings reports as 3.0.6 would (`nominalHolds`),
+///     so a 3.0.6 peer's audits stay quiet too.
 /// 12. A status script that times out before a start counts as "not running" (the start follows);
 ///     one that times out after a failed stop counts as "running" (the group stays ours).
 /// 13. Legacy: an `ip-request-resp` is acted on only for a key we asked for; an `ip-request`
@@ -152,6 +154,10 @@ public struct ResourceManager: Sendable {
     var pendingIPReplies: [PendingIPReply] = []
     /// Isolation ended with a peer alive: resume once idle (`ResourceManager+Arbitration.swift`).
     var resumeAfterIsolation = false
+    /// 3.0.6's `i_hold_resources` bits, set and cleared at the same protocol steps. They speak
+    /// only for a half of haresources with no groups here: a peer still expects us to claim
+    /// and hand back that half, or it logs "No one owns …" (see `holdings`).
+    var nominalHolds: HoldSet = .none
 
     struct PendingIPReply: Sendable, Hashable {
         var requester: String
