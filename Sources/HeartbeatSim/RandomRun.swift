@@ -70,9 +70,7 @@ public enum RandomRun {
             let length = faultLength()
             let sets = ResourceSet.allCases
             // Configurations with ping nodes have two more kinds of fault; the others draw as always.
-            // Case 12 (ping and links lost together) is left out of the sweep until the open problem
-            // noted below is solved; `SimPingTests` and test_ping.sh cover the isolation itself.
-            let kind = rng.next(below: config.pingNodes > 0 ? 12 : 11)
+            let kind = rng.next(below: config.pingNodes > 0 ? 13 : 11)
             switch kind {
             case 0, 1:
                 // The owner of some group (or any node) dies; survivors take over; it comes back.
@@ -150,13 +148,9 @@ public enum RandomRun {
                 sim.losePing(victim)
                 if isolated { sim.partition([[victim], (0..<config.nodeCount).filter { $0 != victim }]) }
                 sim.run(for: length)
-                if isolated {
-                    // Known open problem: a node still without ping nodes after the heal may get
-                    // groups back that its refused giveups then keep (issue #5 report): the
-                    // ping returns with the links here, so the invariant checks the lost-ping case alone.
-                    sim.heal()
-                    sim.restorePing(victim)
-                }
+                // Isolated: the links come back first, the ping nodes only later; still without
+                // them, the node must hand the groups it gets back over again.
+                if isolated { sim.heal() }
                 sim.run(for: config.pingReleaseDeadline + config.keepalive)
                 sim.restorePing(victim)
                 settleAndCheck(config.deadping * 3)

@@ -42,6 +42,12 @@ extension ResourceManager {
         peers[source]?.heard = true
         let type = message.type ?? ""
         if type == "resource", isStaleReport(message, from: source) { return }
+        if type == "starting", isStaleReport(message, from: source) {
+            // Still a request for our holdings, but the peer's newer report already said
+            // whether it is stable: answering must not mark it "in flux" again.
+            if phase != .waiting, config.niceFailback { effects.append(.send(holdingsMessage(stable: phase == .stable))) }
+            return
+        }
         if phase == .waiting {
             // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
             switch type {
@@ -88,9 +94,10 @@ extension ResourceManager {
         effects.append(.send(holdingsMessage(stable: phase == .stable)))
     }
 
-    /// A holdings report older than one already applied (delivered late: reordered, or a
-    /// retransmission) would undo the newer one and could leave the peer looking "in flux" for
-    /// good, so that our giveups are never answered (sim seed 904).
+    /// A holdings report or `starting` older than one already applied (delivered late: reordered,
+    /// or a retransmission) would undo the newer one and could leave the peer looking "in flux"
+    /// for good, so that our giveups are never answered (sim seeds 904 and, for a late
+    /// `starting`, 3425 of the ping sweep).
     mutating func isStaleReport(_ message: Message, from peer: String) -> Bool {
         guard let order = ReportOrder(message) else { return false }
         if let last = peers[peer]?.lastReport, order <= last { return true }
