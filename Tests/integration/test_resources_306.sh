@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A mixed cluster: node1 is ours, node2 is the real Heartbeat 3.0.6 with Debian's scripts, for
 # auto_failback on and off: boot, failover both ways on kill -9, failback (on) or not (off),
-# hb_standby from either side, orderly stops (-k) both ways (on) — the 3.0.6 log shows no "Both machines own" / "No one owns" errors,
-# and the Dummy call log shows no group ever ran on both nodes at once.
+# hb_standby from either side, orderly stops (-k) both ways (on) — the 3.0.6 log shows no
+# "Both machines own" / "No one owns" errors, and the Dummy call log shows no group ever ran on
+# both nodes at once.
 source "$(dirname "$0")/lib.sh"
 command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
 make_namespaces 2
