@@ -38,7 +38,7 @@ public struct Scenario: Sendable, Hashable {
         case on
         /// Ping nodes tracked, nothing decided on them.
         case off
-        /// 3.0.6's `respawn hacluster /usr/lib/heartbeat/ipfail` line (never spawned: built in).
+        /// 3.0.6's `respawn hacluster …/ipfail` line (never spawned: built in).
         case ipfail
     }
 

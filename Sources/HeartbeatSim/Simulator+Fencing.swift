@@ -5,8 +5,9 @@ import HeartbeatCore
 /// row, so a run settles in bounded time), a broken one (`setFenceFails`) every attempt; a
 /// successful reset crashes the target at once and powers it on again after
 /// `SimFencing.rebootTime` (unless `powersOnAfterReset` is off: scenarios start it themselves).
-/// A starved watchdog crashes its node when its timeout expires, with the same reboot. With a device configured the invariant is strict: no
-/// group ever has resources on two live nodes, during partitions and stalls too.
+/// A starved watchdog crashes its node when its timeout expires, with the same reboot. With a
+/// device configured the invariant is strict: no group ever has resources on two live nodes,
+/// during partitions and stalls too.
 public enum SimFencing: String, Sendable, Hashable, CaseIterable {
     case none, reliable, flaky
 
