@@ -14,12 +14,33 @@ public struct Scenario: Sendable, Hashable {
     public var autoFailback: AutoFailback = .on
     public var groups: [Group] = []
     public var seed: UInt64 = 1
+    /// `ping_node`: one ping node, `Scenario.pingNode`, that every node pings.
+    public var pingNode = false
+    /// `deadping` (ha.cf's default: deadtime).
+    public var deadping: Duration?
+    /// `arbitration on|off|ipfail` (default with a ping node: on).
+    public var arbitration: Arbitration = .on
+    /// `stonith`: every node has the test STONITH device (`Tests/scenarios/stonith/scenario`).
+    public var stonith = false
     public var steps: [Step] = []
     public var expectations: [Expectation] = []
     /// When the run stops (`end`, or a second after the last time mentioned).
     public var end: Duration = .zero
 
     public init(name: String) { self.name = name }
+
+    /// The ping node's name in both back-ends: the responder's address in the netns run.
+    public static let pingNode = "10.79.0.254"
+
+    /// How built-in ping arbitration is asked for in ha.cf.
+    public enum Arbitration: String, Sendable, Hashable {
+        /// `arbitration on`
+        case on
+        /// Ping nodes tracked, nothing decided on them.
+        case off
+        /// 3.0.6's `respawn hacluster …/ipfail` line (never spawned: built in).
+        case ipfail
+    }
 
     public struct Group: Sendable, Hashable {
         public var preferredNode: String
@@ -63,6 +84,11 @@ public struct Scenario: Sendable, Hashable {
         case takeover(String, ResourceSet)
         /// Every later `start` of the resource on the node exits 1 (`works` undoes it).
         case scriptFails(resource: String, node: String, Bool)
+        /// The node's path to the ping node stops passing anything (`restorePing` mends it).
+        case losePing(String)
+        case restorePing(String)
+        /// Every later reset by the node's STONITH device fails (`false`: succeeds again).
+        case fenceFails(node: String, Bool)
     }
 
     public struct Expectation: Sendable, Hashable {
@@ -115,6 +141,13 @@ public struct Scenario: Sendable, Hashable {
             scriptTimeMin: .milliseconds(2), scriptTimeMax: .milliseconds(20))
         if let warntime { config.warntime = warntime }
         if let initdead { config.initdead = initdead }
+        if pingNode {
+            config.pingNodes = 1
+            config.pingNames = [Self.pingNode]
+            config.arbitration = arbitration != .off
+            if let deadping { config.deadping = deadping }
+        }
+        if stonith { config.fencing = .reliable }
         // Real daemons all read haresources; so do the simulated ones here.
         config.allNodesRunResources = true
         // Signed and checked on the simulated wire with the key the netns back-end writes.
@@ -165,6 +198,7 @@ struct ScenarioParser {
     var sawStep = false
     var explicitEnd: Duration?
     var latest: Duration = .zero
+    var sawArbitration = false
     /// Errors about the whole file point at its last non-blank line.
     var lastContentLine = 1
 
@@ -184,7 +218,8 @@ struct ScenarioParser {
         lastContentLine = number
         let rest = Array(words.dropFirst())
         switch first {
-        case "nodes", "media", "keepalive", "deadtime", "warntime", "initdead", "auto_failback", "haresources", "seed":
+        case "nodes", "media", "keepalive", "deadtime", "warntime", "initdead", "auto_failback", "haresources", "seed",
+             "ping_node", "deadping", "arbitration", "stonith":
             guard !sawStep else { throw error("'\(first)' describes the cluster: move it above the first step") }
             try cluster(first, rest)
         case "at":
@@ -216,7 +251,7 @@ struct ScenarioParser {
             guard rest.count == 1 else { throw error("write the run's length: end 12s") }
             explicitEnd = try duration(rest[0])
         default:
-            throw error("unknown line '\(first)': expected nodes, media, keepalive, deadtime, warntime, initdead, auto_failback, haresources, seed, at, within, never or end")
+            throw error("unknown line '\(first)': expected nodes, media, keepalive, deadtime, warntime, initdead, auto_failback, haresources, seed, ping_node, deadping, arbitration, stonith, at, within, never or end")
         }
     }
 
@@ -234,7 +269,19 @@ struct ScenarioParser {
                 throw error("media are eth0, optionally eth1: media eth0 eth1")
             }
             scenario.media = rest
-        case "keepalive", "deadtime", "warntime", "initdead":
+        case "ping_node", "stonith":
+            guard rest.isEmpty else {
+                throw error(keyword == "ping_node" ? "'ping_node' takes nothing (one ping node, \(Scenario.pingNode)): ping_node"
+                            : "'stonith' takes nothing (every node gets the test STONITH device): stonith")
+            }
+            if keyword == "ping_node" { scenario.pingNode = true } else { scenario.stonith = true }
+        case "arbitration":
+            guard rest.count == 1, let mode = Scenario.Arbitration(rawValue: rest[0]) else {
+                throw error("arbitration is on, off or ipfail (3.0.6's respawn line)")
+            }
+            scenario.arbitration = mode
+            sawArbitration = true
+        case "keepalive", "deadtime", "warntime", "initdead", "deadping":
             guard rest.count == 1 else { throw error("write one time: \(keyword) 1s") }
             let value = try duration(rest[0])
             guard value > .zero else { throw error("\(keyword) must be more than 0") }
@@ -242,6 +289,7 @@ struct ScenarioParser {
             case "keepalive": scenario.keepalive = value
             case "deadtime": scenario.deadtime = value
             case "warntime": scenario.warntime = value
+            case "deadping": scenario.deadping = value
             default: scenario.initdead = value
             }
         case "auto_failback":
@@ -285,8 +333,13 @@ struct ScenarioParser {
             case "kill": return .kill(name)
             default: return .restart(name)
             }
+        case "restore" where args.first == "ping":
+            guard args.count == 2 else { throw error("write: at 1s restore ping node1") }
+            return .restorePing(try pingStep(args[1]))
         case "cut", "restore":
-            guard args.count == 3, args[0] == "link" else { throw error("write: at 1s \(verb) link node1 eth0") }
+            guard args.count == 3, args[0] == "link" else {
+                throw error(verb == "cut" ? "write: at 1s cut link node1 eth0" : "write: at 1s restore link node1 eth0 (or: restore ping node1)")
+            }
             let name = try node(args[1])
             guard scenario.media.contains(args[2]) else { throw error("no medium \(args[2]): the media are \(scenario.media.joined(separator: " "))") }
             return verb == "cut" ? .cutLink(name, medium: args[2]) : .restoreLink(name, medium: args[2])
@@ -310,9 +363,24 @@ struct ScenarioParser {
                 throw error("no resource \(args[0]) in the haresources lines above")
             }
             return .scriptFails(resource: args[0], node: try node(args[3]), args[1] == "fails")
+        case "lose":
+            guard args.count == 2, args[0] == "ping" else { throw error("write: at 1s lose ping node1") }
+            return .losePing(try pingStep(args[1]))
+        case "fence":
+            guard args.count == 3, ["fails", "works"].contains(args[0]), args[1] == "on" else {
+                throw error("write: at 1s fence fails on node2 (or: works on node2)")
+            }
+            guard scenario.stonith else { throw error("'fence' needs a STONITH device: add a 'stonith' line above the first step") }
+            return .fenceFails(node: try node(args[2]), args[0] == "fails")
         default:
-            throw error("unknown step '\(verb)': expected start, stop, kill, restart, cut link, restore link, partition, heal, standby, takeover or script")
+            throw error("unknown step '\(verb)': expected start, stop, kill, restart, cut link, restore link, lose ping, restore ping, partition, heal, standby, takeover, script or fence")
         }
+    }
+
+    /// The node of a `lose ping` / `restore ping` step, once a ping node is configured.
+    func pingStep(_ name: String) throws(ScenarioError) -> String {
+        guard scenario.pingNode else { throw error("no ping node: add a 'ping_node' line above the first step") }
+        return try node(name)
     }
 
     /// `{node1} {node2 node3}`: every node in exactly one side.
@@ -420,6 +488,12 @@ struct ScenarioParser {
         guard !scenario.steps.isEmpty else { throw error("no steps: add one, e.g. at 0s start all") }
         guard !scenario.expectations.isEmpty else { throw error("no expectations: a scenario must check something, e.g. at end group web on node1") }
         guard scenario.keepalive < scenario.deadtime else { throw error("keepalive must be shorter than deadtime") }
+        if !scenario.pingNode, scenario.deadping != nil || sawArbitration {
+            throw error("'deadping' and 'arbitration' are about ping nodes: add a 'ping_node' line")
+        }
+        if let deadping = scenario.deadping, deadping <= scenario.keepalive * 2 {
+            throw error("deadping must be more than twice keepalive (as ha.cf requires)")
+        }
         if let explicitEnd {
             guard explicitEnd >= latest else { throw error("'end' is before the last time the file mentions (\(latest))") }
             scenario.end = explicitEnd

@@ -96,6 +96,8 @@ public struct SimScenarioBackend: ScenarioBackend {
         self.scenario = scenario
         simulator = Simulator(config: scenario.simConfig, seed: scenario.seed)
         simulator.recordsObservations = true
+        // As in the netns run: a node reset by STONITH stays down until a step starts it.
+        simulator.powersOnAfterReset = false
     }
 
     public var elapsed: Duration { simulator.now - Instant.zero }
@@ -119,21 +121,29 @@ public struct SimScenarioBackend: ScenarioBackend {
         case .restoreLink(let node, let medium):
             simulator.setInterface(index(node), link: scenario.media.firstIndex(of: medium)!, up: true)
         case .partition(let sides): simulator.partition(sides.map { $0.map(index) })
-        case .heal: simulator.heal()
+        case .heal:
+            simulator.heal()
+            for node in scenario.nodes.indices where simulator.reachesNoPingNode(node) { simulator.restorePing(node) }
         case .standby(let node, let set): simulator.standby(index(node), set)
         case .takeover(let node, let set): simulator.takeover(index(node), set)
         case .scriptFails(let resource, let node, let fails):
             simulator.setStartFails(index(node), token: scenario.token(resource), fails)
+        case .losePing(let node): simulator.losePing(index(node))
+        case .restorePing(let node): simulator.restorePing(index(node))
+        case .fenceFails(let node, let fails): simulator.setFenceFails(index(node), fails)
         }
     }
 
-    /// What `cl_status` would print, rendered by the same code from the node's own state.
+    /// What `cl_status` would print, rendered by the same code from the node's own state; ping
+    /// nodes are listed after the cluster nodes, as the daemon lists them.
     public mutating func clStatus(_ node: String, _ arguments: [String]) -> String {
+        let now = simulator.now
         let report = simulator.node(index(node)).map { node in
             StatusReport(
                 localNode: node.membership.config.localNode, keepaliveMs: scenario.keepalive.milliseconds,
                 deadtimeMs: scenario.deadtime.milliseconds,
-                nodes: node.membership.nodes.map { StatusReport.Node(name: $0.name, type: $0.type, status: $0.status) },
+                nodes: node.membership.nodes.map { StatusReport.Node(name: $0.name, type: $0.type, status: $0.status) }
+                    + node.arbitration.pings.snapshots(now: now).map { StatusReport.Node(name: $0.name, type: .ping, status: $0.status) },
                 resources: node.resources?.rscstatus ?? .none)
         }
         let output = ClStatus.run(arguments: arguments, report: report)

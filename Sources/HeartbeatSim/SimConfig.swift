@@ -37,9 +37,13 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     /// it, and is decoded and authenticated on arrival (a bad packet is rejected, as in the
     /// runtime); without, messages travel as values (faster: the random sweep).
     public var authKeys: AuthKeys?
-    /// Ping nodes every node pings (`ping1`…), and built-in arbitration (`Simulator+Ping.swift`).
+    /// Ping nodes every node pings (`ping1`…, or `pingNames`), and built-in arbitration (`Simulator+Ping.swift`).
     public var pingNodes = 0
     public var arbitration = false
+    /// Names for the first ping nodes (a scenario names its ping node as the netns run does).
+    public var pingNames: [String] = []
+    /// How long a ping node may stay silent before it is dead; 3.0.6's default is deadtime.
+    public var deadping: Duration
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -53,6 +57,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         self.links = links
         self.keepalive = keepalive
         self.deadtime = deadtime
+        self.deadping = deadtime
         self.warntime = deadtime / 2 > keepalive ? deadtime / 2 : (keepalive + deadtime) / 2
         self.initdead = deadtime * 2
         self.autoFailback = autoFailback
@@ -148,6 +153,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             + " stonith=\(fencing.rawValue) watchdog=\(watchdog ? "yes" : "no")"
             + " auth=\(authKeys.map { $0.active.method.rawValue } ?? "none")"
             + (pingNodes > 0 ? " ping=\(pingNodes) arbitration=\(arbitration ? "on" : "off")" : "")
+            + (pingNodes > 0 && deadping != deadtime ? " deadping=\(deadping.milliseconds)ms" : "")
     }
 
     func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {

@@ -2,10 +2,12 @@ import HeartbeatCore
 
 /// The simulated STONITH device and watchdog (spec §6.7, §7.2). A fence request takes
 /// `SimFencing.latency`; a flaky device refuses every other attempt (at most one refusal in a
-/// row, so a run settles in bounded time); a successful reset crashes the target at once and
-/// powers it on again after `SimFencing.rebootTime`. A starved watchdog crashes its node when its
-/// timeout expires, with the same reboot. With a device configured the invariant is strict: no
-/// group ever has resources on two live nodes, during partitions and stalls too.
+/// row, so a run settles in bounded time), a broken one (`setFenceFails`) every attempt; a
+/// successful reset crashes the target at once and powers it on again after
+/// `SimFencing.rebootTime` (unless `powersOnAfterReset` is off: scenarios start it themselves).
+/// A starved watchdog crashes its node when its timeout expires, with the same reboot. With a
+/// device configured the invariant is strict: no group ever has resources on two live nodes,
+/// during partitions and stalls too.
 public enum SimFencing: String, Sendable, Hashable, CaseIterable {
     case none, reliable, flaky
 
@@ -22,6 +24,8 @@ struct SimFencingState {
     var refusedLast: Set<Int> = []
     /// Nodes whose watchdog is starved.
     var starved: Set<Int> = []
+    /// Nodes whose device refuses every reset (a scenario's `fence fails on NODE`).
+    var broken: Set<Int> = []
     var resets = 0
 }
 
@@ -31,10 +35,17 @@ extension Simulator {
             trace.record(.fault("\(SimConfig.nodeName(index)) asked to fence \(target) (no device)"), at: now)
             return
         }
-        let refuse = config.fencing == .flaky && !fencingState.refusedLast.contains(index) && rng.next(below: 2) == 0
+        let refuse = fencingState.broken.contains(index)
+            || (config.fencing == .flaky && !fencingState.refusedLast.contains(index) && rng.next(below: 2) == 0)
         if refuse { fencingState.refusedLast.insert(index) } else { fencingState.refusedLast.remove(index) }
         queue.push(.fenceEnd(node: index, incarnation: hosts[index].incarnation, target: target, ok: !refuse),
                    at: now + SimFencing.latency(config))
+    }
+
+    /// From now on every reset by this node's device fails (or works again).
+    public mutating func setFenceFails(_ index: Int, _ fails: Bool) {
+        note("STONITH device of \(SimConfig.nodeName(index)) \(fails ? "fails" : "works")")
+        if fails { fencingState.broken.insert(index) } else { fencingState.broken.remove(index) }
     }
 
     mutating func starveWatchdog(_ index: Int) {
@@ -71,6 +82,7 @@ extension Simulator {
         fencingState.starved.remove(index)
         guard hosts[index].state == .up else { return }
         crash(index)
+        guard powersOnAfterReset else { return }
         queue.push(.powerOn(node: index, incarnation: hosts[index].incarnation), at: now + SimFencing.rebootTime(config))
     }
 

@@ -22,16 +22,14 @@ struct PingWorld: Sendable {
 }
 
 extension SimConfig {
-    public static func pingName(_ index: Int) -> String { "ping\(index + 1)" }
-
-    /// Deadping is deadtime, as 3.0.6's default.
-    public var deadping: Duration { deadtime }
+    /// Ping node `index` as the nodes know it: `ping1`, `ping2`… unless `pingNames` names it.
+    public func pingNodeName(_ index: Int) -> String { index < pingNames.count ? pingNames[index] : "ping\(index + 1)" }
 
     func arbitrationConfig(node index: Int) -> ArbitrationConfig? {
         guard pingNodes > 0 else { return nil }
         return ArbitrationConfig(
             localNode: Self.nodeName(index), nodes: Array(nodeNames.prefix(resourceNodeCount)),
-            pingTargets: (0..<pingNodes).map { PingNodes.Target(name: Self.pingName($0), isGroup: false) },
+            pingTargets: (0..<pingNodes).map { PingNodes.Target(name: pingNodeName($0), isGroup: false) },
             deadping: deadping, keepalive: keepalive, enabled: arbitration && autoFailback != .legacy,
             autoFailback: autoFailback == .on)
     }
@@ -67,7 +65,7 @@ extension Simulator {
     /// Our heartbeat reached the ping nodes we can reach: their echoes come back.
     mutating func echoPings(from index: Int, _ status: Message) {
         for target in 0..<config.pingNodes where ping.reaches[index][target] {
-            let echo = Message(("t", "NS_st"), ("st", "ping"), ("info", "ping"), ("src", SimConfig.pingName(target)),
+            let echo = Message(("t", "NS_st"), ("st", "ping"), ("info", "ping"), ("src", config.pingNodeName(target)),
                                ("ts", status["ts"] ?? "0"))
             queue.push(.deliver(to: index, sender: index, link: 0, message: echo), at: now + config.baseDelay * 2)
         }
@@ -79,6 +77,8 @@ extension Simulator {
         for target in 0..<config.pingNodes { ping.reaches[index][target] = false }
         if ping.lostSince[index] == nil { ping.lostSince[index] = now }
     }
+
+    public func reachesNoPingNode(_ index: Int) -> Bool { ping.lostSince[index] != nil }
 
     public mutating func restorePing(_ index: Int) {
         note("\(SimConfig.nodeName(index)) reaches its ping nodes again")

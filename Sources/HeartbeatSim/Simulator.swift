@@ -92,6 +92,8 @@ public struct Simulator {
     public private(set) var observations: [(time: Instant, observation: Observation)] = []
     /// Which ping nodes each host reaches (`Simulator+Ping.swift`).
     var ping: PingWorld
+    /// A node reset by STONITH (or its watchdog) boots again after `SimFencing.rebootTime`.
+    public var powersOnAfterReset = true
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config

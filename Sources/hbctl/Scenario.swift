@@ -32,7 +32,7 @@ struct RunScenario: ParsableCommand {
     @Option(help: "--netns: the directory holding heartbeat and cl_status (default: hbctl's own).")
     var bin: String?
 
-    @Option(help: "--netns: the source tree (resource.d/Dummy, tools/, Tests/scenarios/netns-driver.sh).")
+    @Option(help: "--netns: the source tree (resource.d/Dummy, tools/, Tests/scenarios/netns-driver.sh and stonith/).")
     var root: String?
 
     @Flag(help: "Print every script run and matching log line of each run.")

@@ -50,7 +50,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
         driver = pid
         commands = toDriver[1]
         replies = fdopen(fromDriver[0], "r")
-        _ = try send("setup \(scenario.nodes.count) \(scenario.media.count)")
+        _ = try send("setup \(scenario.nodes.count) \(scenario.media.count) \(scenario.pingNode ? 1 : 0)")
         started = wallClock()
     }
 
@@ -77,7 +77,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
             auto_failback \(scenario.autoFailback.rawValue)
             node \(scenario.nodes.joined(separator: " "))
 
-            """
+            """ + pingLines(scenario) + stonithLines(scenario, node: index + 1, work: work)
         let haresources = scenario.groups.map { group in
             ([group.preferredNode] + group.resources.map(scenario.token)).joined(separator: " ")
         }.joined(separator: "\n") + "\n"
@@ -86,6 +86,26 @@ struct NetnsScenarioBackend: ScenarioBackend {
         chmod("\(dir)/etc/authkeys", 0o600)
         try write(haresources, to: "\(dir)/etc/haresources")
         symlink("\(root)/resource.d/Dummy", "\(dir)/etc/resource.d/Dummy")
+    }
+
+    /// The ping node is the responder the driver puts on the ping network (10.79.0.0/24).
+    static func pingLines(_ scenario: Scenario) -> String {
+        guard scenario.pingNode else { return "" }
+        var lines = ["ping \(Scenario.pingNode)"]
+        if let deadping = scenario.deadping { lines.append("deadping \(deadping.milliseconds)ms") }
+        switch scenario.arbitration {
+        case .on: lines.append("arbitration on")
+        // Debian's path of 3.0.6's ipfail (the line must name an executable; it is never run).
+        case .ipfail: lines.append("respawn hacluster /usr/libexec/heartbeat/ipfail")
+        case .off: break
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Tests/scenarios/stonith/scenario: `work` finds the nodes' PIDs and flag files, `caller`
+    /// says whose device it is (`fence fails on NODE`).
+    static func stonithLines(_ scenario: Scenario, node: Int, work: String) -> String {
+        scenario.stonith ? "stonith_host * external/scenario work=\(work) caller=node\(node)\n" : ""
     }
 
     static func write(_ text: String, to path: String) throws {
@@ -166,6 +186,11 @@ struct NetnsScenarioBackend: ScenarioBackend {
         case .scriptFails(let resource, let node, let fails):
             let path = "\(work)/node\(number(node))/dummy/Dummy-\(resource).fail-start"
             if fails { try Self.write("", to: path) } else { unlink(path) }
+        case .losePing(let node): try send("ping \(number(node)) down")
+        case .restorePing(let node): try send("ping \(number(node)) up")
+        case .fenceFails(let node, let fails):
+            let path = "\(work)/node\(number(node))/fence-fail"
+            if fails { try Self.write("", to: path) } else { unlink(path) }
         }
     }
 
@@ -173,7 +198,8 @@ struct NetnsScenarioBackend: ScenarioBackend {
         try send("cl_status \(number(node)) \(arguments.joined(separator: " "))").trimmingCharacters(in: " ")
     }
 
-    /// The daemons' log lines, the crashes, and Dummy's log: "<epoch-ns> <node> <name> <action> <result>".
+    /// The daemons' log lines, the crashes, and Dummy's log: "<epoch-ns> <node> <name> <action> <result>"
+    /// (the STONITH plugin adds "<epoch-ns> <node> - fenced <by>" when it powers a node off).
     mutating func history() throws -> ScenarioHistory {
         readLogs()
         var history = events
@@ -188,6 +214,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
             case ("start", "failed"): history.append(.scriptEnded(node: node, resource: name, .start, exitCode: 1), at: time)
             case ("stop", "ok"): history.append(.scriptEnded(node: node, resource: name, .stop, exitCode: 0), at: time)
             case ("stop", "failed"): history.append(.scriptEnded(node: node, resource: name, .stop, exitCode: 1), at: time)
+            case ("fenced", _): history.append(.down(node: node), at: time)
             default: continue
             }
         }

@@ -149,6 +149,9 @@ struct Simulate: ParsableCommand {
         case .standby(let node, let set): "standby \(node) \(set.rawValue)"
         case .takeover(let node, let set): "takeover \(node) \(set.rawValue)"
         case .scriptFails(let resource, let node, let fails): "script \(resource) \(fails ? "fails" : "works") on \(node)"
+        case .losePing(let node): "lose ping \(node)"
+        case .restorePing(let node): "restore ping \(node)"
+        case .fenceFails(let node, let fails): "fence \(fails ? "fails" : "works") on \(node)"
         }
     }
 }

@@ -35,6 +35,15 @@ import Testing
         (cluster + "at 0s start all\nnever cl_status node1 rscstatus = all\n", 7, "use at or within"),
         (cluster + "at 0s start all\n", 6, "no expectations"),
         (cluster + "at 0s start all\nfrobnicate\n", 7, "unknown line 'frobnicate'"),
+        (cluster + "at 0s start all\nat 6s lose ping node1\n", 7, "add a 'ping_node' line"),
+        (cluster + "ping_node\nat 0s start all\nat 6s lose ping node3\n", 8, "no node node3"),
+        (cluster + "ping_node\nat 0s start all\nat 6s restore ping\n", 8, "restore ping node1"),
+        (cluster + "ping_node 10.0.0.9\n", 6, "'ping_node' takes nothing"),
+        (cluster + "deadping 600ms\nat 0s start all\nat end group web on node1\n", 8, "add a 'ping_node' line"),
+        (cluster + "ping_node\ndeadping 400ms\nat 0s start all\nat end group web on node1\n", 9, "more than twice keepalive"),
+        (cluster + "arbitration maybe\n", 6, "on, off or ipfail"),
+        (cluster + "at 0s start all\nat 6s fence fails on node2\n", 7, "add a 'stonith' line"),
+        (cluster + "stonith\nat 0s start all\nat 6s fence broken on node2\n", 8, "fence fails on node2"),
     ])
     func parseErrorsNameTheLineAndTheFix(text: String, line: Int, fix: String) {
         do {
@@ -62,6 +71,84 @@ import Testing
         #expect(scenario.expectations[0].condition == .log("node2", "is dead"))
         #expect(scenario.expectations[1].condition == .group("web", on: []))
         #expect(scenario.end == .seconds(3))
+    }
+
+    @Test func parsesPingNodeAndStonith() throws {
+        let scenario = try Scenario.parse(Self.cluster + """
+            ping_node
+            deadping 600ms
+            arbitration ipfail
+            stonith
+            at 0s start all
+            at 6s lose ping node1
+            at 7s fence fails on node2
+            at 8s restore ping node1
+            at 9s fence works on node2
+            at end group web on node1
+            """, file: "t.scenario")
+        #expect(scenario.steps.map(\.action) == [.start("all"), .losePing("node1"), .fenceFails(node: "node2", true),
+                                                 .restorePing("node1"), .fenceFails(node: "node2", false)])
+        let config = scenario.simConfig
+        #expect(config.pingNodes == 1 && config.pingNodeName(0) == Scenario.pingNode)
+        #expect(config.deadping == .milliseconds(600) && config.arbitration && config.fencing == .reliable)
+        // Without the lines: no ping node, deadping is deadtime, no device.
+        let plain = try Scenario.parse(Self.cluster + "at 0s start all\nat end group web on node1\n", file: "t.scenario").simConfig
+        #expect(plain.pingNodes == 0 && plain.deadping == plain.deadtime && plain.fencing == .none)
+    }
+
+    /// While the survivor's device fails, a dead node's group is never taken over (one attempt
+    /// every 5 s, each logged), and a fenced node stays down: nobody powers it on in a scenario.
+    @Test func failingFenceHoldsTheTakeoverBack() throws {
+        let result = try Self.run(Self.cluster + """
+            haresources node2 files
+            stonith
+            at 0s start all
+            at 5s fence fails on node2
+            at 6s kill node1
+            within 2s log node2 "STONITH of node1 failed.  Retrying..."
+            within 14s group web on node2
+            at end group web on nobody
+            end 20s
+            """)
+        #expect(result.verdicts.map(\.passed) == [true, false, true])
+        let retries = result.history.events.filter {
+            if case .log("node2", let text) = $0.event { text.contains("STONITH of node1 failed") } else { false }
+        }
+        #expect(retries.count >= 3, "\(retries.count) attempts in 13 s")
+        #expect(result.backendFailure == nil)
+    }
+
+    /// A reset in a heartbeat-only partition ends the reset node: it is down at the end, holding nothing.
+    @Test func fencedNodeStaysDown() throws {
+        let scenario = try Scenario.parse(Self.cluster + """
+            haresources node2 files
+            stonith
+            at 0s start all
+            at 6s partition {node1} {node2}
+            within 2s group web on node2
+            never two owners
+            end 15s
+            """, file: "t.scenario")
+        var backend = SimScenarioBackend(scenario)
+        let result = try ScenarioRunner.run(scenario, on: &backend, pollInterval: .milliseconds(10))
+        #expect(result.passed, "\(result.report)")
+        #expect(!backend.simulator.isUp(0) && backend.simulator.isUp(1))
+        #expect(backend.simulator.resets == 1)
+    }
+
+    /// Arbitration off: the ping node is tracked (declared dead) but nothing moves.
+    @Test func pingLossWithoutArbitrationMovesNothing() throws {
+        let result = try Self.run(Self.cluster + """
+            ping_node
+            arbitration off
+            at 0s start all
+            at 6s lose ping node1
+            within 2s log node1 "node 10.79.0.254: is dead"
+            at end group web on node1
+            at end cl_status node1 nodestatus 10.79.0.254 = dead
+            end 14s
+            """)
+        #expect(result.passed, "\(result.report)")
     }
 
     /// Wrong expectations fail during a split brain: a takeover faster than deadtime, a single

@@ -4,6 +4,8 @@
 # links and daemons are this run's own (PREFIX); all of them go when stdin closes (hbctl ended,
 # however) or on a signal, and so does WORK unless hbctl said "keep" (a failed run).
 # Environment: WORK (hbctl's run directory, nodeI/{etc,state,run,dummy} written), HB_BIN, HB_ROOT.
+# nodeI/pid holds the PID of nodeI's running daemon: the STONITH plugin (stonith/scenario) kills
+# it by that PID and removes the file, so a PID is used only while its file exists.
 set -u
 ROOT=$HB_ROOT
 PREFIX=hbs$$
@@ -13,7 +15,8 @@ MEDIA=1
 KEEP=
 
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    local i
+    for i in "${!PIDS[@]}"; do [ -e "$WORK/node$i/pid" ] && kill -9 "${PIDS[$i]}" 2>/dev/null; done
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
     [ -n "$KEEP" ] || rm -rf "$WORK"
 }
@@ -26,12 +29,35 @@ source "$ROOT/Tests/integration/netns.sh"
 # port_names M: the bridge-side ends of medium M's veth links (p1.. for eth0, q1.. for eth1).
 port() { if [ "$2" = 0 ]; then echo "p$1"; else echo "q$1"; fi; }
 
+# add_ping_network N: the ping node, a namespace whose kernel answers ICMP echo at 10.79.0.254,
+# on its own bridge (brp) with a link `pnet` (10.79.0.i) from each host; port rI is hostI's path to
+# it, cut and mended apart from the heartbeat media.
+PING=0
+add_ping_network() {
+    local count=$1 bridge=${PREFIX}-br ns=${PREFIX}-ping i
+    ip -n "$bridge" link add brp type bridge && ip -n "$bridge" link set brp up || return 1
+    ip netns add "$ns" || return 1
+    NAMESPACES=("$ns" "${NAMESPACES[@]}")
+    for i in $(seq 0 "$count"); do
+        local host=${PREFIX}-$i name=pnet address=10.79.0.$i
+        if [ "$i" = 0 ]; then host=$ns name=eth0 address=10.79.0.254; fi
+        ip link add "${PREFIX}c$i" netns "$host" type veth peer name "r$i" netns "$bridge" || return 1
+        ip -n "$host" link set "${PREFIX}c$i" name "$name"
+        ip -n "$host" addr add "$address/24" dev "$name"
+        ip -n "$host" link set "$name" up
+        ip -n "$bridge" link set "r$i" master brp
+        ip -n "$bridge" link set "r$i" up
+    done
+    ip -n "$ns" link set lo up
+}
+
 start_node() {
     local i=$1 dir=$WORK/node$1
     ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
         HA_NODE_NAME="node$i" DUMMY_STATE_DIR="$dir/dummy" DUMMY_LOG="$WORK/scripts.log" \
-        "$HB_BIN/heartbeat" -f >>"$dir/out" 2>&1 &
+        HA_STONITH_PLUGIN_DIR="$ROOT/Tests/scenarios/stonith" "$HB_BIN/heartbeat" -f >>"$dir/out" 2>&1 &
     PIDS[$i]=$!
+    echo "$!" > "$dir/pid"
     disown "$!"   # bash would print "Killed" for a crash we caused
 }
 
@@ -39,7 +65,8 @@ start_node() {
 kill_node() {
     local i=$1
     local pid=${PIDS[$i]:-} tries=0
-    if [ -n "$pid" ]; then
+    if [ -n "$pid" ] && [ -e "$WORK/node$i/pid" ]; then
+        rm -f "$WORK/node$i/pid"
         kill -9 "$pid" 2>/dev/null
         # Gone once bash has reaped it (bounded: 2 s).
         while kill -0 "$pid" 2>/dev/null && [ $tries -lt 200 ]; do sleep 0.01; tries=$((tries + 1)); done
@@ -68,6 +95,7 @@ heal() {
             ip -n "${PREFIX}-br" link set "$(port "$i" "$m")" master "br$m"
             ip -n "${PREFIX}-br" link set "$(port "$i" "$m")" up
         done
+        [ "$PING" = 0 ] || ip -n "${PREFIX}-br" link set "r$i" up
     done
 }
 
@@ -80,14 +108,16 @@ admin() {
 while read -r command a b c; do
     case $command in
         setup)
-            COUNT=$a MEDIA=$b
+            COUNT=$a MEDIA=$b PING=$c
             make_namespaces "$COUNT" >/dev/null 2>&1 && { [ "$MEDIA" = 1 ] || add_second_medium "$COUNT" >/dev/null 2>&1; } \
+                && { [ "$PING" = 0 ] || add_ping_network "$COUNT" >/dev/null 2>&1; } \
                 && echo ok || echo "err could not build namespaces"
             ;;
         start) start_node "$a"; echo ok ;;
         kill) kill_node "$a"; echo ok ;;
-        stop) [ -n "${PIDS[$a]:-}" ] && kill -TERM "${PIDS[$a]}"; echo ok ;;
+        stop) [ -n "${PIDS[$a]:-}" ] && [ -e "$WORK/node$a/pid" ] && kill -TERM "${PIDS[$a]}"; echo ok ;;
         link) ip -n "${PREFIX}-br" link set "$(port "$a" "$b")" "$c" && echo ok || echo "err ip link failed" ;;
+        ping) ip -n "${PREFIX}-br" link set "r$a" "$b" && echo ok || echo "err ip link failed" ;;
         partition) IFS='|' read -r -a sides <<<"$a"; partition "${sides[@]}" && echo ok || echo "err partition failed" ;;
         heal) heal && echo ok || echo "err heal failed" ;;
         hb_standby|hb_takeover) admin "$command" "$a" "$b" && echo ok || echo "err $command failed" ;;
