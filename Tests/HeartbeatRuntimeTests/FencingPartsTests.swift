@@ -51,9 +51,9 @@ import Testing
         let dir = temporaryDirectory()
         defer { _ = try? FileManager.default.removeItem(atPath: dir) }
         let plugin = dir + "/power"
-        FileManager.default.createFile(atPath: plugin, contents: Data("#!/bin/sh\nexit 0\n".utf8),
-                                       attributes: [.posixPermissions: 0o755])
-        FileManager.default.createFile(atPath: dir + "/power.cfg", contents: Data("# comment\nhostlist=n1,n2 # x\nip=10.0.0.9\n".utf8))
+        #expect(FileManager.default.createFile(atPath: plugin, contents: Data("#!/bin/sh\nexit 0\n".utf8),
+                                               attributes: [.posixPermissions: 0o755]))
+        #expect(FileManager.default.createFile(atPath: dir + "/power.cfg", contents: Data("# comment\nhostlist=n1,n2 # x\nip=10.0.0.9\n".utf8)))
 
         let host = StonithDirective(host: "*", type: "external/power", parameters: "hostlist=n1 ip=10.0.0.1", line: 3)
         #expect(try Stonith.resolve(host, pluginDirectory: dir).get()

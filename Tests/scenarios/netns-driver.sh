@@ -5,7 +5,8 @@
 # however) or on a signal, and so does WORK unless hbctl said "keep" (a failed run).
 # Environment: WORK (hbctl's run directory, nodeI/{etc,state,run,dummy} written), HB_BIN, HB_ROOT.
 # nodeI/pid holds the PID of nodeI's running daemon: the STONITH plugin (stonith/scenario) kills
-# it by that PID and removes the file, so a PID is used only while its file exists.
+# it by that PID and removes the file; a PID is used only while its file exists and the process
+# still carries that node's state directory (see running).
 set -u
 ROOT=$HB_ROOT
 PREFIX=hbs$$
@@ -14,9 +15,17 @@ declare -A PIDS=()
 MEDIA=1
 KEEP=
 
+# running I: nodeI's daemon still runs under the PID we recorded. After a stop the PID may have
+# been reused by another process, so the process must also carry nodeI's state directory of this run.
+running() {
+    local pid=${PIDS[$1]:-}
+    [ -n "$pid" ] && [ -e "$WORK/node$1/pid" ] \
+        && { tr '\0' '\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -qxF "HA_STATE_DIR=$WORK/node$1/state"
+}
+
 cleanup() {
     local i
-    for i in "${!PIDS[@]}"; do [ -e "$WORK/node$i/pid" ] && kill -9 "${PIDS[$i]}" 2>/dev/null; done
+    for i in "${!PIDS[@]}"; do running "$i" && kill -9 "${PIDS[$i]}" 2>/dev/null; done
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
     [ -n "$KEEP" ] || rm -rf "$WORK"
 }
@@ -65,7 +74,7 @@ start_node() {
 kill_node() {
     local i=$1
     local pid=${PIDS[$i]:-} tries=0
-    if [ -n "$pid" ] && [ -e "$WORK/node$i/pid" ]; then
+    if running "$i"; then
         rm -f "$WORK/node$i/pid"
         kill -9 "$pid" 2>/dev/null
         # Gone once bash has reaped it (bounded: 2 s).
@@ -115,7 +124,7 @@ while read -r command a b c; do
             ;;
         start) start_node "$a"; echo ok ;;
         kill) kill_node "$a"; echo ok ;;
-        stop) [ -n "${PIDS[$a]:-}" ] && [ -e "$WORK/node$a/pid" ] && kill -TERM "${PIDS[$a]}"; echo ok ;;
+        stop) running "$a" && kill -TERM "${PIDS[$a]}"; echo ok ;;
         link) ip -n "${PREFIX}-br" link set "$(port "$a" "$b")" "$c" && echo ok || echo "err ip link failed" ;;
         ping) ip -n "${PREFIX}-br" link set "r$a" "$b" && echo ok || echo "err ip link failed" ;;
         partition) IFS='|' read -r -a sides <<<"$a"; partition "${sides[@]}" && echo ok || echo "err partition failed" ;;
