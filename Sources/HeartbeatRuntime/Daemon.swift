@@ -60,7 +60,8 @@ public final class Daemon {
             generation = bumped.generation
         }
         logger.log(.info, "Heartbeat generation: \(generation)")
-        let uuid = try state.loadOrCreateUUID()
+        let (uuid, uuidNote) = try state.loadOrCreateUUID()
+        if let (level, text) = uuidNote { logger.log(level, text) }
 
         var links: [String] = []
         for medium in config.media where !links.contains(medium.linkName) { links.append(medium.linkName) }

@@ -39,9 +39,12 @@ public struct StateFiles {
         return (generation, note)
     }
 
-    /// The node's 16-byte UUID, created from the kernel's random source on first start.
-    public func loadOrCreateUUID() throws(SystemError) -> [UInt8] {
-        if let bytes = readSmallFile(uuidPath), bytes.count == 16 { return bytes }
+    /// The node's 16-byte UUID, created from the kernel's random source on first start. A file of
+    /// another size (cut short, overwritten) is replaced, with a log line to emit: peers then see
+    /// a new UUID under the same node name, which they accept as the node's new identity.
+    public func loadOrCreateUUID() throws(SystemError) -> (uuid: [UInt8], note: (LogLevel, String)?) {
+        let existing = readSmallFile(uuidPath)
+        if let existing, existing.count == 16 { return (existing, nil) }
         guard var uuid = readSmallFile("/dev/urandom", limit: 16), uuid.count == 16 else {
             throw SystemError("read /dev/urandom")
         }
@@ -49,7 +52,8 @@ public struct StateFiles {
         uuid[6] = (uuid[6] & 0x0f) | 0x40
         uuid[8] = (uuid[8] & 0x3f) | 0x80
         try writeDurably(uuid, to: uuidPath, mode: 0o644)
-        return uuid
+        let note = existing.map { (LogLevel.error, "BROKEN node UUID in \(uuidPath) (\($0.count) bytes, not 16): replaced by a new one") }
+        return (uuid, note)
     }
 }
 

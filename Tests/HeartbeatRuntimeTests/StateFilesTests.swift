@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 @testable import HeartbeatRuntime
@@ -40,9 +41,21 @@ import Testing
 
     @Test func uuidIsCreatedOnceAndKept() throws {
         let state = StateFiles(directory: temporaryDirectory())
-        let uuid = try state.loadOrCreateUUID()
+        let (uuid, note) = try state.loadOrCreateUUID()
         #expect(uuid.count == 16)
         #expect(uuid[6] >> 4 == 4)
-        #expect(try state.loadOrCreateUUID() == uuid)
+        #expect(note == nil)
+        let again = try state.loadOrCreateUUID()
+        #expect(again.uuid == uuid && again.note == nil)
+    }
+
+    @Test func truncatedUUIDIsReplacedAndSaid() throws {
+        let state = StateFiles(directory: temporaryDirectory())
+        #expect(FileManager.default.createFile(atPath: state.uuidPath, contents: Data([1, 2, 3, 4, 5, 6, 7])))
+        let (uuid, note) = try state.loadOrCreateUUID()
+        #expect(uuid.count == 16)
+        #expect(note?.0 == .error)
+        #expect(note?.1.contains("BROKEN node UUID in \(state.uuidPath) (7 bytes, not 16)") == true)
+        #expect(try state.loadOrCreateUUID().uuid == uuid)
     }
 }

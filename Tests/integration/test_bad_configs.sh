@@ -61,14 +61,18 @@ grep -q "haresources:1: warning: UTF-8 byte-order mark" "$WORK/out" || fail "no 
 kill "$pid"; wait "$pid" 2>/dev/null
 log "CRLF and BOM: started, with a warning naming each file"
 
-# State: a broken generation moves on to the clock; a full or read-only state directory refuses.
-good_config; printf '   12' > "$D/state/hb_generation"
+# State: a broken generation moves on to the clock, a broken UUID is replaced (both said);
+# a full or read-only state directory refuses.
+good_config; printf '   12' > "$D/state/hb_generation"; printf 'short' > "$D/state/hb_uuid"
 daemon >"$WORK/out" 2>&1 & pid=$!; PIDS+=("$pid")
 wait_log 1 "Heartbeat generation: " 5000 >/dev/null || fail "no start after a torn generation file"
 generation=$(sed -n 's/.*Heartbeat generation: //p' "$D/ha-log" | head -1)
 [ "$generation" -ge $(( $(date +%s) - 60 )) ] || fail "generation $generation after a torn file is not from the clock"
 grep -q "BROKEN previous generation" "$D/ha-log" || fail "the torn generation file was not reported"
+grep -q "BROKEN node UUID in $D/state/hb_uuid (5 bytes, not 16)" "$D/ha-log" || fail "the torn hb_uuid was not reported"
+[ "$(stat -c %s "$D/state/hb_uuid")" = 16 ] || fail "the torn hb_uuid was not replaced by a 16-byte UUID"
 kill "$pid"; wait "$pid" 2>/dev/null
+log "torn hb_generation: generation from the clock; torn hb_uuid: replaced; each reported as BROKEN"
 for mode in full read-only; do
     good_config; printf '%15d\n' 41 > "$D/state/hb_generation"
     if [ $mode = full ]; then
