@@ -109,6 +109,25 @@ func activePair(links: [String] = ["eth0"]) -> SimCluster {
         #expect(wake.sent(type: "status").count == 1)
     }
 
+    @Test func repeatedStallsAreLoggedOnceInTenSecondsWithACount() {
+        var a = Driver(testConfig("a"))
+        a.handle(.start, at: at(0))
+        a.receive(peerStatus("b", seq: 1), at: at(100))
+        a.advance(to: at(3000))
+        // An overloaded loop: every wake-up is more than warntime late.
+        var lines: [String] = []
+        for second in stride(from: 33_000, through: 54_000, by: 7000) {
+            lines += a.handle(.tick, at: at(Int64(second))).logLines.filter { $0.contains("stalled") }
+            a.receive(peerStatus("b", seq: UInt64(second)), at: at(Int64(second) + 1))
+        }
+        // Stalls at 33, 40, 47 and 54 s: logged at 33 s and 47 s.
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("for the next 1250 ms") == true)
+        #expect(lines.last?.hasSuffix("(1 more stall since the last such line)") == true)
+        // The grace still follows every stall, logged or not.
+        #expect(a.membership.node("b")?.status == .active)
+    }
+
     @Test func afterAStallASilentPeerDiesWhenTheGraceEnds() {
         var a = Driver(testConfig("a"))
         a.handle(.start, at: at(0))

@@ -7,7 +7,7 @@ command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbe
 make_namespaces 2
 capture 1; capture 2
 wire_ours=(); wire_theirs=()
-STEADY=${STEADY_SECONDS:-8}   # at least 6: for their first 5 s nodes advertise deadtime + 2 s
+STEADY=${STEADY_SECONDS:-6}   # at least 6: for their first 5 s nodes advertise deadtime + 2 s
 ours_delays=(); theirs_delays=()
 for medium in ucast bcast mcast; do
     case $medium in
@@ -24,8 +24,8 @@ for medium in ucast bcast mcast; do
         start_306 2
         wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "$label: ours never saw 3.0.6 active"
         wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
-        # One pairing runs a 30 s steady period, the others a shorter one.
-        steady=$STEADY; [ "$label" = ucast/crc ] && steady=${FIRST_STEADY_SECONDS:-30}
+        # One pairing runs a 20 s steady period, the others a shorter one.
+        steady=$STEADY; [ "$label" = ucast/crc ] && steady=${FIRST_STEADY_SECONDS:-20}
         sleep "$steady"
         [ "$(in_306 2 cl_status nodestatus node1)" = active ] || fail "$label: 3.0.6 cl_status nodestatus node1 is not active"
         [ "$(in_306 2 cl_status hblinkstatus node1 eth0)" = up ] || fail "$label: 3.0.6 cl_status hblinkstatus node1 eth0 is not up"

@@ -101,6 +101,14 @@ extension Membership {
         let lateBy = now - armed
         let grace = config.keepalive + MembershipLimits.stallMargin
         stallGraceUntil = Swift.max(stallGraceUntil ?? now + grace, now + grace)
-        effects.append(.log(.warning, "Local heartbeat process stalled: woke up \(lateBy.milliseconds) ms after its deadline; no peer is declared dead for the next \(grace.milliseconds) ms"))
+        if let logged = stallLoggedAt, now - logged < MembershipLimits.stallLogPeriod {
+            stallsNotLogged += 1
+            return
+        }
+        let notLogged = stallsNotLogged == 0 ? ""
+            : " (\(stallsNotLogged) more stall\(stallsNotLogged == 1 ? "" : "s") since the last such line)"
+        stallLoggedAt = now
+        stallsNotLogged = 0
+        effects.append(.log(.warning, "Local heartbeat process stalled: woke up \(lateBy.milliseconds) ms after its deadline; no peer is declared dead for the next \(grace.milliseconds) ms\(notLogged)"))
     }
 }

@@ -59,6 +59,9 @@ public struct Membership: Sendable {
     var rng: SplitMix64
     /// The deadline we last reported: a wake-up far later than it means our own process stalled.
     var armedDeadline: Instant?
+    /// When the stall warning was last logged, and the stalls since that were not.
+    var stallLoggedAt: Instant?
+    var stallsNotLogged = 0
     /// After a stall, no peer is declared dead before this.
     var stallGraceUntil: Instant?
     var rejected: [RejectReason: Int] = [:]

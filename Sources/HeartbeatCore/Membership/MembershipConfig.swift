@@ -84,6 +84,9 @@ public enum MembershipLimits {
     /// After our own process stalled, peers get one more keepalive plus this margin before being declared
     /// dead. 250 ms is 3.0.6's own timeout-check period, so a peer that is alive is certain to be heard.
     public static let stallMargin: Duration = .milliseconds(250)
+    /// An overloaded loop can be late on every event: the stall warning is logged at most once in
+    /// this period, the next line counting the stalls not logged.
+    public static let stallLogPeriod: Duration = .seconds(10)
     /// Heartbeat intervals kept per peer for the late-heartbeat percentile.
     public static let heartbeatIntervalWindow = 256
     /// "bad node [x] in message" is logged at most once per name in this period.
