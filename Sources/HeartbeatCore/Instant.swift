@@ -20,6 +20,13 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         .nanoseconds(a.nanoseconds - b.nanoseconds)
     }
 
+    /// The earlier of two optional instants; nil only when both are.
+    public static func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
+    }
+
     public var description: String { "t+\(Double(nanoseconds) / 1e9)s" }
 }
 

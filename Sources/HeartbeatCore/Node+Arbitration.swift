@@ -32,9 +32,13 @@ extension Node {
         let threshold = silenceThreshold
         // Just after our own stall, peers were talking while we did not listen: nobody is silent.
         let stalled = membership.stallGraceUntil.map { $0 > lastNow } ?? false
-        let silent = stalled ? [] : Set(membership.livePeersLastHeard.filter { peer in
-            peer.lastHeard.map { lastNow - $0 >= threshold } ?? true
-        }.map(\.name))
+        var silent: Set<String> = []
+        if !stalled {
+            for index in membership.livePeerIndices
+            where membership.records[index].lastStatusAt.map({ lastNow - $0 >= threshold }) ?? true {
+                silent.insert(membership.records[index].name)
+            }
+        }
         apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,
                                holdsGroups: resources?.holds(.all) ?? false,
                                stallGrace: membership.stallGraceUntil), into: &effects)
@@ -48,11 +52,14 @@ extension Node {
     var silenceDeadline: Instant? {
         guard arbitration.watchesSilence(now: lastNow) else { return nil }
         if let grace = membership.stallGraceUntil, grace > lastNow { return grace }
-        return membership.livePeersLastHeard.compactMap { peer -> Instant? in
-            guard let heard = peer.lastHeard else { return nil }
-            let due = heard + silenceThreshold
-            return due > lastNow ? due : nil
-        }.min()
+        let threshold = silenceThreshold
+        var earliest: Instant?
+        for index in membership.livePeerIndices {
+            guard let heard = membership.records[index].lastStatusAt else { continue }
+            let due = heard + threshold
+            if due > lastNow { earliest = .earliest(earliest, due) }
+        }
+        return earliest
     }
 
     /// A normal peer died: its takeover waits while we are probably the isolated one.

@@ -54,8 +54,9 @@ public struct Node: Sendable {
     }
 
     public var nextDeadline: Instant? {
-        [membership.nextDeadline, resources?.nextDeadline, arbitration.nextDeadline(now: lastNow),
-         silenceDeadline].compactMap { $0 }.min()
+        // No array: the simulator asks after every event.
+        Instant.earliest(Instant.earliest(membership.nextDeadline, resources?.nextDeadline),
+                         Instant.earliest(arbitration.nextDeadline(now: lastNow), silenceDeadline))
     }
 
     public mutating func handle(_ event: Event, now: Instant) -> [Effect] {

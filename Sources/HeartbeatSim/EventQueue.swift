@@ -1,19 +1,22 @@
 import HeartbeatCore
 
 /// A binary min-heap of timed items. Items due at the same instant come out in the order they
-/// were pushed (`order` is a push counter), so a run depends only on its seed.
+/// were pushed (`order` is a push counter), so a run depends only on its seed. The heap moves
+/// small keys only; the items (messages, script runs) wait in `slots` until popped.
 struct EventQueue<Item> {
-    struct Entry {
+    struct Key {
         var time: Instant
         var order: UInt64
-        var item: Item
+        var slot: Int
 
-        func precedes(_ other: Entry) -> Bool {
+        func precedes(_ other: Key) -> Bool {
             time != other.time ? time < other.time : order < other.order
         }
     }
 
-    private var heap: [Entry] = []
+    private var heap: [Key] = []
+    private var slots: [Item?] = []
+    private var freeSlots: [Int] = []
     private var pushed: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
@@ -21,7 +24,15 @@ struct EventQueue<Item> {
     var nextTime: Instant? { heap.first?.time }
 
     mutating func push(_ item: Item, at time: Instant) {
-        heap.append(Entry(time: time, order: pushed, item: item))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = item
+        } else {
+            slot = slots.count
+            slots.append(item)
+        }
+        heap.append(Key(time: time, order: pushed, slot: slot))
         pushed += 1
         var child = heap.count - 1
         while child > 0 {
@@ -32,7 +43,7 @@ struct EventQueue<Item> {
         }
     }
 
-    mutating func pop() -> Entry? {
+    mutating func pop() -> (time: Instant, item: Item)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()
@@ -47,6 +58,8 @@ struct EventQueue<Item> {
             heap.swapAt(parent, first)
             parent = first
         }
-        return top
+        let item = slots[top.slot].take()!
+        freeSlots.append(top.slot)
+        return (top.time, item)
     }
 }

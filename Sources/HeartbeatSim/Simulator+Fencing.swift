@@ -88,13 +88,7 @@ extension Simulator {
 
     /// With a STONITH device, never two live holders of a group, disturbed or not.
     mutating func checkFencedSafety() {
-        guard config.fencing != .none else { return }
-        for group in groupMasks.indices {
-            let nodes = holders(ofGroup: group)
-            if nodes.count > 1 {
-                fail("one owner (fenced)", "group \(config.groups[group].key) runs on \(nodes.map(SimConfig.nodeName)) although STONITH is configured")
-                return
-            }
-        }
+        guard config.fencing != .none, let group = groupWithTwoHolders() else { return }
+        fail("one owner (fenced)", "group \(config.groups[group].key) runs on \(holders(ofGroup: group).map(SimConfig.nodeName)) although STONITH is configured")
     }
 }

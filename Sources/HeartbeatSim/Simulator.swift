@@ -21,6 +21,12 @@ public enum ScriptFault: String, Sendable, Hashable, CaseIterable {
 /// N `Node`s in one process on a virtual clock and a virtual network, driven by one seed.
 /// Faults are injected by calling methods between `run(until:)` calls; invariants are checked
 /// after every event, and `checkSettled()` checks liveness when the caller knows things are quiet.
+extension Node {
+    /// `nextDeadline` through a mutating call: reading it through `nodes[index]?` copied the
+    /// whole node on every event.
+    mutating func deadlineInPlace() -> Instant? { nextDeadline }
+}
+
 public struct Simulator {
     enum Action {
         case deliver(to: Int, sender: Int, link: Int, message: Message)
@@ -62,6 +68,8 @@ public struct Simulator {
 
     public let config: SimConfig
     public let seed: UInt64
+    /// `config.settleTime`, computed once: the safety check reads it after every event.
+    let settleTime: Duration
     var rng: SplitMix64
     var queue = EventQueue<Action>()
     var network: Network
@@ -77,6 +85,7 @@ public struct Simulator {
     /// Since when nothing disturbs the cluster (no partition, lost medium, heavy loss or stall).
     public private(set) var quietSince = Instant.zero
     var replayRing: [(sender: Int, message: Message)] = []
+    var lastDecoded: (packet: [UInt8], message: Message)?
     /// Groups whose start an injected fault made fail: they stay released by design (deviation 1).
     public private(set) var failedGroups: Set<Int> = []
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
@@ -98,6 +107,7 @@ public struct Simulator {
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
         self.seed = seed
+        self.settleTime = config.settleTime
         self.rng = SplitMix64(seed: seed ^ SimLimits.scheduleSalt)
         self.network = Network(config: config)
         self.ping = PingWorld(nodeCount: config.nodeCount, pingNodes: config.pingNodes)
@@ -140,6 +150,16 @@ public struct Simulator {
         return hosts.indices.filter { hosts[$0].state == .up && hosts[$0].running & mask != 0 }
     }
 
+    /// The first group some resource of which runs on more than one live node; allocates
+    /// nothing, as it runs after every event.
+    func groupWithTwoHolders() -> Int? {
+        groupMasks.indices.first { group in
+            var holders = 0
+            for host in hosts where host.state == .up && host.running & groupMasks[group] != 0 { holders += 1 }
+            return holders > 1
+        }
+    }
+
     /// A partition, cut, lost medium or heavy loss is in force (kept up to date by the faults).
     var networkDisturbed = false
     /// The end of the latest stall.
@@ -176,7 +196,7 @@ public struct Simulator {
             guard hosts[to].state == .up else { return }
             if hosts[to].stalledUntil > now { return queue.push(action, at: hosts[to].stalledUntil) }
             do {
-                deliver(try Wire.decode(packet, keys: config.authKeys!).message, to: to, sender: sender, link: link)
+                deliver(try decode(packet), to: to, sender: sender, link: link)
             } catch {
                 rejectedPackets[error.reason, default: 0] += 1
                 note("\(SimConfig.nodeName(to)) rejected a packet on \(config.links[link]): \(error.reason)")
@@ -196,6 +216,15 @@ public struct Simulator {
         }
     }
 
+    /// `Wire.decode` with the cluster's keys. A broadcast puts the same bytes on the way to every
+    /// peer and link, and decoding is a pure function of them: the last result is reused.
+    mutating func decode(_ packet: [UInt8]) throws(WireError) -> Message {
+        if let last = lastDecoded, last.packet == packet { return last.message }
+        let message = try Wire.decode(packet, keys: config.authKeys!).message
+        lastDecoded = (packet, message)
+        return message
+    }
+
     mutating func deliver(_ message: Message, to index: Int, sender: Int, link: Int) {
         var key: MessageKey?
         if let seq = message.first(named: "seq"), case .string(let seqBytes) = seq.value,
@@ -203,7 +232,7 @@ public struct Simulator {
             key = MessageKey(sender: sender, generation: hgBytes, seq: seqBytes)
         }
         let duplicate = key.map { hosts[index].seen.contains($0) } ?? false
-        if duplicate, let deadline = nodes[index]?.nextDeadline, deadline <= now {
+        if duplicate, let deadline = nodes[index]?.deadlineInPlace(), deadline <= now {
             // Let what was due anyway happen first, so that it is not blamed on the duplicate.
             hosts[index].armed = nil
             trace.record(.tick(node: index), at: now)
@@ -229,10 +258,14 @@ public struct Simulator {
 
     /// Feeds one event to a node, carries out its effects and re-arms its timer.
     mutating func handle(_ index: Int, _ event: Node.Event) {
-        guard nodes[index] != nil else { return }
-        let effects = nodes[index]!.handle(event, now: now)
+        guard let effects = nodes[index]?.handle(event, now: now) else { return }
         for effect in effects { carryOut(effect, from: index) }
-        guard hosts[index].state == .up, let deadline = nodes[index]?.nextDeadline else { return }
+        armTimer(index)
+    }
+
+    /// Queues the node's next tick if its deadline moved.
+    mutating func armTimer(_ index: Int) {
+        guard hosts[index].state == .up, let deadline = nodes[index]?.deadlineInPlace() else { return }
         if deadline != hosts[index].armed {
             hosts[index].armed = deadline
             queue.push(.tick(node: index, incarnation: hosts[index].incarnation, due: deadline), at: max(deadline, now))
@@ -406,14 +439,8 @@ public struct Simulator {
     mutating func checkSafety() {
         checkFencedSafety()
         checkPingRelease()
-        guard !isDisturbed, now - quietSince >= config.settleTime else { return }
-        for group in groupMasks.indices {
-            let nodes = holders(ofGroup: group)
-            if nodes.count > 1 {
-                fail("one owner", "group \(config.groups[group].key) runs on \(nodes.map(SimConfig.nodeName)) in a connected, settled cluster")
-                return
-            }
-        }
+        guard !isDisturbed, now - quietSince >= settleTime, let group = groupWithTwoHolders() else { return }
+        fail("one owner", "group \(config.groups[group].key) runs on \(holders(ofGroup: group).map(SimConfig.nodeName)) in a connected, settled cluster")
     }
 
     /// Invariants 2 and 3 once quiet: every group (but those a start fault left released) runs

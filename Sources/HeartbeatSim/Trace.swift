@@ -50,12 +50,14 @@ struct Trace {
         notable.lines + ["-- the last \(SimLimits.traceTail) events of all --"] + ring.lines.suffix(SimLimits.traceTail)
     }
 
+    private static let routineTypes = (status: Array("status".utf8), ack: Array("NS_ackmsg".utf8))
+
     static func isRoutine(_ entry: Entry) -> Bool {
         switch entry {
         case .tick: return true
         case .deliver(_, _, let message, _):
             guard let type = message.first(named: "t"), case .string(let bytes) = type.value else { return false }
-            return bytes == Array("status".utf8) || bytes == Array("NS_ackmsg".utf8)
+            return bytes == routineTypes.status || bytes == routineTypes.ack
         case .log(_, let level, _): return level > .notice
         case .script, .scriptEnd, .fault: return false
         }

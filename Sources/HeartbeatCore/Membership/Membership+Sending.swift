@@ -94,8 +94,13 @@ extension Membership {
 
     /// The highest seq every live normal peer acknowledged; everything when no peer is alive.
     var clusterAckPoint: UInt64 {
-        let live = records.filter { !$0.isLocal && $0.type == .normal && ($0.status == .up || $0.status == .active) }
-        return live.map(\.ackedByPeer).min() ?? history.newestSeq
+        var point: UInt64?
+        for index in records.indices
+        where !records[index].isLocal && records[index].type == .normal
+            && (records[index].status == .up || records[index].status == .active) {
+            point = min(point ?? .max, records[index].ackedByPeer)
+        }
+        return point ?? history.newestSeq
     }
 
     mutating func releaseHistory(now: Instant) {

@@ -25,18 +25,17 @@ extension Membership {
 
     /// When node `index` is declared dead if nothing refreshes it; nil for us and for dead nodes.
     func nodeDeadline(_ index: Int) -> Instant? {
-        let record = records[index]
-        guard isRunning, !record.isLocal, record.status != .dead else { return nil }
-        let deadline = (record.lastStatusAt ?? startedAt) + deadInterval(index)
+        // Fields read in place: copying the whole record costs retains on this hot path.
+        guard isRunning, !records[index].isLocal, records[index].status != .dead else { return nil }
+        let deadline = (records[index].lastStatusAt ?? startedAt) + deadInterval(index)
         return stallGraceUntil.map { max(deadline, $0) } ?? deadline
     }
 
     /// Links time out with their node's interval (3.0.6 used the last node's for all; spec §5.5).
     /// Our own links never time out.
     func linkDeadline(_ index: Int, _ link: Int) -> Instant? {
-        let record = records[index]
-        guard isRunning, !record.isLocal, record.links[link].status == .up,
-              let heard = record.links[link].lastHeard else { return nil }
+        guard isRunning, !records[index].isLocal, records[index].links[link].status == .up,
+              let heard = records[index].links[link].lastHeard else { return nil }
         let deadline = heard + deadInterval(index)
         return stallGraceUntil.map { max(deadline, $0) } ?? deadline
     }

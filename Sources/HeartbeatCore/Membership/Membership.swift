@@ -149,10 +149,7 @@ public struct Membership: Sendable {
     public var nextDeadline: Instant? {
         guard isRunning else { return nil }
         var earliest = nextHeartbeatAt
-        func consider(_ instant: Instant?) {
-            guard let instant else { return }
-            earliest = min(earliest ?? instant, instant)
-        }
+        func consider(_ instant: Instant?) { earliest = .earliest(earliest, instant) }
         for index in records.indices where index != localIndex {
             consider(nodeDeadline(index))
             for link in records[index].links.indices {
@@ -192,10 +189,11 @@ public struct Membership: Sendable {
     /// Every node in configuration order, the local one included.
     public var nodes: [NodeSnapshot] { records.indices.map(snapshot) }
 
-    /// When each live normal peer last sent a status (nil: never), without building snapshots:
-    /// arbitration asks on every event.
-    var livePeersLastHeard: [(name: String, lastHeard: Instant?)] {
-        records.filter { $0.type == .normal && !$0.isLocal && $0.status != .dead }.map { ($0.name, $0.lastStatusAt) }
+    /// Live normal peers' record indices, read in place: arbitration asks on every event.
+    var livePeerIndices: some Sequence<Int> {
+        records.indices.lazy.filter {
+            records[$0].type == .normal && !records[$0].isLocal && records[$0].status != .dead
+        }
     }
 
     public func node(_ name: String) -> NodeSnapshot? {

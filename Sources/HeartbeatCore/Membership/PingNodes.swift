@@ -120,10 +120,14 @@ public struct PingNodes: Sendable, Hashable {
 
     /// Deaths to declare and hold-downs that end.
     public func nextDeadline(now: Instant) -> Instant? {
-        var candidates = records.indices.compactMap(deadline)
-        candidates += records.compactMap { record in
-            record.status == .ping ? record.countsFrom.flatMap { $0 > now ? $0 : nil } : nil
+        // Without building arrays: the runtime asks after every event.
+        var earliest: Instant?
+        for index in records.indices {
+            earliest = .earliest(earliest, deadline(index))
+            if records[index].status == .ping, let countsFrom = records[index].countsFrom, countsFrom > now {
+                earliest = .earliest(earliest, countsFrom)
+            }
         }
-        return candidates.min()
+        return earliest
     }
 }

@@ -102,7 +102,7 @@ public struct Arbitration: Sendable {
     public func counted(now: Instant) -> Int { pings.counted(now: now) }
 
     public func nextDeadline(now: Instant) -> Instant? {
-        [pings.nextDeadline(now: now), pendingGiveUp?.at, reaskAt].compactMap { $0 }.min()
+        Instant.earliest(Instant.earliest(pings.nextDeadline(now: now), pendingGiveUp?.at), reaskAt)
     }
 
     /// The giveup ipfail would have scheduled (for tests and `hbctl status`).

@@ -201,13 +201,11 @@ public struct ResourceManager: Sendable {
 
     /// The one instant at which the runtime must deliver `.tick`; nil when nothing is timed.
     public var nextDeadline: Instant? {
-        var candidates: [Instant] = []
-        if let wakeAt { candidates.append(wakeAt) }
-        candidates += parked.map(\.retryAt)
-        if let deadline = standby.deadline { candidates.append(deadline) }
-        if let failbackRetryAt { candidates.append(failbackRetryAt) }
-        candidates += fencing.values.compactMap { $0 }
-        return candidates.min()
+        // Without building an array: the runtime asks after every event.
+        var earliest = Instant.earliest(Instant.earliest(wakeAt, standby.deadline), failbackRetryAt)
+        for retry in parked { earliest = .earliest(earliest, retry.retryAt) }
+        for attempt in fencing.values { earliest = .earliest(earliest, attempt) }
+        return earliest
     }
 }
 

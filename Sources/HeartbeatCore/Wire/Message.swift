@@ -20,7 +20,9 @@ public struct Message: Sendable, Hashable {
     }
 
     public func first(named name: String) -> Field? {
-        fields.first { $0.name == name }
+        // Lengths first: comparing two unequal short strings costs far more than their counts.
+        let length = name.utf8.count
+        return fields.first { $0.name.utf8.count == length && $0.name == name }
     }
 
     /// The first binary field with this name.
