@@ -91,7 +91,7 @@ flood: build
 	FLOOD_SECONDS=$(FLOOD_SECONDS) FLOOD_PACKETS=100000000 HB_BIN=$(CURDIR)/$(BIN) TESTS=test_flood.sh \
 	  bash Tests/integration/run.sh
 
-# A long simulator sweep in release (about 60 seeds/s per core); failing seeds print their replay command.
+# A long simulator sweep in release (about 40 seeds/s per core); failing seeds print their replay command.
 SEEDS ?= 100000
 START ?= 0
 soak: deps
