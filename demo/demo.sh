@@ -72,6 +72,7 @@ read -r down up < "$OUTAGES"
 step "client: service unreachable for $(( up - down )) ms, answering again: $(ip netns exec "${PREFIX}-3" curl -s -m 1 "http://$VIP:$PORT/")"
 
 step "bringing node1 back (auto_failback on: the group returns to it)"
+returned=$(now_ms)
 start_node 1
 wait_log 1 "Initial resource acquisition complete" 15000 >/dev/null || die "node1 did not settle"
 until ip -n "${PREFIX}-1" -br addr show eth0 | grep -q "$VIP"; do sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "no failback"; done
@@ -108,10 +109,27 @@ back=$(( $(now_ms) - restored ))
 step "back on node1: $answer"
 touch "$STOP"; wait "$POLLER" 2>/dev/null
 
+step "stopping both daemons as an admin would (SIGTERM): node1 stops its group, last resource first"
+for i in 1 2; do kill -TERM "$(cat "$WORK/node$i/pid")"; done
+for i in 1 2; do
+    until ! kill -0 "$(cat "$WORK/node$i/pid")" 2>/dev/null; do
+        sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 90000 ] || die "node$i did not stop"
+    done
+done
+grep -q "Heartbeat shutdown complete" "$WORK/node1/ha-log" || die "node1 did not shut down cleanly"
+step "both stopped; $VIP is on no node: $(ip -n "${PREFIX}-1" -br addr show eth0 | grep -c "$VIP") + $(ip -n "${PREFIX}-2" -br addr show eth0 | grep -c "$VIP") addresses"
+
 echo
 echo "Summary"
-echo "  failover : node1 killed -> node2 serving; the client saw these outages (ms):"
-while read -r down up; do echo "             $(( up - down )) ms (from +$(( down - T0 )) ms)"; done < "$OUTAGES"
+# Each outage the client saw, named by the step during which it began.
+phase() {
+    if [ "$1" -ge "$restored" ]; then echo "ping back, group home"
+    elif [ "$1" -ge "$cut" ]; then echo "ping lost, group moved"
+    elif [ "$1" -ge "$returned" ]; then echo "failback to node1"
+    else echo "kill -9 of the owner"; fi
+}
+echo "  outages the client saw (polling every 20 ms):"
+while read -r down up; do printf '    %-24s %5d ms (from +%d ms)\n' "$(phase "$down"):" $(( up - down )) $(( down - T0 )); done < "$OUTAGES"
 echo "  ping loss: node1 cut from $PING -> service answered from node2 after $moved ms; back on node1 $back ms after the repair"
 echo "  deadtime : 1000 ms, keepalive 200 ms, deadping 600 ms; logs: $WORK/node1/ha-log, $WORK/node2/ha-log"
 echo "             (removed on exit; KEEP_WORK=1 make demo keeps them)"
