@@ -91,6 +91,8 @@ public struct Simulator {
     /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
+    /// Messages the nodes sent (each counted once, however many peers and media carry it).
+    public private(set) var messagesSent = 0
     var fencingState = SimFencingState()
     /// Successful STONITH resets so far.
     public var resets: Int { fencingState.resets }
@@ -307,6 +309,7 @@ public struct Simulator {
     }
 
     mutating func broadcast(_ message: Message, from index: Int) {
+        messagesSent += 1
         if message.type == "status" { echoPings(from: index, message) }
         if message.first(named: "seq") != nil {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }

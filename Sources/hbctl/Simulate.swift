@@ -12,7 +12,9 @@ struct Simulate: ParsableCommand {
         abstract: "Print what the cluster would do after some events (simulated, nothing is touched).",
         discussion: """
             Events are scenario steps (docs/scenarios.md): "kill alpha", "at 5s restart alpha",
-            "standby beta foreign", "partition {alpha} {beta}", "heal", "cut link alpha eth0".
+            "standby beta foreign", "partition {alpha} {beta}", "heal", "cut link alpha eth0";
+            with ping nodes in ha.cf "lose ping alpha" / "restore ping alpha" (every ping node at
+            once), with a STONITH device "fence fails on beta" / "fence works on beta".
             Every node starts at 0 s and the cluster settles (initdead + deadtime); an event without
             "at" happens then, "at T" T later. Prints declarations, resource starts and stops, and
             who holds each group at the end.
@@ -54,6 +56,15 @@ struct Simulate: ParsableCommand {
         scenario.warntime = config.warntime
         scenario.initdead = config.initdead
         scenario.autoFailback = config.autoFailback
+        // Every ping node and ping group of ha.cf is modelled as one that all nodes reach or lose
+        // together; a configured STONITH device as one that works until told otherwise.
+        let pingNames = config.pingNodes.map(\.name) + config.pingGroups.map(\.name)
+        if !pingNames.isEmpty {
+            scenario.pingNode = true
+            scenario.deadping = config.deadping
+            scenario.arbitration = config.arbitrationEnabled ? .on : .off
+        }
+        scenario.stonith = !config.stonith.isEmpty
         for group in config.resourceGroups {
             guard let preferred = names.firstIndex(of: group.preferredNode) else { continue }
             scenario.groups.append(Scenario.Group(preferredNode: aliases[preferred], resources: group.resources.map(\.token), line: group.line))
@@ -62,7 +73,7 @@ struct Simulate: ParsableCommand {
         func real(_ text: String) -> String {
             var text = text
             for index in aliases.indices.reversed() { text = text.replacing(aliases[index], with: names[index]) }
-            return text
+            return text.replacing(Scenario.pingNode, with: pingNames.joined(separator: "+"))
         }
         let settled = config.initdead + config.deadtime
         scenario.steps = [Scenario.Step(time: .zero, action: .start("all"), line: 0)]
@@ -82,7 +93,11 @@ struct Simulate: ParsableCommand {
             do {
                 scenario.steps.append(Scenario.Step(time: time, action: try scenario.parseStep(text), line: 0))
             } catch {
-                throw CommandError(description: "event \"\(event)\": \(real(error.message))")
+                // The scenario parser's advice names scenario lines; here they come from ha.cf.
+                let message = real(error.message)
+                    .replacing("add a 'ping_node' line above the first step", with: "ha.cf has no 'ping' or 'ping_group' line")
+                    .replacing("add a 'stonith' line above the first step", with: "ha.cf has no 'stonith' or 'stonith_host' line")
+                throw CommandError(description: "event \"\(event)\": \(message)")
             }
         }
         scenario.steps.sort { $0.time < $1.time }
@@ -98,6 +113,10 @@ struct Simulate: ParsableCommand {
         backend.advance(to: scenario.end)
 
         print("cluster: \(names.joined(separator: " ")), keepalive \(config.keepalive.milliseconds) ms, deadtime \(config.deadtime.milliseconds) ms, auto_failback \(config.autoFailback.rawValue)")
+        if !pingNames.isEmpty {
+            print("ping: \(pingNames.joined(separator: "+")) (one ping node here), deadping \(config.deadping.milliseconds) ms, arbitration \(config.arbitrationEnabled ? "on" : "off")")
+        }
+        if scenario.stonith { print("stonith: one device for every node (\(config.stonith.map(\.type).joined(separator: ", ")))") }
         var stepIndex = 0
         for (time, observation) in backend.simulator.observations {
             while stepIndex < scenario.steps.count, scenario.steps[stepIndex].time <= time - Instant.zero {

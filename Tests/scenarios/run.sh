@@ -9,6 +9,8 @@ status=0
 # shellcheck disable=SC2086 # FILES is a glob or a list
 "$BIN/hbctl" scenario run $FILES --sim | grep -v '^   ok ' || status=1
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
+echo "== hbctl simulate"
+HB_BIN=$BIN bash Tests/scenarios/test_simulate.sh || status=1
 if [ "$(id -u)" != 0 ]; then echo "scenarios --netns need root: skipped"; exit $status; fi
 passed=0; failed=0; began=$(date +%s)
 for file in $FILES; do

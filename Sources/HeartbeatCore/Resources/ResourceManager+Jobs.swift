@@ -69,11 +69,6 @@ extension ResourceManager {
         return set
     }
 
-    /// `local` if we are the preferred node of a group, `foreign` if another node is of one.
-    var halvesWithGroups: HoldSet {
-        records.indices.reduce(HoldSet.none) { set, index in set.union(isLocal(index) ? .local : .foreign) }
-    }
-
     func hasPending(_ purpose: Purpose) -> Bool {
         current?.purpose == purpose || queue.contains { $0.purpose == purpose }
             || parked.contains { $0.job.purpose == purpose }

@@ -158,6 +158,8 @@ public struct ResourceManager: Sendable {
     /// only for a half of haresources with no groups here: a peer still expects us to claim
     /// and hand back that half, or it logs "No one owns …" (see `holdings`).
     var nominalHolds: HoldSet = .none
+    /// `local` if we are the preferred node of a group, `foreign` if another node is of one.
+    let halvesWithGroups: HoldSet
 
     struct PendingIPReply: Sendable, Hashable {
         var requester: String
@@ -169,6 +171,9 @@ public struct ResourceManager: Sendable {
     public init(config: ResourceManagerConfig) {
         self.config = config
         self.records = config.groups.map { GroupRecord(group: $0) }
+        self.halvesWithGroups = config.groups.reduce(HoldSet.none) { set, group in
+            set.union(group.preferredNode == config.localNode ? .local : .foreign)
+        }
         self.peerNames = config.nodes.filter { $0 != config.localNode }
         var peers: [String: PeerRecord] = [:]
         for name in peerNames { peers[name] = PeerRecord() }
