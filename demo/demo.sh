@@ -58,8 +58,8 @@ POLLER=$!; PIDS+=("$POLLER")
 sleep 5   # nodes advertise deadtime + 2 s during their first 5 s (as 3.0.6 does)
 
 step "kill -9 heartbeat on node1 (the owner); the client polls http://$VIP:$PORT/ every 20 ms"
-killed=$(now_ms)
 kill_node 1
+killed=$(now_ms)   # after the kill: a heartbeat sent while kill_node ran is not blamed on detection
 # A killed daemon leaves its resources behind, like a crashed machine's: take them down with it.
 ip -n "${PREFIX}-1" addr del "$VIP/24" dev eth0 2>/dev/null
 DEMO_STATE_DIR=$WORK/node1/svc "$DEMO/resource.d/demo-web" "$VIP" "$PORT" stop
