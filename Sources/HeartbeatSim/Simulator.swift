@@ -18,15 +18,15 @@ public enum ScriptFault: String, Sendable, Hashable, CaseIterable {
     case hang
 }
 
-/// N `Node`s in one process on a virtual clock and a virtual network, driven by one seed.
-/// Faults are injected by calling methods between `run(until:)` calls; invariants are checked
-/// after every event, and `checkSettled()` checks liveness when the caller knows things are quiet.
 extension Node {
     /// `nextDeadline` through a mutating call: reading it through `nodes[index]?` copied the
     /// whole node on every event.
     mutating func deadlineInPlace() -> Instant? { nextDeadline }
 }
 
+/// N `Node`s in one process on a virtual clock and a virtual network, driven by one seed.
+/// Faults are injected by calling methods between `run(until:)` calls; invariants are checked
+/// after every event, and `checkSettled()` checks liveness when the caller knows things are quiet.
 public struct Simulator {
     enum Action {
         case deliver(to: Int, sender: Int, link: Int, message: Message)
