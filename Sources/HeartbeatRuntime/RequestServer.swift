@@ -57,17 +57,21 @@ final class RequestServer<Peer> {
             Glibc.close(listenFD)
             throw error
         }
-        var listening: UInt64?
         do throws(SystemError) {
-            listening = try loop.watch(listenFD) { [unowned self] in self.acceptClients() }
-            timerToken = try loop.watch(timerFD) { [unowned self] in self.timerFired() }
+            listenToken = try loop.watch(listenFD) { [unowned self] in self.acceptClients() }
         } catch {
-            if let listening { loop.remove(listenFD, token: listening) }
             Glibc.close(listenFD)
             Glibc.close(timerFD)
             throw error
         }
-        listenToken = listening!
+        do throws(SystemError) {
+            timerToken = try loop.watch(timerFD) { [unowned self] in self.timerFired() }
+        } catch {
+            loop.remove(listenFD, token: listenToken)
+            Glibc.close(listenFD)
+            Glibc.close(timerFD)
+            throw error
+        }
     }
 
     deinit { close() }
