@@ -2,40 +2,6 @@ import CSystem
 import Glibc
 import HeartbeatCore
 
-/// When a respawned client that exited is started again (spec §7.4): always, except after exit
-/// code 100 ("do not respawn me") or once it has exited quickly too often. An exit within
-/// `quickExit` of its start counts as quick; a run that lasted longer forgets the count. The
-/// 11th quick exit in a row (after 10 quick restarts) gives up: "respawning too fast".
-public struct RespawnPolicy: Sendable, Hashable {
-    public static let quickExit: Duration = .seconds(30)
-    public static let maxQuickRestarts = 10
-    /// The exit code with which a client asks not to be started again.
-    public static let doNotRespawn: Int32 = 100
-
-    public enum Decision: Sendable, Hashable {
-        case restart
-        /// Exit code 100.
-        case stayDown
-        case tooFast
-    }
-
-    public private(set) var quickExits = 0
-
-    public init() {}
-
-    /// `exitCode` is nil when the client was killed by a signal.
-    public mutating func exited(exitCode: Int32?, ranFor: Duration) -> Decision {
-        if exitCode == Self.doNotRespawn { return .stayDown }
-        quickExits = ranFor < Self.quickExit ? quickExits + 1 : 0
-        return quickExits > Self.maxQuickRestarts ? .tooFast : .restart
-    }
-
-    /// `failfast`: an abnormal end (a signal, or a non-zero code other than 100) reboots the node.
-    public static func isAbnormal(exitCode: Int32?) -> Bool {
-        exitCode != 0 && exitCode != doNotRespawn
-    }
-}
-
 /// The `respawn` and `failfast` clients (spec §7.4): started once communications are up, as the
 /// given user and its primary group, with stdio on /dev/null, via `/bin/sh -c "exec COMMAND"`;
 /// restarted by `RespawnPolicy`; stopped with SIGTERM in reverse order at shutdown.
@@ -108,12 +74,10 @@ public final class RespawnClients {
         let exitCode: Int32? = status & 0x7f == 0 ? (status >> 8) & 0xff : nil
         let how = exitCode.map { "exit code \($0)" } ?? "signal \(status & 0x7f)"
         let ranFor = EventLoop.now() - clients[index].startedAt
-        if entry.failfast, RespawnPolicy.isAbnormal(exitCode: exitCode) {
+        switch clients[index].policy.exited(exitCode: exitCode, ranFor: ranFor, failfast: entry.failfast) {
+        case .reboot:
             logger.log(.critical, "Client \"\(entry.command)\" (pid \(pid)) died with \(how): failfast, rebooting this node.")
             hb_reboot_now()
-            return true
-        }
-        switch clients[index].policy.exited(exitCode: exitCode, ranFor: ranFor) {
         case .stayDown:
             logger.log(.info, "Client \"\(entry.command)\" exited with return code \(RespawnPolicy.doNotRespawn): not respawning it.")
         case .tooFast:

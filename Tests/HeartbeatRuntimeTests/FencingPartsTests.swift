@@ -4,35 +4,12 @@ import HeartbeatCore
 import Testing
 @testable import HeartbeatRuntime
 
-/// The pure parts of the watchdog, STONITH and respawn runtime; the integration test
-/// Tests/integration/test_fencing.sh runs them for real.
+/// The pure parts of the watchdog, STONITH and respawn runtime (RespawnPolicyTests, in the core,
+/// covers the respawn decisions); the integration test Tests/integration/test_fencing.sh runs them for real.
 @Suite struct FencingPartsTests {
     @Test(arguments: [(1000, 2), (990, 1), (30_000, 31), (60_000, 61), (500, 1), (2_990, 3), (2_991, 4)])
     func watchdogTimeoutIsDeadtimePlus10msRoundedUp(deadtimeMs: Int, seconds: Int32) {
         #expect(Watchdog.timeoutSeconds(deadtime: .milliseconds(deadtimeMs)) == seconds)
-    }
-
-    @Test func respawnGivesUpAfterTenQuickRestarts() {
-        var policy = RespawnPolicy()
-        for _ in 1...10 { #expect(policy.exited(exitCode: 1, ranFor: .seconds(1)) == .restart) }
-        #expect(policy.exited(exitCode: 1, ranFor: .seconds(1)) == .tooFast)
-    }
-
-    @Test func aLongRunForgetsQuickExits() {
-        var policy = RespawnPolicy()
-        for _ in 1...10 { _ = policy.exited(exitCode: nil, ranFor: .milliseconds(10)) }
-        #expect(policy.exited(exitCode: 0, ranFor: .seconds(30)) == .restart)
-        #expect(policy.quickExits == 0)
-        for _ in 1...10 { #expect(policy.exited(exitCode: 0, ranFor: .seconds(29)) == .restart) }
-    }
-
-    @Test func exit100StaysDown() {
-        var policy = RespawnPolicy()
-        #expect(policy.exited(exitCode: 100, ranFor: .seconds(1)) == .stayDown)
-        #expect(RespawnPolicy.isAbnormal(exitCode: nil))
-        #expect(RespawnPolicy.isAbnormal(exitCode: 2))
-        #expect(!RespawnPolicy.isAbnormal(exitCode: 0))
-        #expect(!RespawnPolicy.isAbnormal(exitCode: 100))
     }
 
     @Test func ipfailIsNotSpawned() {
