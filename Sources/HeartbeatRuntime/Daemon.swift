@@ -1,4 +1,3 @@
-import CSystem
 import Glibc
 import HeartbeatCore
 
@@ -8,7 +7,7 @@ import HeartbeatCore
 public final class Daemon {
     var config: ClusterConfig
     private let paths: DaemonPaths
-    private let options: DaemonOptions
+    let options: DaemonOptions
     let logger: Logger
     let loop: EventLoop
     var node: Node
@@ -411,111 +410,9 @@ public final class Daemon {
         return true
     }
 
-    private func enterRealtimeIfAsked() {
-        guard config.realtime, options.realtimeAllowed, geteuid() == 0 else { return }
-        if hb_set_realtime(Int32(config.rtprio)) != 0 {
-            logger.log(.warning, "Cannot set realtime priority \(config.rtprio): \(String(cString: strerror(errno)))")
-        }
-        if hb_mlockall() != 0 {
-            logger.log(.warning, "Cannot lock memory: \(String(cString: strerror(errno)))")
-        }
-    }
-
     /// `/proc/loadavg` is read here, once a second, so the send path itself does no file I/O.
     private func refreshLoadAverage() {
         guard let bytes = readSmallFile("/proc/loadavg", limit: 128) else { return }
         loadAverage = String(decoding: bytes, as: UTF8.self).trimmingSpaces
     }
-
-    static func logDestinations(_ config: ClusterConfig, _ options: DaemonOptions) -> Logger.Destinations {
-        let facility = config.logging.facility.flatMap(syslogFacility)
-        let nothingConfigured = config.logging.logfile == nil && config.logging.debugfile == nil && facility == nil
-        return Logger.Destinations(
-            logFile: config.logging.logfile, debugFile: config.logging.debugfile,
-            // 3.0.6 falls back to logd; we have none, so syslog's daemon facility takes its place.
-            syslogFacility: nothingConfigured ? LOG_DAEMON : facility,
-            toStderr: options.foreground && nothingConfigured,
-            debugLevel: config.debug + options.debugBoost)
-    }
-}
-
-/// Loads and validates the configuration from the paths' directories.
-public func loadConfiguration(paths: DaemonPaths) -> (ClusterConfig?, [Diagnostic]) {
-    ConfigLoader(configDirectory: paths.configDir, stateDirectory: paths.stateDir, runDirectory: paths.runDir,
-                 initDirectory: environment("HA_INITD_DIR") ?? ConfigLoader.defaultInitDirectory,
-                 nodeName: environment("HA_NODE_NAME")).load()
-}
-
-/// `heartbeat` with no action flag: validate, detach (unless `-f`), write the pidfile, run.
-public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
-    let (loaded, diagnostics) = loadConfiguration(paths: paths)
-    let unsupported = loaded.map { Stonith.diagnostics($0, haCfPath: paths.configDir + "/ha.cf") } ?? []
-    for diagnostic in diagnostics + unsupported { writeError("\(diagnostic)\n") }
-    guard let config = loaded, unsupported.isEmpty else {
-        writeError("heartbeat: configuration has errors; not starting\n")
-        return 1
-    }
-    if let pid = runningPid(pidFile: paths.pidFile) {
-        writeError("heartbeat: already running [pid \(pid)]\n")
-        return 1
-    }
-    makeDirectories(paths.stateDir)
-    makeDirectories(paths.runDir)
-    if !options.foreground, !detachFromTerminal() { return 1 }
-    do {
-        try writeDurably(Array("\(getpid())\n".utf8), to: paths.pidFile, mode: 0o644)
-        let daemon = try Daemon(config: config, paths: paths, options: options)
-        let code = daemon.run()
-        unlink(paths.pidFile)
-        return code
-    } catch {
-        writeError("heartbeat: \(error)\n")
-        unlink(paths.pidFile)
-        return 1
-    }
-}
-
-/// Forks into the background like 3.0.6: the parent exits, the child leads a new session with
-/// stdio on /dev/null. Safe here because no thread has been started yet.
-private func detachFromTerminal() -> Bool {
-    let pid = fork()
-    if pid < 0 { return false }
-    if pid > 0 { exit(0) }
-    setsid()
-    let null = open("/dev/null", O_RDWR)
-    if null >= 0 {
-        dup2(null, 0)
-        dup2(null, 1)
-        dup2(null, 2)
-        if null > 2 { close(null) }
-    }
-    return true
-}
-
-/// IPv4 addresses of this machine's interfaces, as dotted quads.
-func localIPv4Addresses() -> [String] {
-    var list: UnsafeMutablePointer<ifaddrs>?
-    guard getifaddrs(&list) == 0 else { return [] }
-    defer { freeifaddrs(list) }
-    var addresses: [String] = []
-    var cursor = list
-    while let entry = cursor {
-        if let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) {
-            let value = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-            addresses.append(ipv4Text(value))
-        }
-        cursor = entry.pointee.ifa_next
-    }
-    return addresses
-}
-
-/// A syslog facility by its ha.cf name (`daemon`, `local0`…`local7`, …).
-func syslogFacility(_ name: String) -> Int32? {
-    let facilities: [String: Int32] = [
-        "auth": LOG_AUTH, "authpriv": LOG_AUTHPRIV, "cron": LOG_CRON, "daemon": LOG_DAEMON, "kern": LOG_KERN,
-        "lpr": LOG_LPR, "mail": LOG_MAIL, "news": LOG_NEWS, "syslog": LOG_SYSLOG, "user": LOG_USER, "uucp": LOG_UUCP,
-        "local0": LOG_LOCAL0, "local1": LOG_LOCAL1, "local2": LOG_LOCAL2, "local3": LOG_LOCAL3,
-        "local4": LOG_LOCAL4, "local5": LOG_LOCAL5, "local6": LOG_LOCAL6, "local7": LOG_LOCAL7,
-    ]
-    return facilities[name.lowercased()]
 }
