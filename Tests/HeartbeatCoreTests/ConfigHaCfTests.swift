@@ -251,6 +251,23 @@ import Testing
         #expect(diagnostics.errors == [])
     }
 
+    /// Each of our extensions, with a valid value: a 3.0.6 node would refuse the file, so we warn.
+    @Test func extensionsWarnThatA306NodeRefusesTheFile() throws {
+        let extensions = ["arbitration on", "isolation_guard off", "metrics_listen 127.0.0.1:9873"]
+        #expect(Set(extensions.map { String($0.prefix { $0 != " " }) })
+            == Set(HaCfDirective.all.filter { !$0.knownTo306 }.map(\.name)))
+        for line in extensions {
+            let (config, diagnostics) = validate(adding: line + "\n")
+            #expect(config != nil, "\(line)")
+            #expect(diagnostics.has(.warning, haCfPath, 5, "is an extension of this implementation; a 3.0.6 node refuses to start with it"),
+                    "\(line)")
+        }
+        // A refused value is an error alone; a directive 3.0.6 knows gets no such warning.
+        let (_, refused) = validate(adding: "arbitration maybe\nkeepalive 2\n")
+        #expect(refused.has(.error, haCfPath, 5, "invalid arbitration value [maybe]"))
+        #expect(refused.filter { $0.message.contains("extension") } == [])
+    }
+
     @Test func lenientOrderIsAcceptedWithWarnings() throws {
         let (config, diagnostics) = validate(haCf: """
             node node1

@@ -61,53 +61,11 @@ public struct HaCf: Sendable {
     public init() {}
 }
 
-/// Reads `ha.cf` (spec §8). Unlike 3.0.6, directive order does not matter: `udpport` and `baud`
-/// apply to every medium wherever they are written; we warn where a 3.0.6 node would read the
-/// same file differently.
+/// Reads `ha.cf` (spec §8): splits each line, finds its directive in `HaCfDirective.all` and
+/// applies it. Unlike 3.0.6, directive order does not matter: `udpport` and `baud` apply to every
+/// medium wherever they are written; we warn where a 3.0.6 node would read the same file
+/// differently, and where it would refuse one of our extensions.
 public struct HaCfParser {
-    /// How a directive's line is split (spec §8).
-    enum Shape {
-        /// Every further token (split on space, tab, comma) is applied on its own.
-        case options
-        /// The rest of the line is the value.
-        case wholeLine
-    }
-
-    static let directives: [String: Shape] = {
-        var table: [String: Shape] = [:]
-        for name in [
-            "node", "keepalive", "deadtime", "deadping", "initdead", "warntime", "watchdog", "baud", "udpport",
-            "logfacility", "logfile", "debugfile", "nice_failback", "auto_failback", "rtprio", "hbgenmethod",
-            "realtime", "debug", "msgfmt", "use_logd", "conn_logd_time", "use_apphbd", "log_badpack", "coredumps",
-            "coreroot", "pacemaker", "crm", "autojoin", "uuidfrom", "compression", "compression_threshold",
-            "traditional_compression", "env", "max_rexmit_delay", "record_config_changes",
-            "record_pengine_inputs", "enable_config_writes", "memreserve", "quorum_server", "cluster", "hopfudge",
-            "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine", "bcast", "udp", "serial", "ping", "ping6",
-            "metrics_listen",
-            "arbitration", "isolation_guard",
-        ] { table[name] = .options }
-        for name in [
-            "stonith", "stonith_host", "apiauth", "respawn", "failfast", "ucast", "ucast6", "mcast", "mcast6",
-            "ping_group",
-        ] { table[name] = .wholeLine }
-        return table
-    }()
-
-    /// Directives whose value 3.0.6 records for `cl_status hbparameter` and `HA_<name>` (spec §6.4).
-    static let recordedDirectives: Set<String> = [
-        "hopfudge", "keepalive", "deadtime", "deadping", "initdead", "warntime", "watchdog", "baud", "udpport",
-        "logfacility", "logfile", "debugfile", "auto_failback", "rtprio", "hbgenmethod", "realtime", "debug",
-        "msgfmt", "use_logd", "conn_logd_time", "log_badpack", "coredumps", "coreroot", "pacemaker", "autojoin",
-        "uuidfrom", "compression", "compression_threshold", "traditional_compression", "max_rexmit_delay",
-        "record_config_changes", "record_pengine_inputs", "enable_config_writes", "memreserve", "quorum_server",
-        "cluster", "syslogmsgfmt", "crm_daemon_dir", "crmd_spawns_pengine", "arbitration", "isolation_guard",
-    ]
-
-    /// Directives that keep one value; giving one twice is worth a warning. (`baud` and `watchdog`
-    /// given twice are errors of their own, as in 3.0.6.)
-    static let scalarDirectives: Set<String> = recordedDirectives.union(["nice_failback", "use_apphbd"])
-        .subtracting(["baud", "watchdog"])
-
     /// Plugins 3.0.6 knows of but the packaged build does not ship (spec §8).
     static let unshippedMedia: Set<String> = ["normalpoll", "hbaping", "tipc", "rds"]
 
@@ -151,26 +109,32 @@ public struct HaCfParser {
         var directive = String(text.prefix { !Self.whitespace.contains($0) })
         let rest = text.dropFirst(directive.count).drop { Self.delimiters.contains($0) }
 
-        guard let shape = Self.directives[directive] else {
+        guard var entry = HaCfDirective.byName[directive] else {
             unknown(directive, line: number)
             return
         }
-        if directive == "udp" {
-            warning(number, "directive 'udp' is an old name of 'bcast'; it is read as 'bcast'",
-                    hint: "write `bcast \(rest)` instead")
-            directive = "bcast"
+        if case .alias(let target, let warns) = entry.reading {
+            if warns {
+                warning(number, "directive '\(directive)' is an old name of '\(target)'; it is read as '\(target)'",
+                        hint: "write `\(target) \(rest)` instead")
+            }
+            directive = target
+            entry = HaCfDirective.byName[target]!
         }
-        if directive == "crm" { directive = "pacemaker" }
 
-        switch shape {
-        case .wholeLine:
-            applyWholeLine(directive, String(rest), line: number)
-        case .options:
+        let errorsBefore = errorCount
+        switch entry.reading {
+        case .alias:
+            preconditionFailure("an alias names a directive that is not an alias")
+        case .wholeLine(let apply):
+            result.lines[directive] = number
+            apply(&self, directive, String(rest), rest.split(whereSeparator: { Self.whitespace.contains($0) }).map(String.init), number)
+        case .eachWord(let apply):
             let values = rest.split(whereSeparator: { Self.delimiters.contains($0) }).map(String.init)
             if values.isEmpty {
                 error(number, "directive '\(directive)' has no value", hint: "give a value, or remove the line")
             }
-            if Self.scalarDirectives.contains(directive) {
+            if entry.single {
                 if values.count > 1 {
                     warning(number, "'\(directive)' given \(values.count) values; only the last (\(values.last!)) is used",
                             hint: "give one value")
@@ -180,14 +144,22 @@ public struct HaCfParser {
                 }
             }
             for value in values {
-                applyOption(directive, value, line: number)
+                let accepted = apply(&self, directive, value, number)
+                result.lines[directive] = number
+                if accepted, entry.recorded { result.recorded[directive] = value }
             }
+        }
+        if !entry.knownTo306, errorCount == errorsBefore {
+            warning(number, "\(directive) is an extension of this implementation; a 3.0.6 node refuses to start with it",
+                    hint: "keep it out of an ha.cf shared with 3.0.6 nodes")
         }
     }
 
+    var errorCount: Int { result.diagnostics.count { $0.severity == .error } }
+
     mutating func unknown(_ directive: String, line: Int) {
         let hint: String
-        if Self.directives[directive.lowercased()] != nil {
+        if HaCfDirective.byName[directive.lowercased()] != nil {
             hint = "directive names are lower case: write '\(directive.lowercased())'"
         } else if Self.unshippedMedia.contains(directive) {
             hint = "3.0.6 as packaged does not ship this plugin either; remove the line"
@@ -197,236 +169,7 @@ public struct HaCfParser {
         error(line, "Illegal directive [\(directive)] in \(file)", hint: hint)
     }
 
-    // MARK: option directives
-
-    mutating func applyOption(_ directive: String, _ value: String, line: Int) {
-        var accepted = true
-        switch directive {
-        case "node":
-            addNode(value, line: line)
-        case "keepalive":
-            if let time = time(directive, value, line: line) {
-                if time > .zero { result.keepalive = time } else { positiveTime(directive, value, line) }
-            } else { accepted = false }
-        case "deadtime":
-            if let time = time(directive, value, line: line) { result.deadtime = time } else { accepted = false }
-        case "warntime":
-            if let time = time(directive, value, line: line) {
-                if time > .zero { result.warntime = time } else { positiveTime(directive, value, line) }
-            } else { accepted = false }
-        case "initdead":
-            if let time = time(directive, value, line: line) { result.initdead = time } else { accepted = false }
-        case "deadping":
-            if let time = time(directive, value, line: line) { result.deadping = time } else { accepted = false }
-        case "conn_logd_time":
-            if let time = time(directive, value, line: line) {
-                if time > .zero { result.logging.connLogdTime = time } else { positiveTime(directive, value, line) }
-            } else { accepted = false }
-        case "udpport":
-            if let port = ConfigValues.integer(value), (1...65535).contains(port) {
-                result.udpport = port
-            } else {
-                error(line, "invalid port [\(value)] for udpport", hint: "use a UDP port number from 1 to 65535")
-                accepted = false
-            }
-        case "baud":
-            if let earlier = result.lines["baud"] {
-                // 3.0.6 refuses a second `baud` ("Baudrate multiply specified").
-                error(line, "baud rate given twice (also on line \(earlier))", hint: "keep one 'baud' line")
-            }
-            if let rate = ConfigValues.integer(value), ConfigValues.baudRates.contains(rate) {
-                result.baud = rate
-            } else {
-                error(line, "invalid baudrate [\(value)]",
-                      hint: "use one of 9600, 19200, 38400, 57600, 115200, 230400, 460800")
-                accepted = false
-            }
-        case "watchdog":
-            if let earlier = result.lines["watchdog"] {
-                error(line, "Watchdog device multiply specified (also on line \(earlier))",
-                      hint: "keep one 'watchdog' line")
-            }
-            if value.hasPrefix("/") {
-                result.watchdog = value
-            } else {
-                error(line, "watchdog device [\(value)] is not an absolute path", hint: "write e.g. 'watchdog /dev/watchdog'")
-                accepted = false
-            }
-        case "auto_failback":
-            if let on = ConfigValues.boolean(value) {
-                result.autoFailback = on ? .on : .off
-            } else if value.lowercased() == "legacy" {
-                result.autoFailback = .legacy
-            } else {
-                error(line, "invalid auto_failback value [\(value)]", hint: "use on, off or legacy")
-                accepted = false
-            }
-        case "nice_failback":
-            if let flag = ConfigValues.boolean(value) {
-                result.niceFailback = flag
-            } else {
-                error(line, "invalid nice_failback value [\(value)]", hint: "replace it with 'auto_failback on' or 'off'")
-            }
-        case "hopfudge":
-            accepted = integer(directive, value, in: 0...255, line: line) { $0.result.hopfudge = $1 }
-        case "debug":
-            accepted = integer(directive, value, in: 0...255, line: line) { $0.result.debug = $1 }
-        case "rtprio":
-            // Linux SCHED_FIFO priorities (sched_get_priority_min/max).
-            accepted = integer(directive, value, in: 1...99, line: line) { $0.result.rtprio = $1 }
-        case "memreserve":
-            accepted = integer(directive, value, in: 0...Int(Int32.max), line: line) { $0.result.memreserve = $1 }
-        case "compression_threshold":
-            accepted = integer(directive, value, in: 1...Int(Int32.max) / 1024, line: line) {
-                $0.result.compressionThreshold = $1
-            }
-        case "max_rexmit_delay":
-            accepted = integer(directive, value, in: 1...Int(Int32.max), line: line) {
-                $0.result.maxRexmitDelay = .milliseconds($1)
-            }
-        case "realtime":
-            accepted = boolean(directive, value, line: line) { $0.result.realtime = $1 }
-        case "arbitration":
-            accepted = boolean(directive, value, line: line) { $0.result.arbitration = $1 }
-        case "isolation_guard":
-            accepted = boolean(directive, value, line: line) { $0.result.isolationGuard = $1 }
-        case "log_badpack":
-            accepted = boolean(directive, value, line: line) { $0.result.logBadPackets = $1 }
-        case "coredumps":
-            accepted = boolean(directive, value, line: line) { $0.result.coredumps = $1 }
-        case "syslogmsgfmt":
-            accepted = boolean(directive, value, line: line) { $0.result.logging.syslogFormat = $1 }
-        case "use_logd":
-            accepted = boolean(directive, value, line: line) { $0.result.useLogd = $1 }
-        case "traditional_compression":
-            accepted = boolean(directive, value, line: line) { parser, on in
-                if on {
-                    parser.unsupported(line, "'traditional_compression on'",
-                                       hint: "remove the line (the default is off)")
-                }
-            }
-        case "use_apphbd":
-            accepted = boolean(directive, value, line: line) { parser, on in
-                if on { parser.unsupported(line, "registering with apphbd (use_apphbd)", hint: "remove the line") }
-            }
-        case "record_config_changes", "record_pengine_inputs", "enable_config_writes", "crmd_spawns_pengine":
-            accepted = boolean(directive, value, line: line) { parser, _ in
-                parser.pacemakerOnly(directive, line: line)
-            }
-        case "crm_daemon_dir":
-            pacemakerOnly(directive, line: line)
-        case "pacemaker":
-            let word = value.lowercased()
-            if ConfigValues.boolean(word) == false {
-                break
-            } else if ConfigValues.boolean(word) == true
-                || ["respawn", "minimal", "manual", "ccm-only", "valgrind"].contains(word)
-            {
-                unsupported(line, "Pacemaker resource management ('pacemaker \(value)')",
-                            hint: "use haresources (v1 mode): set 'pacemaker off' or remove the line")
-            } else {
-                error(line, "invalid pacemaker value [\(value)]", hint: "use off (this implementation runs haresources only)")
-                accepted = false
-            }
-        case "quorum_server":
-            unsupported(line, "'quorum_server'", hint: "remove the line; v1 clusters do not use a quorum server")
-        case "hbgenmethod":
-            if let method = GenerationMethod(rawValue: value) {
-                result.hbgenmethod = method
-            } else {
-                error(line, "Illegal hb generation method [\(value)]", hint: "use file or time")
-                accepted = false
-            }
-        case "msgfmt":
-            if let format = MessageFormat(rawValue: value) {
-                result.msgfmt = format
-            } else {
-                error(line, "invalid msgfmt [\(value)]", hint: "use classic or netstring")
-                accepted = false
-            }
-        case "compression":
-            if ["zlib", "bz2"].contains(value) {
-                result.compression = value
-            } else {
-                error(line, "unknown compression module [\(value)]", hint: "use zlib or bz2")
-                accepted = false
-            }
-        case "autojoin":
-            let word = value.lowercased()
-            if ["none", "other", "any"].contains(word) {
-                result.autojoin = word
-            } else {
-                error(line, "invalid autojoin value [\(value)]", hint: "use none")
-                accepted = false
-            }
-        case "uuidfrom":
-            if value == "file" {
-                break
-            } else if value == "nodename" {
-                unsupported(line, "'uuidfrom nodename'",
-                            hint: "remove the line; the UUID is then kept in the state directory's hb_uuid")
-            } else {
-                error(line, "invalid uuidfrom value [\(value)]", hint: "use file")
-                accepted = false
-            }
-        case "cluster":
-            result.cluster = value
-        case "metrics_listen":
-            switch MetricsEndpoint.parse(value) {
-            case .success(let endpoint):
-                result.metricsEndpoint = endpoint
-                warning(line, "metrics_listen is an extension of this implementation; a 3.0.6 node refuses to start with it",
-                        hint: "keep it out of an ha.cf shared with 3.0.6 nodes")
-            case .failure(let failure):
-                error(line, "invalid metrics_listen [\(value)]", hint: failure.reason)
-                accepted = false
-            }
-        case "coreroot":
-            if value.hasPrefix("/") {
-                result.coreroot = value
-            } else {
-                error(line, "core dump root [\(value)] is not an absolute path", hint: "write an absolute directory")
-                accepted = false
-            }
-        case "logfile":
-            result.logging.logfile = value
-        case "debugfile":
-            result.logging.debugfile = value
-        case "logfacility":
-            if ConfigValues.syslogFacilities.contains(value) {
-                result.logging.facility = value == "none" ? nil : value
-            } else {
-                error(line, "Log facility(\(value)) not valid", hint: "use a syslog facility such as daemon or local0, or none")
-                accepted = false
-            }
-        case "env":
-            if let equals = value.firstIndex(of: "="), equals != value.startIndex {
-                result.environment.append(
-                    EnvironmentSetting(name: String(value[..<equals]), value: String(value[value.index(after: equals)...])))
-            } else {
-                error(line, "invalid env setting [\(value)]", hint: "write 'env NAME=value'")
-                accepted = false
-            }
-        case "bcast":
-            if checkInterface(value, line: line) { addMedium(.bcast(interface: value), line: line) }
-        case "serial":
-            if value.hasPrefix("/") {
-                addMedium(.serial(device: value), line: line)
-            } else {
-                error(line, "serial device [\(value)] is not an absolute path", hint: "write e.g. 'serial /dev/ttyS0'")
-            }
-        case "ping":
-            addPingNode(PingNode(name: value.lowercased(), family: .ipv4), line: line)
-        case "ping6":
-            addPingNode(PingNode(name: value.lowercased(), family: .ipv6), line: line)
-        default:
-            accepted = false
-        }
-        result.lines[directive] = line
-        if accepted, Self.recordedDirectives.contains(directive) {
-            result.recorded[directive] = value
-        }
-    }
+    // MARK: what directives add
 
     mutating func addNode(_ value: String, line: Int) {
         let name = value.lowercased()
@@ -479,28 +222,13 @@ public struct HaCfParser {
         return time.duration
     }
 
-    mutating func positiveTime(_ directive: String, _ value: String, _ line: Int) {
-        error(line, "\(directive) [\(value)] must be greater than zero", hint: "give a time above 0")
-    }
-
-    mutating func integer(
-        _ directive: String, _ value: String, in range: ClosedRange<Int>, line: Int, set: (inout HaCfParser, Int) -> Void
-    ) -> Bool {
-        guard let number = ConfigValues.integer(value), range.contains(number) else {
-            error(line, "invalid \(directive) [\(value)]", hint: "use a whole number from \(range.lowerBound) to \(range.upperBound)")
-            return false
-        }
-        set(&self, number)
-        return true
-    }
-
-    mutating func boolean(_ directive: String, _ value: String, line: Int, set: (inout HaCfParser, Bool) -> Void) -> Bool {
+    /// A boolean value, or nil (reported) when it is none.
+    mutating func flag(_ directive: String, _ value: String, line: Int) -> Bool? {
         guard let flag = ConfigValues.boolean(value) else {
             error(line, "invalid \(directive) value [\(value)]", hint: "use true/on/yes or false/off/no")
-            return false
+            return nil
         }
-        set(&self, flag)
-        return true
+        return flag
     }
 
     mutating func pacemakerOnly(_ directive: String, line: Int) {
@@ -514,95 +242,92 @@ public struct HaCfParser {
 
     // MARK: whole-line directives
 
-    mutating func applyWholeLine(_ directive: String, _ rest: String, line: Int) {
-        let words = rest.split(whereSeparator: { Self.whitespace.contains($0) }).map(String.init)
-        result.lines[directive] = line
-        switch directive {
-        case "ucast", "ucast6":
-            guard words.count >= 2 else {
-                error(line, "\(directive) needs an interface and a peer address",
-                      hint: "write '\(directive) <interface> <peer address>'")
-                return
-            }
-            if words.count > 2 {
-                warning(line, "\(directive) takes one peer per line; [\(words.dropFirst(2).joined(separator: " "))] is ignored",
-                        hint: "write one '\(directive) \(words[0]) <peer>' line per peer")
-            }
-            guard checkInterface(words[0], line: line) else { return }
-            if directive == "ucast" {
-                if ConfigValues.ipv6(words[1]) != nil {
-                    error(line, "ucast peer [\(words[1])] is an IPv6 address", hint: "use ucast6 for IPv6 peers")
-                    return
-                }
-                addMedium(.ucast(interface: words[0], peer: words[1]), line: line)
-            } else {
-                let address = words[1].prefix { $0 != "%" }
-                guard ConfigValues.ipv6(String(address)) != nil else {
-                    error(line, "invalid IPv6 address [\(words[1])]", hint: "write e.g. 'ucast6 eth1 fe80::1%eth1'")
-                    return
-                }
-                let scope = words[1].drop { $0 != "%" }.dropFirst()
-                if !scope.isEmpty, scope != words[0] {
-                    error(line, "scope [%\(scope)] does not match interface [\(words[0])]",
-                          hint: "write '%\(words[0])' or leave the scope off")
-                    return
-                }
-                addMedium(.ucast6(interface: words[0], peer: words[1]), line: line)
-            }
-        case "mcast", "mcast6":
-            parseMulticast(directive, words, line: line)
-        case "ping_group":
-            guard words.count >= 2 else {
-                error(line, "ping_group needs a name and at least one host", hint: "write 'ping_group <name> <host> [<host>…]'")
-                return
-            }
-            let name = words[0].lowercased()
-            if result.nodes.contains(name) || result.pingNodes.contains(where: { $0.name == name })
-                || result.pingGroups.contains(where: { $0.name == name })
-            {
-                error(line, "ping_group name [\(name)] is already used by a node or ping node", hint: "choose another name")
-                return
-            }
-            result.pingGroups.append(PingGroup(name: name, hosts: words.dropFirst().map { $0.lowercased() }))
-        case "stonith":
-            guard words.count >= 2 else {
-                error(line, "stonith needs a device type and its config file", hint: "write 'stonith <type> <configfile>'")
-                return
-            }
-            let parameters = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
-                .drop { Self.whitespace.contains($0) }
-            result.stonith.append(StonithDirective(host: nil, type: words[0], parameters: String(parameters), line: line))
-        case "stonith_host":
-            guard words.count >= 2 else {
-                error(line, "stonith_host needs a host (or *) and a device type",
-                      hint: "write 'stonith_host <host|*> <type> <params…>'")
-                return
-            }
-            var parameters = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
-            parameters = parameters.drop { Self.whitespace.contains($0) }.dropFirst(words[1].count)
-            parameters = parameters.drop { Self.whitespace.contains($0) }
-            result.stonith.append(
-                StonithDirective(host: words[0].lowercased(), type: words[1], parameters: String(parameters), line: line))
-        case "respawn", "failfast":
-            guard words.count >= 2 else {
-                error(line, "\(directive) needs a user and a command", hint: "write '\(directive) <user> /absolute/path [args]'")
-                return
-            }
-            let command = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
-                .drop { Self.whitespace.contains($0) }
-            guard words[1].hasPrefix("/") else {
-                error(line, "Client child command [\(command)] is not full pathname",
-                      hint: "write the program as an absolute path")
-                return
-            }
-            result.respawn.append(
-                RespawnEntry(user: words[0], command: String(command), path: words[1], failfast: directive == "failfast"))
-            result.respawnLines.append(line)
-        case "apiauth":
-            parseAPIAuth(words, line: line)
-        default:
-            break
+    mutating func parseUnicast(_ directive: String, _ words: [String], line: Int) {
+        guard words.count >= 2 else {
+            error(line, "\(directive) needs an interface and a peer address",
+                  hint: "write '\(directive) <interface> <peer address>'")
+            return
         }
+        if words.count > 2 {
+            warning(line, "\(directive) takes one peer per line; [\(words.dropFirst(2).joined(separator: " "))] is ignored",
+                    hint: "write one '\(directive) \(words[0]) <peer>' line per peer")
+        }
+        guard checkInterface(words[0], line: line) else { return }
+        if directive == "ucast" {
+            if ConfigValues.ipv6(words[1]) != nil {
+                error(line, "ucast peer [\(words[1])] is an IPv6 address", hint: "use ucast6 for IPv6 peers")
+                return
+            }
+            addMedium(.ucast(interface: words[0], peer: words[1]), line: line)
+        } else {
+            let address = words[1].prefix { $0 != "%" }
+            guard ConfigValues.ipv6(String(address)) != nil else {
+                error(line, "invalid IPv6 address [\(words[1])]", hint: "write e.g. 'ucast6 eth1 fe80::1%eth1'")
+                return
+            }
+            let scope = words[1].drop { $0 != "%" }.dropFirst()
+            if !scope.isEmpty, scope != words[0] {
+                error(line, "scope [%\(scope)] does not match interface [\(words[0])]",
+                      hint: "write '%\(words[0])' or leave the scope off")
+                return
+            }
+            addMedium(.ucast6(interface: words[0], peer: words[1]), line: line)
+        }
+    }
+
+    mutating func parsePingGroup(_ words: [String], line: Int) {
+        guard words.count >= 2 else {
+            error(line, "ping_group needs a name and at least one host", hint: "write 'ping_group <name> <host> [<host>…]'")
+            return
+        }
+        let name = words[0].lowercased()
+        if result.nodes.contains(name) || result.pingNodes.contains(where: { $0.name == name })
+            || result.pingGroups.contains(where: { $0.name == name })
+        {
+            error(line, "ping_group name [\(name)] is already used by a node or ping node", hint: "choose another name")
+            return
+        }
+        result.pingGroups.append(PingGroup(name: name, hosts: words.dropFirst().map { $0.lowercased() }))
+    }
+
+    mutating func parseStonith(_ rest: String, _ words: [String], line: Int) {
+        guard words.count >= 2 else {
+            error(line, "stonith needs a device type and its config file", hint: "write 'stonith <type> <configfile>'")
+            return
+        }
+        let parameters = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
+            .drop { Self.whitespace.contains($0) }
+        result.stonith.append(StonithDirective(host: nil, type: words[0], parameters: String(parameters), line: line))
+    }
+
+    mutating func parseStonithHost(_ rest: String, _ words: [String], line: Int) {
+        guard words.count >= 2 else {
+            error(line, "stonith_host needs a host (or *) and a device type",
+                  hint: "write 'stonith_host <host|*> <type> <params…>'")
+            return
+        }
+        var parameters = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
+        parameters = parameters.drop { Self.whitespace.contains($0) }.dropFirst(words[1].count)
+        parameters = parameters.drop { Self.whitespace.contains($0) }
+        result.stonith.append(
+            StonithDirective(host: words[0].lowercased(), type: words[1], parameters: String(parameters), line: line))
+    }
+
+    mutating func parseRespawn(_ directive: String, _ rest: String, _ words: [String], line: Int) {
+        guard words.count >= 2 else {
+            error(line, "\(directive) needs a user and a command", hint: "write '\(directive) <user> /absolute/path [args]'")
+            return
+        }
+        let command = rest.drop { Self.whitespace.contains($0) }.dropFirst(words[0].count)
+            .drop { Self.whitespace.contains($0) }
+        guard words[1].hasPrefix("/") else {
+            error(line, "Client child command [\(command)] is not full pathname",
+                  hint: "write the program as an absolute path")
+            return
+        }
+        result.respawn.append(
+            RespawnEntry(user: words[0], command: String(command), path: words[1], failfast: directive == "failfast"))
+        result.respawnLines.append(line)
     }
 
     mutating func parseMulticast(_ directive: String, _ words: [String], line: Int) {
