@@ -1,10 +1,18 @@
 /// The two resource moves of built-in arbitration that are not the standby protocol
 /// (see `Arbitration`): releasing everything when isolated, and taking it back afterwards.
 extension ResourceManager {
+    /// After isolation: whether we still owe the peer a resynchronisation of holdings.
+    enum IsolationRecovery: Sendable, Hashable {
+        case none
+        /// A peer is alive again after we released for isolation: once idle, ask for its
+        /// holdings and report ours (see `resumeAfterSilence`).
+        case resumeWhenIdle
+    }
+
     /// Stops every group held here, last first; nothing is sent (no peer is alive to hear it).
     public mutating func releaseForIsolation(now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
-        guard phase != .waiting, phase != .shuttingDown, phase != .stopped else { return effects }
+        guard lifecycle.isUpAfterComms else { return effects }
         cancelStandby(into: &effects)
         nominalHolds = .none
         for index in records.indices.reversed() where claimed(index) {
@@ -17,7 +25,7 @@ extension ResourceManager {
     /// Ends isolation: our own groups and those of the peers still dead, as after their death.
     public mutating func reacquireAfterIsolation(deadPeers: [String], now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
-        guard phase != .waiting, phase != .shuttingDown, phase != .stopped else { return effects }
+        guard lifecycle.isUpAfterComms else { return effects }
         if deadPeers.isEmpty {
             requestLocalGroups(now: now, into: &effects)
         }
@@ -35,15 +43,15 @@ extension ResourceManager {
     /// makes us start them (deviation 16).
     public mutating func resumeAfterSilence(now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
-        resumeAfterIsolation = true
+        isolationRecovery = .resumeWhenIdle
         resumeIfIdle(now: now, into: &effects)
         return effects
     }
 
     mutating func resumeIfIdle(now: Instant, into effects: inout [ResourceEffect]) {
-        guard resumeAfterIsolation, isIdle else { return }
-        resumeAfterIsolation = false
-        guard phase == .stable else { return }
+        guard isolationRecovery == .resumeWhenIdle, isIdle else { return }
+        isolationRecovery = .none
+        guard lifecycle.handshake == .stable else { return }
         guard config.niceFailback else { return }
         effects.append(.send(Message(("t", "starting"))))
         effects.append(.send(holdingsMessage(stable: true)))

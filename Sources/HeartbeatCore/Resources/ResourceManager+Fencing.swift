@@ -14,6 +14,26 @@
 /// alive and about to take our groups, so not fencing it would let it fence us, the node that
 /// runs the groups. Without a device 3.0.6's rule stands.
 extension ResourceManager {
+    /// Fencing of one node, from the decision until the device reports success.
+    enum FenceAttempt: Sendable, Hashable {
+        /// `.fence` was emitted; its `.fenceResult` is awaited.
+        case awaitingResult
+        /// The next attempt is due then: after the priority delay, or after a failed attempt.
+        case due(Instant)
+
+        var retryAt: Instant? {
+            if case .due(let at) = self { at } else { nil }
+        }
+    }
+
+    /// What this node did about a group it cannot stop. Escalating cannot be undone (heartbeats
+    /// stay stopped, the watchdog stays starved), so it happens once.
+    enum StopFailureResponse: Sendable, Hashable {
+        /// Nothing beyond keeping the group and the CRIT line.
+        case contained
+        case escalated
+    }
+
     /// The dead peer released everything on purpose, so no reset is needed (spec §6.7 step 2).
     func gaveUpResources(_ peer: PeerRecord) -> Bool {
         config.niceFailback && !config.fencingConfigured ? peer.holds == .none : peer.gaveUp
@@ -23,12 +43,45 @@ extension ResourceManager {
     mutating func beginFencing(_ node: String, now: Instant, into effects: inout [ResourceEffect]) {
         if survivesFenceRace(against: node) {
             effects.append(.log(.info, "Fencing \(node) before taking over its resource groups."))
-            fencing[node] = .some(nil)
+            fencing[node] = .awaitingResult
             effects.append(.fence(node))
         } else {
             effects.append(.log(.info, "Fencing \(node) in \(describe(ResourceLimits.priorityFencingDelay)) (priority fencing delay: \(node) is the preferred survivor)."))
-            fencing[node] = .some(now + ResourceLimits.priorityFencingDelay)
+            fencing[node] = .due(now + ResourceLimits.priorityFencingDelay)
         }
+    }
+
+    /// Attempts whose delay is over start now.
+    mutating func fenceWhenDue(now: Instant, into effects: inout [ResourceEffect]) {
+        for name in peerNames {
+            if let at = fencing[name]?.retryAt, at <= now {
+                fencing[name] = .awaitingResult
+                effects.append(.fence(name))
+            }
+        }
+    }
+
+    mutating func fenceResult(_ node: String, succeeded: Bool, now: Instant, into effects: inout [ResourceEffect]) {
+        guard fencing[node] != nil else { return }
+        if succeeded {
+            fencing[node] = nil
+            effects.append(.send(stonithMessage(node, result: "OK")))
+            takeOver(from: node, now: now, into: &effects)
+        } else {
+            effects.append(.send(stonithMessage(node, result: "bad")))
+            effects.append(.log(.error, "STONITH of \(node) failed.  Retrying..."))
+            fencing[node] = .due(now + ResourceLimits.fenceRetry)
+        }
+    }
+
+    /// The node is alive again: no reset is due any more. Whether one was in progress.
+    @discardableResult
+    mutating func abandonFencing(_ node: String) -> Bool {
+        fencing.removeValue(forKey: node) != nil
+    }
+
+    func stonithMessage(_ node: String, result: String) -> Message {
+        Message(("t", "stonith"), ("node", node), ("result", result))
     }
 
     /// Whether we are the node that fences without delay when `peer` and we fence each other.
@@ -59,14 +112,14 @@ extension ResourceManager {
     /// it takes over; with a watchdog we stop feeding it so the kernel reboots this node. With
     /// neither, the group just stays here with the CRIT line already logged.
     mutating func escalateStopFailure(into effects: inout [ResourceEffect]) {
-        guard !stopFailureEscalated else { return }
+        guard stopFailure == .contained else { return }
         if config.fencingConfigured {
-            stopFailureEscalated = true
+            stopFailure = .escalated
             effects.append(.log(.critical, "A resource cannot be stopped: this node stops sending heartbeats so that a peer fences it (STONITH) before taking its groups."))
             effects.append(.stopHeartbeats)
         }
         if config.watchdogConfigured {
-            stopFailureEscalated = true
+            stopFailure = .escalated
             effects.append(.log(.critical, "A resource cannot be stopped: no longer feeding the watchdog; the kernel will reboot this node."))
             effects.append(.starveWatchdog)
         }

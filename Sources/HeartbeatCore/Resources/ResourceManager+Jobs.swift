@@ -272,7 +272,7 @@ extension ResourceManager {
         parked.append(ParkedJob(job: job, retryAt: now + config.stopFailureRetry))
         current = nil
         escalateStopFailure(into: &effects)
-        if shutdownRequested { beginShutdown(now: now, into: &effects) }
+        beginDeferredShutdown(now: now, into: &effects)
     }
 
     mutating func finish(_ job: Job, now: Instant, into effects: inout [ResourceEffect]) {

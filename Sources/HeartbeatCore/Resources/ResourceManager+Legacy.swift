@@ -18,7 +18,7 @@ extension ResourceManager {
             legacyAwaiting.insert(key)
             effects.append(.send(Message(("t", "ip-request"), ("ipaddr", key))))
         }
-        if legacyAwaiting.isEmpty, !localDone { completeInitial(into: &effects) }
+        if legacyAwaiting.isEmpty, !initialAcquisition.isDone(.local) { completeInitial(into: &effects) }
     }
 
     /// A peer asks for a group: release it if we hold it, then answer (`rc.d/ip-request`). This
@@ -55,7 +55,7 @@ extension ResourceManager {
 
     /// Our request was answered: take the group (`rc.d/ip-request-resp`).
     mutating func receiveIPResponse(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard !config.niceFailback, phase == .stable, message["dest"]?.lowercased() == config.localNode,
+        guard !config.niceFailback, lifecycle.handshake == .stable, message["dest"]?.lowercased() == config.localNode,
               let key = message["ipaddr"] else { return }
         let ok = message["ok"] ?? ""
         effects.append(.log(.info, "received ip-request-resp \(key) \(ok) \(message["weown"] ?? "")"))
@@ -71,7 +71,7 @@ extension ResourceManager {
     mutating func completeLegacyInitialIfDone(into effects: inout [ResourceEffect]) {
         let granting = current.map { if case .ipGrant = $0.purpose { true } else { false } } ?? false
             || queue.contains { if case .ipGrant = $0.purpose { true } else { false } }
-        if legacyAwaiting.isEmpty, !granting, !localDone, !hasPending(.initial) {
+        if legacyAwaiting.isEmpty, !granting, !initialAcquisition.isDone(.local), !hasPending(.initial) {
             completeInitial(into: &effects)
         }
     }

@@ -3,27 +3,17 @@ extension ResourceManager {
     mutating func tick(now: Instant, into effects: inout [ResourceEffect]) {
         wakeJobs(now: now, into: &effects)
         expireStandby(now: now, into: &effects)
-        for name in peerNames {
-            if let retry = fencing[name], let at = retry, at <= now {
-                fencing[name] = .some(nil)
-                effects.append(.fence(name))
-            }
-        }
-        if let at = failbackRetryAt, at <= now {
+        fenceWhenDue(now: now, into: &effects)
+        if let at = failback.retryAt, at <= now {
             performAutoFailback(now: now, into: &effects)
         }
     }
 
     /// The last job of `purpose` ended (or one more did): continue the step that waited for it.
     mutating func jobEnded(_ purpose: Purpose, now: Instant, into effects: inout [ResourceEffect]) {
-        if shutdownRequested {
-            beginShutdown(now: now, into: &effects)
-            return
-        }
-        if phase == .shuttingDown {
-            if !hasPending(.shutdown), current == nil, records.allSatisfy({ !$0.ownedHere }) {
-                completeShutdown(into: &effects)
-            }
+        if beginDeferredShutdown(now: now, into: &effects) { return }
+        if lifecycle == .shuttingDown {
+            continueShutdown(into: &effects)
             return
         }
         // Steps that wait for groups to be stopped, whoever stopped them.
@@ -32,7 +22,7 @@ extension ResourceManager {
         guard !hasPending(purpose) else { return }
         switch purpose {
         case .initial:
-            if !localDone || config.niceFailback { completeInitial(into: &effects) }
+            if !initialAcquisition.isDone(.local) || config.niceFailback { completeInitial(into: &effects) }
         case .takeover(let node):
             completeTakeover(from: node, into: &effects)
         case .standbyRelease:

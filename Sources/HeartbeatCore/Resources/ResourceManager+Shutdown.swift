@@ -1,30 +1,57 @@
 /// Our own shutdown: release everything, then `shutdone` (spec §5.8).
 extension ResourceManager {
+    /// Whether this node is up, shutting down or done. Up, the startup handshake's phase comes
+    /// along (`ResourceManager+Startup.swift`); together they are 3.0.6's `resourcestate` (§6.6).
+    enum Lifecycle: Sendable, Hashable {
+        case up(Handshake)
+        /// Shutdown arrived while a group operation ran: it begins when that operation ends.
+        case shutdownDeferred(Handshake)
+        /// Releasing everything.
+        case shuttingDown
+        /// `shutdone` sent; nothing else happens.
+        case stopped
+
+        /// The startup handshake's phase; nil once shutdown began (the handshake is over).
+        var handshake: Handshake? {
+            switch self {
+            case .up(let handshake), .shutdownDeferred(let handshake): handshake
+            case .shuttingDown, .stopped: nil
+            }
+        }
+
+        /// Comm-up happened and shutdown has not begun: the node takes part in the protocol.
+        var isUpAfterComms: Bool { handshake != nil && handshake != .waiting }
+    }
+
     mutating func shutdown(now: Instant, into effects: inout [ResourceEffect]) {
-        switch phase {
-        case .shuttingDown, .stopped:
+        guard let handshake = lifecycle.handshake else {
             effects.append(.log(.info, "Heartbeat shutdown already underway."))
             return
-        case .waiting, .starting, .bothStarting, .stable:
-            break
         }
         if current != nil {
-            if !shutdownRequested {
+            if case .up = lifecycle {
                 effects.append(.log(.warning, "Shutdown delayed until current resource activity finishes."))
             }
-            shutdownRequested = true
+            lifecycle = .shutdownDeferred(handshake)
             return
         }
         beginShutdown(now: now, into: &effects)
     }
 
+    /// Begins the shutdown deferred until the running group operation ended; whether there was one.
+    @discardableResult
+    mutating func beginDeferredShutdown(now: Instant, into effects: inout [ResourceEffect]) -> Bool {
+        guard case .shutdownDeferred = lifecycle else { return false }
+        beginShutdown(now: now, into: &effects)
+        return true
+    }
+
     mutating func beginShutdown(now: Instant, into effects: inout [ResourceEffect]) {
-        let wasUp = phase != .waiting
-        phase = .shuttingDown
+        let wasUp = lifecycle.handshake != .waiting
+        lifecycle = .shuttingDown
         nominalHolds = .none
-        shutdownRequested = false
         standby = .none
-        failbackRetryAt = nil
+        failback = .notOwed
         fencing = [:]
         legacyAwaiting = []
         pendingIPReplies = []
@@ -43,10 +70,17 @@ extension ResourceManager {
         if !hasPending(.shutdown) { completeShutdown(into: &effects) }
     }
 
+    /// A group operation ended while shutting down: `shutdone` once nothing runs here any more.
+    mutating func continueShutdown(into effects: inout [ResourceEffect]) {
+        if !hasPending(.shutdown), current == nil, records.allSatisfy({ !$0.ownedHere }) {
+            completeShutdown(into: &effects)
+        }
+    }
+
     mutating func completeShutdown(into effects: inout [ResourceEffect]) {
         effects.append(.log(.info, "All HA resources relinquished."))
         effects.append(.send(Message(("t", "shutdone"), ("st", "dead"))))
         effects.append(.shutdownComplete)
-        phase = .stopped
+        lifecycle = .stopped
     }
 }

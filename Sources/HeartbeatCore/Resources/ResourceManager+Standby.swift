@@ -1,4 +1,4 @@
-/// The three-phase standby protocol, `hb_takeover` and auto failback (spec §6.8, §6.9).
+/// The three-phase standby protocol and `hb_takeover` (spec §6.8).
 ///
 /// A is the node going standby, B the one taking over:
 /// A `me` → B `other` → A stops the set, `done` → B starts the mirrored set, `done` → both
@@ -77,7 +77,7 @@ extension ResourceManager {
     /// Sends `me` after the checks 3.0.6 makes when its own `me` comes back (deviation 9).
     mutating func requestStandby(_ set: HoldSet, now: Instant, into effects: inout [ResourceEffect]) {
         let me = config.localNode
-        guard phase != .shuttingDown, phase != .stopped else { return }
+        guard lifecycle.handshake != nil else { return }
         if standby != .none {
             effects.append(.log(.warning, "Standby in progress- new request from \(me) ignored [\(secondsLeft(now)) seconds left]"))
             return
@@ -86,7 +86,7 @@ extension ResourceManager {
             effects.append(.log(.warning, "standby message [me] from \(me) ignored.  Other side is in flux."))
             return
         }
-        if phase != .stable {
+        if lifecycle.handshake != .stable {
             effects.append(.log(.warning, "standby message [me] from \(me) ignored.  local resources in flux."))
             return
         }
@@ -112,7 +112,7 @@ extension ResourceManager {
             effects.append(.log(.info, Self.notNiceMessage))
             return
         }
-        guard phase != .shuttingDown else { return }
+        guard lifecycle != .shuttingDown else { return }
         guard let info = message["info"] else {
             effects.append(.log(.error, "Received standby message without info/from"))
             return
@@ -136,7 +136,7 @@ extension ResourceManager {
                 effects.append(.log(.warning, "standby message [\(info)] from \(peer) ignored.  Other side is in flux."))
                 return
             }
-            if phase != .stable {
+            if lifecycle.handshake != .stable {
                 effects.append(.log(.warning, "standby message [\(info)] from \(peer) ignored.  local resources in flux."))
                 return
             }
@@ -230,7 +230,7 @@ extension ResourceManager {
         standby = .none
         nominalHolds.formUnion(set.mirrored)
         if config.autoFailback == .on {
-            localDone = true
+            initialAcquisition.markDone(.local)
             announce("auto_failback", into: &effects)
         }
         effects.append(.send(holdingsMessage(stable: true)))
@@ -254,28 +254,4 @@ extension ResourceManager {
         effects.append(.log(.warning, "No reply to standby request.  Standby request cancelled."))
         standby = .none
     }
-
-    // MARK: Auto failback
-
-    /// Give foreign groups back to their returning owner (spec §6.9, 3.0.6 PerformAutoFailback).
-    mutating func performAutoFailback(now: Instant, into effects: inout [ResourceEffect]) {
-        failbackRetryAt = nil
-        guard config.autoFailback == .on, needsFailback, phase == .stable, holdings().contains(.foreign) else {
-            needsFailback = false
-            return
-        }
-        // The owner is not back yet: its stable report will call us again.
-        guard anyPeerAlive else { return }
-        if standby != .none || !othersStable || !isIdleForFailback {
-            effects.append(.log(.debug, "Auto failback delayed."))
-            failbackRetryAt = now + ResourceLimits.autoFailbackRetry
-            return
-        }
-        effects.append(.log(.debug, "Auto failback triggered."))
-        needsFailback = false
-        requestStandby(.foreign, now: now, into: &effects)
-    }
-
-    /// No group operation is queued or running (parked stop failures do not hold failback up).
-    var isIdleForFailback: Bool { current == nil && queue.isEmpty }
 }

@@ -1,8 +1,56 @@
 /// Comm-up, the `starting`/`resource` handshake, holdings reports, audits and the milestone
 /// (spec §6.6).
 extension ResourceManager {
+    /// The startup handshake while the node is up (see `Lifecycle`).
+    enum Handshake: Sendable, Hashable {
+        /// Before comm-up.
+        case waiting
+        /// Sent `starting`, no decision yet.
+        case starting
+        /// The peer's `starting` arrived while we were starting.
+        case bothStarting
+        /// Our own acquisition was decided.
+        case stable
+    }
+
+    /// Which halves of the initial acquisition are done, until "Initial resource acquisition
+    /// complete" is logged, once: `local` is 3.0.6's `local_takeover_work_done` (our own groups),
+    /// `foreign` its `foreign_takeover_work_done` (the groups of nodes dead at startup).
+    enum InitialAcquisition: Sendable, Hashable {
+        case underway(done: HoldSet)
+        case announced
+
+        func isDone(_ half: HoldSet) -> Bool {
+            switch self {
+            case .underway(let done): done.contains(half)
+            case .announced: true
+            }
+        }
+
+        mutating func markDone(_ half: HoldSet) {
+            if case .underway(let done) = self { self = .underway(done: done.union(half)) }
+        }
+    }
+
+    /// Moves the startup handshake on; a deferred shutdown stays deferred. Once shutdown began
+    /// no handshake step applies.
+    mutating func advanceHandshake(to next: Handshake) {
+        switch lifecycle {
+        case .up: lifecycle = .up(next)
+        case .shutdownDeferred: lifecycle = .shutdownDeferred(next)
+        case .shuttingDown, .stopped: break
+        }
+    }
+
+    /// A takeover decides our acquisition: a handshake still under way is over.
+    mutating func endHandshake() {
+        if lifecycle.handshake == .starting || lifecycle.handshake == .bothStarting {
+            advanceHandshake(to: .stable)
+        }
+    }
+
     mutating func commsUp(liveNodes: [String], now: Instant, into effects: inout [ResourceEffect]) {
-        guard phase == .waiting else { return }
+        guard lifecycle.handshake == .waiting else { return }
         let live = Set(liveNodes.map { $0.lowercased() })
         for name in peerNames {
             peers[name]?.alive = live.contains(name)
@@ -10,15 +58,15 @@ extension ResourceManager {
         }
         let dead = peerNames.filter { !live.contains($0) }
         // With every node up nobody's groups need taking over (3.0.6 comm_up_resource_action).
-        foreignDone = dead.isEmpty
+        if dead.isEmpty { initialAcquisition.markDone(.foreign) }
         if config.niceFailback {
             effects.append(.send(Message(("t", "starting"))))
-            phase = .starting
+            advanceHandshake(to: .starting)
             for name in peerNames where startingBeforeComms.contains(name) && live.contains(name) {
                 receiveStarting(from: name, now: now, into: &effects)
             }
         } else {
-            phase = .stable
+            advanceHandshake(to: .stable)
             requestLegacyGroups(now: now, into: &effects)
         }
         startingBeforeComms = []
@@ -29,8 +77,8 @@ extension ResourceManager {
             nodeDead(name, now: now, into: &effects)
         }
         // A one-node cluster has nobody to ask.
-        if phase == .starting, peerNames.isEmpty {
-            phase = .stable
+        if lifecycle.handshake == .starting, peerNames.isEmpty {
+            advanceHandshake(to: .stable)
             requestLocalGroups(now: now, into: &effects)
         }
     }
@@ -45,10 +93,12 @@ extension ResourceManager {
         if type == "starting", isStaleReport(message, from: source) {
             // Still a request for our holdings, but the peer's newer report already said
             // whether it is stable: answering must not mark it "in flux" again.
-            if phase != .waiting, config.niceFailback { effects.append(.send(holdingsMessage(stable: phase == .stable))) }
+            if lifecycle.handshake != .waiting, config.niceFailback {
+                effects.append(.send(holdingsMessage(stable: lifecycle.handshake == .stable)))
+            }
             return
         }
-        if phase == .waiting {
+        if lifecycle.handshake == .waiting {
             // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
             switch type {
             case "starting": startingBeforeComms.insert(source)
@@ -77,21 +127,22 @@ extension ResourceManager {
         guard config.niceFailback else { return }
         peers[peer]?.stable = false
         peers[peer]?.shuttingDown = false
-        switch phase {
-        case .waiting, .stopped:
+        switch lifecycle.handshake {
+        case .waiting:
             return
         case .starting:
-            phase = .bothStarting
-            foreignDone = true
+            advanceHandshake(to: .bothStarting)
+            initialAcquisition.markDone(.foreign)
             announce("HB_R_BOTHSTARTING", into: &effects)
-        case .bothStarting, .stable, .shuttingDown:
+        case .bothStarting, .stable, nil:
+            // nil: shutting down (`handle` drops every event once stopped).
             break
         }
         if current.map({ if case .takeover = $0.purpose { true } else { false } }) ?? false {
             effects.append(.log(.warning, "T_STARTING received during takeover."))
         }
         // While shutting down we list what we still hold (deviation 7).
-        effects.append(.send(holdingsMessage(stable: phase == .stable)))
+        effects.append(.send(holdingsMessage(stable: lifecycle.handshake == .stable)))
     }
 
     /// A holdings report or `starting` older than one already applied (delivered late: reordered,
@@ -142,14 +193,14 @@ extension ResourceManager {
 
     mutating func receiveResource(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
         guard config.niceFailback else { return }
-        if phase == .starting || phase == .bothStarting, config.autoFailback == .off {
-            foreignDone = true
+        if lifecycle.handshake == .starting || lifecycle.handshake == .bothStarting, config.autoFailback == .off {
+            initialAcquisition.markDone(.foreign)
             announce("T_RESOURCES", into: &effects)
         }
         let newlyStable = noteHoldings(message, from: peer, into: &effects)
         let full = message["rtype"] == "full"
         let record = peers[peer] ?? PeerRecord()
-        switch phase {
+        switch lifecycle.handshake {
         case .starting, .bothStarting:
             if othersStable, !record.shuttingDown {
                 acquireAfterStableReport(now: now, into: &effects)
@@ -157,8 +208,8 @@ extension ResourceManager {
                       !record.holds.contains(.foreign) {
                 // Deviation 5: the peer is itself in flux and does not hold our groups.
                 effects.append(.log(.info, "local resource transition completed."))
-                phase = .stable
-                foreignDone = true
+                advanceHandshake(to: .stable)
+                initialAcquisition.markDone(.foreign)
                 requestLocalGroups(now: now, into: &effects)
                 effects.append(.send(holdingsMessage(stable: true)))
             }
@@ -175,9 +226,10 @@ extension ResourceManager {
             if full, record.stable, !record.shuttingDown {
                 takeOrphanedLocalGroups(reportedBy: peer, into: &effects)
             }
-        case .shuttingDown:
+        case nil:
+            // Shutting down (`handle` drops every event once stopped).
             if newlyStable { effects.append(.send(holdingsMessage(stable: false))) }
-        case .waiting, .stopped:
+        case .waiting:
             break
         }
         audit(into: &effects)
@@ -185,13 +237,13 @@ extension ResourceManager {
 
     /// We were starting and the peer is stable: take our groups unless it holds them (§6.6).
     mutating func acquireAfterStableReport(now: Instant, into effects: inout [ResourceEffect]) {
-        phase = .stable
-        foreignDone = true
+        advanceHandshake(to: .stable)
+        initialAcquisition.markDone(.foreign)
         if othersHold.contains(.foreign) {
             effects.append(.log(.info, "Local Resource acquisition completed. (none)"))
             // With auto_failback on our groups come back through the standby protocol.
             if config.autoFailback != .on {
-                localDone = true
+                initialAcquisition.markDone(.local)
                 announce("T_RESOURCES(them)", into: &effects)
             }
         } else {
@@ -223,7 +275,7 @@ extension ResourceManager {
         for index in records.indices where isLocal(index) {
             if queueAcquire(index, purpose: .initial, reason: "local group") { queued = true }
         }
-        if !queued, !hasPending(.initial), !localDone {
+        if !queued, !hasPending(.initial), !initialAcquisition.isDone(.local) {
             completeInitial(into: &effects)
         }
     }
@@ -234,17 +286,17 @@ extension ResourceManager {
         } else {
             effects.append(.log(.info, "No local resources to acquire."))
         }
-        if config.niceFailback, phase == .stable {
+        if config.niceFailback, lifecycle.handshake == .stable {
             effects.append(.send(holdingsMessage(stable: true, info: "req_our_resources()")))
         }
-        localDone = true
+        initialAcquisition.markDone(.local)
         announce("req_our_resources", into: &effects)
     }
 
     /// "Initial resource acquisition complete (reason)", once, when both halves are done.
     mutating func announce(_ reason: String, into effects: inout [ResourceEffect]) {
-        guard !announced, localDone, foreignDone else { return }
-        announced = true
+        guard initialAcquisition == .underway(done: .all) else { return }
+        initialAcquisition = .announced
         effects.append(.log(.info, "Initial resource acquisition complete (\(reason))"))
     }
 
@@ -280,7 +332,7 @@ extension ResourceManager {
     /// peer's `resource` message can arrive before its `status` revives it here, and `othersHold`
     /// (live peers only) would then wrongly say nobody holds our groups.
     mutating func takeOrphanedLocalGroups(reportedBy peer: String, into effects: inout [ResourceEffect]) {
-        guard config.niceFailback, phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested,
+        guard config.niceFailback, lifecycle == .up(.stable), isIdle, standby == .none, othersStable,
               peers[peer]?.alive == true, !othersHold.contains(.foreign) else { return }
         let orphans = records.indices.filter { isLocal($0) && !claimed($0) && records[$0].state != .failed }
         guard !orphans.isEmpty else { return }
@@ -304,7 +356,7 @@ extension ResourceManager {
         if hasForeign, theirs.contains(.local), ours.contains(.foreign) {
             effects.append(.log(.error, "Both machines own foreign resources!"))
         }
-        guard phase == .stable, isIdle, standby == .none, othersStable, !shutdownRequested else { return }
+        guard lifecycle == .up(.stable), isIdle, standby == .none, othersStable else { return }
         if hasLocal, !ours.contains(.local), !theirs.contains(.foreign) {
             effects.append(.log(.error, "No one owns our local resources!"))
         }

@@ -1,8 +1,8 @@
 /// A peer dies, shuts down, restarts, or returns from a partition (spec §6.7, §5.6).
 extension ResourceManager {
     mutating func nodeDead(_ node: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard var peer = peers[node], peer.alive || phase == .waiting else { return }
-        if phase == .waiting {
+        guard var peer = peers[node], peer.alive || lifecycle.handshake == .waiting else { return }
+        if lifecycle.handshake == .waiting {
             // Handled at comm-up, when every node not alive is treated as dead.
             peers[node]?.alive = false
             return
@@ -15,7 +15,7 @@ extension ResourceManager {
         peer.heard = false
         peer.shuttingDown = false
         peers[node] = peer
-        if phase == .shuttingDown {
+        if lifecycle == .shuttingDown {
             effects.append(.log(.info, "Resource takeover cancelled - shutdown in progress."))
             return
         }
@@ -34,26 +34,9 @@ extension ResourceManager {
         }
     }
 
-    mutating func fenceResult(_ node: String, succeeded: Bool, now: Instant, into effects: inout [ResourceEffect]) {
-        guard fencing[node] != nil else { return }
-        if succeeded {
-            fencing[node] = nil
-            effects.append(.send(stonithMessage(node, result: "OK")))
-            takeOver(from: node, now: now, into: &effects)
-        } else {
-            effects.append(.send(stonithMessage(node, result: "bad")))
-            effects.append(.log(.error, "STONITH of \(node) failed.  Retrying..."))
-            fencing[node] = .some(now + ResourceLimits.fenceRetry)
-        }
-    }
-
-    func stonithMessage(_ node: String, result: String) -> Message {
-        Message(("t", "stonith"), ("node", node), ("result", result))
-    }
-
     /// 3.0.6 `takeover_from_node` + `mach_down`: our own groups and the node's (spec §6.7 step 3).
     mutating func takeOver(from node: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard phase != .shuttingDown, phase != .stopped else {
+        guard lifecycle.handshake != nil else {
             effects.append(.log(.info, "Resource takeover cancelled - shutdown in progress."))
             return
         }
@@ -73,8 +56,8 @@ extension ResourceManager {
             records[index].peerOwner = nil
         }
         legacyAwaiting = []
-        if phase == .starting || phase == .bothStarting { phase = .stable }
-        needsFailback = true
+        endHandshake()
+        oweFailback()
         if config.niceFailback { nominalHolds.insert(.foreign) }
         requestLocalGroups(now: now, into: &effects)
         var queued = false
@@ -92,7 +75,7 @@ extension ResourceManager {
             effects.append(.send(Message(("t", "resource"), ("rsc_hold", "foreign"), ("info", "mach_down"))))
         }
         effects.append(.log(.info, "mach_down takeover complete."))
-        foreignDone = true
+        initialAcquisition.markDone(.foreign)
         announce("mach_down", into: &effects)
     }
 
@@ -113,7 +96,7 @@ extension ResourceManager {
         forgetPeerState(node)
         peers[node]?.alive = true
         peers[node]?.heard = true
-        if fencing.removeValue(forKey: node) != nil {
+        if abandonFencing(node) {
             effects.append(.log(.warning, "Fencing of \(node) abandoned: it is alive again."))
         }
     }
@@ -144,14 +127,14 @@ extension ResourceManager {
     /// take us for a node in flux. Legacy mode has no holdings reports, so there the returning
     /// node's groups are released at once, as 3.0.6's restart of both nodes would have.
     mutating func partitionHealed(_ node: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard peers[node] != nil, phase != .waiting, phase != .shuttingDown else { return }
+        guard peers[node] != nil, lifecycle.isUpAfterComms else { return }
         peers[node]?.alive = true
         peers[node]?.heard = true
-        fencing[node] = nil
+        abandonFencing(node)
         if config.niceFailback {
             effects.append(.log(.info, "Partition with \(node) healed: asking for its holdings."))
             effects.append(.send(Message(("t", "starting"))))
-            effects.append(.send(holdingsMessage(stable: phase == .stable)))
+            effects.append(.send(holdingsMessage(stable: lifecycle.handshake == .stable)))
             return
         }
         let doubled = records.indices.filter { records[$0].group.preferredNode == node && claimed($0) }
@@ -165,7 +148,7 @@ extension ResourceManager {
     }
 
     mutating func completeHeal(_ node: String, into effects: inout [ResourceEffect]) {
-        if config.niceFailback, phase == .stable {
+        if config.niceFailback, lifecycle.handshake == .stable {
             effects.append(.send(holdingsMessage(stable: true)))
         }
         audit(into: &effects)

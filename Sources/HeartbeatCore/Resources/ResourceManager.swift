@@ -57,22 +57,6 @@
 public struct ResourceManager: Sendable {
     public let config: ResourceManagerConfig
 
-    /// 3.0.6's `resourcestate` (spec §6.6).
-    enum Phase: Sendable, Hashable {
-        /// Before comm-up.
-        case waiting
-        /// Sent `starting`, no decision yet.
-        case starting
-        /// The peer's `starting` arrived while we were starting.
-        case bothStarting
-        /// Our own acquisition was decided.
-        case stable
-        /// Releasing everything.
-        case shuttingDown
-        /// `shutdone` sent; nothing else happens.
-        case stopped
-    }
-
     struct GroupRecord: Sendable, Hashable {
         let group: ResourceGroup
         var state: GroupState = .stopped
@@ -121,8 +105,35 @@ public struct ResourceManager: Sendable {
     var peers: [String: PeerRecord]
     /// Peers in config order, for deterministic iteration.
     let peerNames: [String]
-    var phase: Phase = .waiting
+    /// `local` if we are the preferred node of a group, `foreign` if another node is of one.
+    let halvesWithGroups: HoldSet
+    /// 3.0.6's `i_hold_resources` bits, set and cleared at the same protocol steps. They speak
+    /// only for a half of haresources with no groups here: a peer still expects us to claim
+    /// and hand back that half, or it logs "No one owns …" (see `holdings`).
+    var nominalHolds: HoldSet = .none
+
+    // One state per concern; each type and its transitions live in the file named.
+    /// Shutdown's phase, and while up the startup handshake's (`+Shutdown`, `+Startup`).
+    var lifecycle: Lifecycle = .up(.waiting)
+    /// The "Initial resource acquisition complete" milestone (`+Startup`).
+    var initialAcquisition: InitialAcquisition = .underway(done: .none)
+    /// Peers that sent `starting` before our comm-up; answered at comm-up (`+Startup`).
+    var startingBeforeComms: Set<String> = []
+    /// `+Standby`.
     var standby: Standby = .none
+    /// `+AutoFailback`.
+    var failback: Failback = .notOwed
+    /// Fencing of peers in progress, and our own escalation of a stop failure (`+Fencing`).
+    var fencing: [String: FenceAttempt] = [:]
+    var stopFailure: StopFailureResponse = .contained
+    /// `+Arbitration`.
+    var isolationRecovery: IsolationRecovery = .none
+    /// Legacy: keys we sent `ip-request` for and await `ip-request-resp` (`+Legacy`).
+    var legacyAwaiting: Set<String> = []
+    /// Legacy: `ip-request`s answered once their group stopped here.
+    var pendingIPReplies: [PendingIPReply] = []
+
+    /// Group operations, one script at a time (`+Jobs`).
     var queue: [Job] = []
     var current: Job?
     var running: ScriptRun?
@@ -131,35 +142,6 @@ public struct ResourceManager: Sendable {
     var wakeAt: Instant?
     var parked: [ParkedJob] = []
     var nextScriptID: ScriptRun.ID = 1
-
-    /// 3.0.6's `local_takeover_work_done`, `foreign_takeover_work_done` and whether the
-    /// "Initial resource acquisition complete" milestone was logged.
-    var localDone = false
-    var foreignDone = false
-    var announced = false
-    /// We hold foreign groups because their owner died or shut down (3.0.6 `rsc_needs_failback`).
-    var needsFailback = false
-    var failbackRetryAt: Instant?
-    /// Nodes whose fencing is in progress; a value is when a failed attempt is repeated.
-    var fencing: [String: Instant?] = [:]
-    /// A stop failure was escalated (heartbeats or watchdog stopped); done once.
-    var stopFailureEscalated = false
-    /// Peers that sent `starting` before our comm-up; answered at comm-up.
-    var startingBeforeComms: Set<String> = []
-    /// Legacy: keys we sent `ip-request` for and await `ip-request-resp`.
-    var legacyAwaiting: Set<String> = []
-    /// Shutdown arrived while a group operation ran.
-    var shutdownRequested = false
-    /// Legacy: `ip-request`s answered once their group stopped here.
-    var pendingIPReplies: [PendingIPReply] = []
-    /// Isolation ended with a peer alive: resume once idle (`ResourceManager+Arbitration.swift`).
-    var resumeAfterIsolation = false
-    /// 3.0.6's `i_hold_resources` bits, set and cleared at the same protocol steps. They speak
-    /// only for a half of haresources with no groups here: a peer still expects us to claim
-    /// and hand back that half, or it logs "No one owns …" (see `holdings`).
-    var nominalHolds: HoldSet = .none
-    /// `local` if we are the preferred node of a group, `foreign` if another node is of one.
-    let halvesWithGroups: HoldSet
 
     struct PendingIPReply: Sendable, Hashable {
         var requester: String
@@ -182,7 +164,7 @@ public struct ResourceManager: Sendable {
 
     public mutating func handle(_ event: ResourceEvent, now: Instant) -> [ResourceEffect] {
         var effects: [ResourceEffect] = []
-        guard phase != .stopped else { return effects }
+        guard lifecycle != .stopped else { return effects }
         switch event {
         case .commsUp(let live): commsUp(liveNodes: live, now: now, into: &effects)
         case .nodeDead(let node): nodeDead(node.lowercased(), now: now, into: &effects)
@@ -207,9 +189,9 @@ public struct ResourceManager: Sendable {
     /// The one instant at which the runtime must deliver `.tick`; nil when nothing is timed.
     public var nextDeadline: Instant? {
         // Without building an array: the runtime asks after every event.
-        var earliest = Instant.earliest(Instant.earliest(wakeAt, standby.deadline), failbackRetryAt)
+        var earliest = Instant.earliest(Instant.earliest(wakeAt, standby.deadline), failback.retryAt)
         for retry in parked { earliest = .earliest(earliest, retry.retryAt) }
-        for attempt in fencing.values { earliest = .earliest(earliest, attempt) }
+        for attempt in fencing.values { earliest = .earliest(earliest, attempt.retryAt) }
         return earliest
     }
 }
@@ -217,13 +199,14 @@ public struct ResourceManager: Sendable {
 extension ResourceManager {
     /// `cl_status rscstatus` (spec §6.10): what we hold, or `transition` while anything is in flight.
     public var rscstatus: StatusReport.ResourceStatus {
-        switch phase {
-        case .waiting, .stopped: return .none
-        case .starting, .bothStarting, .shuttingDown: return .transition
+        switch lifecycle.handshake {
+        case .waiting: return .none
+        case nil: return lifecycle == .stopped ? .none : .transition
+        case .starting, .bothStarting: return .transition
         case .stable: break
         }
         let busy = current != nil || !queue.isEmpty || !parked.isEmpty || standby != .none
-            || !fencing.isEmpty || shutdownRequested
+            || !fencing.isEmpty || lifecycle != .up(.stable)
             || (config.niceFailback && !othersStable)
         if busy { return .transition }
         switch holdings() {
