@@ -1,8 +1,9 @@
 import Foundation
 @testable import HeartbeatCore
 
-/// Pacemaker-style golden scenarios for the resource manager: a committed text file holds the
-/// configuration, timed events and, indented under each event, the exact effects it caused.
+/// Pacemaker-style golden scenarios for the resource manager: a committed `.golden` file holds
+/// the configuration, timed events and, indented under each event, the exact effects it caused.
+/// (Not the admin scenarios of `Tests/scenarios/*.scenario`, a different language.)
 /// `ResourceScenario.transcript(of:)` replays the events and prints the file as it should read;
 /// the test compares the two. Run with `UPDATE_GOLDEN=1` to rewrite the files (then review the diff).
 ///
@@ -23,7 +24,7 @@ enum ResourceScenario {
 
     static func fileNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".scenario") }.sorted()
+        return names.filter { $0.hasSuffix(".golden") }.sorted()
     }
 
     struct Failure: Error, CustomStringConvertible {

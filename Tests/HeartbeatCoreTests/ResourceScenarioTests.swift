@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import HeartbeatCore
 
-/// Replays every golden scenario under Fixtures/resources and compares the whole transcript.
+/// Replays every golden scenario (`Fixtures/resources/*.golden`) and compares the whole transcript.
 @Suite struct ResourceScenarioTests {
     @Test(arguments: ResourceScenario.fileNames())
     func scenario(_ name: String) throws {
