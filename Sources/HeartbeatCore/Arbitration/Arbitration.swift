@@ -1,44 +1,3 @@
-/// What built-in ping arbitration needs to know (spec §7.1, `docs/configuration.md`).
-public struct ArbitrationConfig: Sendable, Hashable {
-    public var localNode: String
-    /// Normal nodes, lower-case, in config order.
-    public var nodes: [String]
-    public var pingTargets: [PingNodes.Target]
-    public var deadping: Duration
-    public var keepalive: Duration
-    /// `arbitration on` or 3.0.6's `respawn … ipfail` line. Ping nodes are tracked either way.
-    public var enabled: Bool
-    /// `isolation_guard`: a node that reaches no ping node and no peer neither takes nor keeps groups.
-    public var isolationGuard: Bool
-    /// `auto_failback on`: when counts are balanced again, foreign groups go home (as ipfail).
-    public var autoFailback: Bool
-    /// A ping node back from `dead` counts only after answering this long without a break.
-    public var holdDown: Duration
-
-    public init(localNode: String, nodes: [String], pingTargets: [PingNodes.Target], deadping: Duration,
-                keepalive: Duration, enabled: Bool, isolationGuard: Bool = true, autoFailback: Bool,
-                holdDown: Duration? = nil) {
-        self.localNode = localNode.lowercased()
-        self.nodes = nodes.map { $0.lowercased() }
-        self.pingTargets = pingTargets
-        self.deadping = deadping
-        self.keepalive = keepalive
-        self.enabled = enabled
-        self.isolationGuard = isolationGuard
-        self.autoFailback = autoFailback
-        self.holdDown = holdDown ?? Self.defaultHoldDown(deadping: deadping)
-    }
-
-    /// Twice `deadping`: a ping node that comes back must stay up longer than it takes to declare it dead.
-    public static func defaultHoldDown(deadping: Duration) -> Duration { deadping * 2 }
-
-    /// No ping nodes, no arbitration.
-    public static func none(localNode: String, nodes: [String]) -> ArbitrationConfig {
-        ArbitrationConfig(localNode: localNode, nodes: nodes, pingTargets: [], deadping: .seconds(30),
-                          keepalive: .seconds(1), enabled: false, autoFailback: false)
-    }
-}
-
 /// Built-in arbitration by ping nodes: 3.0.6's `ipfail` client (spec §7.1) inside the daemon, with
 /// its messages (`num_ping_nodes num_ping=N`, `you_are_dead`, `abort_giveup`, each with
 /// `dest` and `from_id`=`to_id`=`ipfail`), so a 3.0.6 peer running `ipfail` agrees with us:
@@ -53,6 +12,10 @@ public struct ArbitrationConfig: Sendable, Hashable {
 /// isolation guard: when every peer is dead and no ping node answers, we are probably the one cut
 /// off, so a dead peer's groups are not taken and ours are released; both happen once a ping
 /// node answers again (after the hold-down).
+///
+/// Here: state, inputs and timers. The exchange with the partner is in `Arbitration+Ipfail.swift`,
+/// the isolation guard in `Arbitration+Isolation.swift`, the configuration in
+/// `ArbitrationConfig.swift`, the ping nodes' own status in `PingNodes.swift`.
 public struct Arbitration: Sendable {
     public let config: ArbitrationConfig
     public private(set) var pings: PingNodes
@@ -80,7 +43,7 @@ public struct Arbitration: Sendable {
     /// Peers declared dead while we were probably isolated; their takeover waits.
     public private(set) var deferredDeaths: [String] = []
     /// We released everything because we were isolated.
-    public private(set) var isolated = false
+    public internal(set) var isolated = false
     var pendingGiveUp: (set: ResourceSet, at: Instant)?
     var lastCounted = 0
     /// The partner's last `num_ping`, and whether it told us we are dead since our count last changed.
@@ -207,87 +170,7 @@ public struct Arbitration: Sendable {
         return effects
     }
 
-    /// One of ipfail's messages (or a client sign-on) from a peer; nil when it is none of them.
-    public mutating func peerMessage(_ message: Message, now: Instant) -> [Effect]? {
-        guard let type = message.type, let source = message["src"]?.lowercased(), source != config.localNode else { return nil }
-        var effects: [Effect] = []
-        switch type {
-        case "num_ping_nodes":
-            guard active else { return effects }
-            guard let theirs = message["num_ping"].flatMap({ Int($0.filter { $0 != " " }) }) else {
-                effects.append(.log(.error, "num_ping_nodes from \(source) without a valid num_ping field ignored"))
-                return effects
-            }
-            let ours = counted(now: now)
-            if source == partner { partnerCount = theirs }
-            if ours > theirs {
-                effects.append(.log(.info, "Telling other node that we have more visible ping nodes."))
-                effects.append(.send(Self.ipfailMessage("you_are_dead", to: source)))
-            } else if ours < theirs {
-                effects.append(.log(.info, "Giving up because we have less visible ping nodes."))
-                scheduleGiveUp(.all, now: now, into: &effects)
-            } else {
-                effects.append(.log(.info, "Ping node count is balanced."))
-                effects.append(.send(Self.ipfailMessage("abort_giveup", to: source)))
-                if pendingGiveUp != nil {
-                    abortGiveUp(into: &effects)
-                } else if config.autoFailback {
-                    effects.append(.log(.info, "Giving up foreign resources (auto_failback)."))
-                    scheduleGiveUp(.foreign, now: now, into: &effects)
-                }
-            }
-        case "you_are_dead":
-            guard active else { return effects }
-            effects.append(.log(.info, "Giving up because we were told that we have less ping nodes."))
-            toldDead = true
-            scheduleGiveUp(.all, now: now, into: &effects)
-        case "abort_giveup":
-            guard active else { return effects }
-            // The peer found the counts balanced: we are no longer behind.
-            toldDead = false
-            abortGiveUp(into: &effects)
-        case "hbapi-clstat":
-            // A peer's ipfail signed on: compare counts (ipfail's join callback).
-            guard active, message["st"] == "join", message["from_id"] == "ipfail" else { return nil }
-            ask(now: now, into: &effects)
-            return effects
-        default:
-            return nil
-        }
-        return effects
-    }
-
-    // MARK: Decisions
-
-    static func ipfailMessage(_ type: String, to node: String, _ fields: (String, String)...) -> Message {
-        var message = Message(("t", type))
-        for (name, value) in fields { message[name] = value }
-        message["dest"] = node
-        message["from_id"] = "ipfail"
-        message["to_id"] = "ipfail"
-        return message
-    }
-
-    mutating func ask(now: Instant, into effects: inout [Effect]) {
-        guard active, commsUp, let partner else { return }
-        effects.append(.log(.info, "Asking other side for ping node count."))
-        effects.append(.send(Self.ipfailMessage("num_ping_nodes", to: partner, ("num_ping", String(counted(now: now))))))
-    }
-
-    mutating func scheduleGiveUp(_ set: ResourceSet, now: Instant, into effects: inout [Effect]) {
-        let delay = config.keepalive * 2
-        effects.append(.log(.info, "Delayed giveup in \(delay.milliseconds / 1000) seconds."))
-        pendingGiveUp = (set, now + delay)
-    }
-
-    mutating func abortGiveUp(into effects: inout [Effect]) {
-        if pendingGiveUp != nil {
-            pendingGiveUp = nil
-            effects.append(.log(.info, "Aborted delayed giveup"))
-        } else {
-            effects.append(.log(.info, "No giveup timer to abort."))
-        }
-    }
+    // MARK: Changes
 
     /// After any change: a new count goes to the partner; isolation begins or ends.
     mutating func reevaluate(now: Instant, into effects: inout [Effect]) {
@@ -312,28 +195,6 @@ public struct Arbitration: Sendable {
                 effects.append(.reacquire(deadPeers: others))
             }
         }
-    }
-
-    /// A live peer this long without a status counts as silent for the isolation guard: halfway
-    /// from `warntime` to `deadtime`, late enough that one or two lost heartbeats do not release
-    /// everything, early enough that we release before the peer's deadtime makes it take over.
-    public static func silenceThreshold(warntime: Duration, deadtime: Duration) -> Duration {
-        warntime + (deadtime - warntime) / 2
-    }
-
-    /// Whether a silence check matters now: the guard is on and no ping node answers.
-    public func watchesSilence(now: Instant) -> Bool {
-        guarding && commsUp && !isolated && pings.settled && counted(now: now) == 0
-    }
-
-    mutating func checkIsolation(now: Instant, silentPeers: Set<String> = [], into effects: inout [Effect]) {
-        guard watchesSilence(now: now) else { return }
-        let peers = config.nodes.filter { $0 != config.localNode }
-        guard !peers.isEmpty, peers.allSatisfy({ deadPeers.contains($0) || silentPeers.contains($0) }) else { return }
-        isolated = true
-        pendingGiveUp = nil
-        effects.append(.log(.critical, "No ping node and no cluster node answers: this node is probably isolated. Releasing every resource group until a ping node answers."))
-        effects.append(.releaseAll)
     }
 
     static func effect(_ change: PingNodes.Change) -> Effect? {

@@ -126,7 +126,7 @@ public struct ResourceManager: Sendable {
     /// Fencing of peers in progress, and our own escalation of a stop failure (`+Fencing`).
     var fencing: [String: FenceAttempt] = [:]
     var stopFailure: StopFailureResponse = .contained
-    /// `+Arbitration`.
+    /// `+Isolation`.
     var isolationRecovery: IsolationRecovery = .none
     /// Legacy: keys we sent `ip-request` for and await `ip-request-resp` (`+Legacy`).
     var legacyAwaiting: Set<String> = []
