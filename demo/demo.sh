@@ -6,8 +6,10 @@
 # happens, brings the node back (auto_failback on), then cuts only the primary's path to the ping
 # node so arbitration moves the group, restores it, and removes everything on exit or Ctrl-C.
 set -u
-source "$(dirname "$0")/../Tests/integration/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (network namespaces)"; exit 1; }
+PREFIX=hbd$$ WORK=$(mktemp -d /tmp/hb-demo.XXXXXX)
+# shellcheck source=Tests/lib/nodes.sh
+source "$(dirname "$0")/../Tests/lib/nodes.sh"
 
 DEMO=$(cd "$(dirname "$0")" && pwd)
 VIP=10.77.0.100 PORT=8080
@@ -38,10 +40,8 @@ step "starting heartbeat on node1 and node2 (keepalive 200ms, deadtime 1s, auto_
 start_node 1; start_node 2
 wait_log 1 "Status update for node node2: status active" 10000 >/dev/null || die "the cluster did not form"
 step "cluster formed; waiting for node1 to start its group ($VIP + web service)"
-until ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/" >/dev/null; do
-    [ $(( $(now_ms) - T0 )) -lt 20000 ] || die "the service never came up"
-    sleep 0.05
-done
+answers() { ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/" >/dev/null; }
+wait_until 20000 answers >/dev/null || die "the service never came up"
 step "service up: $(ip netns exec "${PREFIX}-3" curl -s -m 1 "http://$VIP:$PORT/")"
 wait_log 1 "Initial resource acquisition complete" 10000 >/dev/null || die "node1 did not settle"
 echo
@@ -54,8 +54,8 @@ echo
 
 OUTAGES=$WORK/outages; STOP=$WORK/stop-poller
 ip netns exec "${PREFIX}-3" python3 "$DEMO/poller.py" "$VIP" "$PORT" "$OUTAGES" "$STOP" &
-POLLER=$!; PIDS+=("$POLLER")
-sleep 5   # nodes advertise deadtime + 2 s during their first 5 s (as 3.0.6 does)
+POLLER=$!; track "$POLLER"
+past_startup 1 2
 
 step "kill -9 heartbeat on node1 (the owner); the client polls http://$VIP:$PORT/ every 20 ms"
 kill_node 1
@@ -67,7 +67,7 @@ wait_log 2 "node node1: is dead" 5000 >/dev/null || die "node2 never declared no
 step "node2: 'node node1: is dead' ($(( $(now_ms) - killed )) ms after the kill)"
 wait_log 2 "mach_down takeover complete" 5000 >/dev/null || die "node2 did not take over"
 step "node2: 'mach_down takeover complete' — $VIP is on node2: $(ip -n "${PREFIX}-2" -br addr show eth0 | grep -c "$VIP") address"
-until [ -s "$OUTAGES" ]; do sleep 0.02; [ $(( $(now_ms) - killed )) -lt 10000 ] || die "the client never saw the service again"; done
+wait_until 10000 test -s "$OUTAGES" >/dev/null || die "the client never saw the service again"
 read -r down up < "$OUTAGES"
 step "client: service unreachable for $(( up - down )) ms, answering again: $(ip netns exec "${PREFIX}-3" curl -s -m 1 "http://$VIP:$PORT/")"
 
@@ -75,47 +75,34 @@ step "bringing node1 back (auto_failback on: the group returns to it)"
 returned=$(now_ms)
 start_node 1
 wait_log 1 "Initial resource acquisition complete" 15000 >/dev/null || die "node1 did not settle"
-until ip -n "${PREFIX}-1" -br addr show eth0 | grep -q "$VIP"; do sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "no failback"; done
-answer=""
-until [[ $answer == *node1* ]]; do
-    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
-    [ $(( $(now_ms) - T0 )) -lt 60000 ] || die "service did not return to node1"; sleep 0.05
-done
-step "failback done: $answer"
+has_vip() { ip -n "${PREFIX}-$1" -br addr show eth0 | grep -q "$VIP"; }
+wait_until 30000 has_vip 1 >/dev/null || die "no failback"
+# served_by NODE: the service answers, from NODE; the answer is kept in $WORK/answer.
+served_by() { ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/" > "$WORK/answer"; grep -q "$1" "$WORK/answer"; }
+wait_until 30000 served_by node1 >/dev/null || die "service did not return to node1"
+step "failback done: $(cat "$WORK/answer")"
 
 wait_log 1 "Status update for node $PING: status ping" 10000 >/dev/null || die "node1 never reached the ping node"
-sleep 2   # the restarted node1's ping node must count (hold-down: 2 x deadping of answers)
+sleep 2   # the restarted node1's ping node must count (hold-down: 2 x deadping of answers); no event marks it
 step "cutting only node1's path to the ping node $PING (its eth1); heartbeats still flow on eth0"
 cut=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 down
 wait_log 1 "node $PING: is dead" 5000 >/dev/null || die "node1 never declared the ping node dead"
 step "node1: 'node $PING: is dead' ($(( $(now_ms) - cut )) ms after the cut; deadping 600 ms)"
-answer=""
-until [[ $answer == *node2* ]]; do
-    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
-    [ $(( $(now_ms) - cut )) -lt 15000 ] || die "arbitration did not move the group to node2"; sleep 0.02
-done
+wait_until 15000 served_by node2 >/dev/null || die "arbitration did not move the group to node2"
 moved=$(( $(now_ms) - cut ))
-step "arbitration: node1 reaches fewer ping nodes than node2 and gave its group away: $answer"
+step "arbitration: node1 reaches fewer ping nodes than node2 and gave its group away: $(cat "$WORK/answer")"
 step "restoring node1's eth1 (the group returns once the ping node has answered for 2 x deadping)"
 restored=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 up
-answer=""
-until [[ $answer == *node1* ]]; do
-    answer=$(ip netns exec "${PREFIX}-3" curl -s -m 0.2 "http://$VIP:$PORT/")
-    [ $(( $(now_ms) - restored )) -lt 20000 ] || die "the group did not return to node1"; sleep 0.02
-done
+wait_until 20000 served_by node1 >/dev/null || die "the group did not return to node1"
 back=$(( $(now_ms) - restored ))
-step "back on node1: $answer"
+step "back on node1: $(cat "$WORK/answer")"
 touch "$STOP"; wait "$POLLER" 2>/dev/null
 
 step "stopping both daemons as an admin would (SIGTERM): node1 stops its group, last resource first"
 for i in 1 2; do kill -TERM "$(cat "$WORK/node$i/pid")"; done
-for i in 1 2; do
-    until ! kill -0 "$(cat "$WORK/node$i/pid")" 2>/dev/null; do
-        sleep 0.05; [ $(( $(now_ms) - T0 )) -lt 90000 ] || die "node$i did not stop"
-    done
-done
+for i in 1 2; do wait_until 30000 gone "$(cat "$WORK/node$i/pid")" >/dev/null || die "node$i did not stop"; done
 grep -q "Heartbeat shutdown complete" "$WORK/node1/ha-log" || die "node1 did not shut down cleanly"
 step "both stopped; $VIP is on no node: $(ip -n "${PREFIX}-1" -br addr show eth0 | grep -c "$VIP") + $(ip -n "${PREFIX}-2" -br addr show eth0 | grep -c "$VIP") addresses"
 

@@ -8,8 +8,7 @@ source "$(dirname "$0")/lib.sh"
 D=$WORK/node1
 good_config() {
     rm -rf "$D"; mkdir -p "$D/etc" "$D/state" "$D/run"
-    printf 'logfile %s\nkeepalive 200ms\ndeadtime 2\nwarntime 1\ninitdead 4\nudpport 694\nbcast lo\nauto_failback on\nnode node1 node2\n' \
-        "$D/ha-log" > "$D/etc/ha.cf"
+    LOGFILE=$D/ha-log DEADTIME=2 WARNTIME=1 INITDEAD=4 ha_cf "bcast lo" > "$D/etc/ha.cf"   # 9 lines
     printf 'auth 1\n1 sha1 secret\n' > "$D/etc/authkeys"; chmod 600 "$D/etc/authkeys"
     printf 'node1 Dummy::web\n' > "$D/etc/haresources"
     mkdir -p "$D/etc/resource.d"; cp "$ROOT/ha.d/resource.d/Dummy" "$D/etc/resource.d/"
@@ -53,7 +52,7 @@ log "$checked broken configurations refused with a diagnostic, nothing left behi
 # Windows line ends and a BOM: accepted with a warning naming the file; the daemon starts.
 good_config; sed -i 's/$/\r/' "$D/etc/ha.cf" "$D/etc/authkeys"; printf '\xef\xbb\xbf' | cat - "$D/etc/haresources" > "$WORK/h"
 mv "$WORK/h" "$D/etc/haresources"
-daemon >"$WORK/out" 2>&1 & pid=$!; PIDS+=("$pid")
+daemon >"$WORK/out" 2>&1 & pid=$!; track "$pid"
 wait_log 1 "Configuration validated" 5000 >/dev/null || fail "CRLF/BOM configuration did not start: $(head "$WORK/out")"
 grep -q "ha.cf:1: warning: Windows (CRLF)" "$WORK/out" || fail "no CRLF warning for ha.cf: $(head "$WORK/out")"
 grep -q "authkeys:1: warning: Windows (CRLF)" "$WORK/out" || fail "no CRLF warning for authkeys"
@@ -64,7 +63,7 @@ log "CRLF and BOM: started, with a warning naming each file"
 # State: a broken generation moves on to the clock, a broken UUID is replaced (both said);
 # a full or read-only state directory refuses.
 good_config; printf '   12' > "$D/state/hb_generation"; printf 'short' > "$D/state/hb_uuid"
-daemon >"$WORK/out" 2>&1 & pid=$!; PIDS+=("$pid")
+daemon >"$WORK/out" 2>&1 & pid=$!; track "$pid"
 wait_log 1 "Heartbeat generation: " 5000 >/dev/null || fail "no start after a torn generation file"
 generation=$(sed -n 's/.*Heartbeat generation: //p' "$D/ha-log" | head -1)
 [ "$generation" -ge $(( $(date +%s) - 60 )) ] || fail "generation $generation after a torn file is not from the clock"

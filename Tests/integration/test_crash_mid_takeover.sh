@@ -8,28 +8,24 @@ make_namespaces 2
 export DEADTIME=2 WARNTIME=1
 for i in 1 2; do
     write_config $i "bcast eth0" "sha1 secret"
-    printf 'node1 Dummy::a Delay::3::0 Dummy::b\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
-    ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
-    mkdir -p "$WORK/node$i/rsc"
+    use_dummy $i 'node1 Dummy::a Delay::3::0 Dummy::b\nnode2 Dummy::db'
 done
-boot() { NODE_ENV="DUMMY_STATE_DIR=$WORK/node$1/rsc HA_RSCTMP=$WORK/node$1/rsc" start_ours "$1"; }
-running() { DUMMY_STATE_DIR="$WORK/node$1/rsc" "$ROOT/resource.d/Dummy" "$2" status 2>/dev/null | grep -q ": running"; }
+boot() { NODE_ENV="HA_RSCTMP=$WORK/node$1/rsc" start_ours "$1"; }
 # holds NODE: which of a and b run on NODE ("a b", "a", "", …).
-holds() { local r=""; running "$1" a && r="a"; running "$1" b && r="${r:+$r }b"; echo "$r"; }
-# settle_on NODE TIMEOUT_S: wait until NODE runs a and b and the other node neither.
+holds() { local r=""; dummy_running "$1" a && r="a"; dummy_running "$1" b && r="${r:+$r }b"; echo "$r"; }
+# whole_group_on NODE: NODE runs a and b, the other node neither.
+whole_group_on() { [ "$(holds "$1")" = "a b" ] && [ -z "$(holds $(( 3 - $1 )))" ]; }
+# settle_on NODE TIMEOUT_S: wait until the whole group is on NODE.
 settle_on() {
-    local other=$(( 3 - $1 )) deadline=$(( $(date +%s) + $2 ))
-    while [ "$(holds "$1")" != "a b" ] || [ -n "$(holds $other)" ]; do
-        [ "$(date +%s)" -lt $deadline ] || fail "group not settled on node$1: node1 runs [$(holds 1)], node2 runs [$(holds 2)]"
-        sleep 0.1
-    done
+    wait_until $(( $2 * 1000 )) whole_group_on "$1" >/dev/null \
+        || fail "group not settled on node$1: node1 runs [$(holds 1)], node2 runs [$(holds 2)]"
 }
 boot 2
 wait_log 2 "Initial resource acquisition complete" 15000 >/dev/null || fail "node2 never acquired its resources"
 boot 1
 # node1 takes its group back from node2 (auto_failback on); kill it while Delay is starting.
 wait_log 1 "Running Delay 3 0 start" 20000 >/dev/null || fail "node1 never started Delay"
-running 1 a || fail "Dummy::a was not started before Delay"
+dummy_running 1 a || fail "Dummy::a was not started before Delay"
 kill_node 1
 log "node1 killed with [$(holds 1)] started of its group"
 # node2 declares node1 dead and takes the whole group (node1's stale 'a' is what a reboot clears;

@@ -19,7 +19,7 @@ policy=$(awk '{print $41}' "/proc/$pid1/stat")
 # Our own status is not reported as a "Status update" for ourselves (3.0.6 logs only peers').
 ! grep -q "Status update for node node1" "$WORK/node1/ha-log" || fail "node1 logged a status update for itself"
 
-sleep 5   # past the first 5 s, when nodes advertise deadtime + 2 s
+past_startup 1 2
 # A late heartbeat (stopped 750 ms: more than warntime 600 ms, less than deadtime 1000 ms).
 kill -STOP "$(cat "$WORK/node2/pid")"; sleep 0.75; kill -CONT "$(cat "$WORK/node2/pid")"
 wait_log 1 "Late heartbeat: Node node2: interval" 2000 >/dev/null || fail "no Late heartbeat warning"
@@ -30,7 +30,7 @@ wait_log 1 "Late heartbeat: Node node2: interval" 2000 >/dev/null || fail "no La
 kill -STOP "$pid1"; sleep 2.5; kill -CONT "$pid1"
 wait_log 2 "node node1: is dead" 1000 >/dev/null || fail "node2 did not declare the stopped node1 dead"
 wait_log 1 "stall" 2000 >/dev/null || fail "node1 did not log its own stall"
-sleep 1.5
+assert_absent_for 1500 "node node2: is dead" "$WORK/node1/ha-log" || fail "node1 declared node2 dead after its own stall"
 ! grep -q "node node2: is dead" "$WORK/node1/ha-log" || fail "node1 declared node2 dead after its own stall"
 [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" nodestatus node2)" = active ] || fail "node1 lost node2 after stalling"
 

@@ -3,7 +3,7 @@
 # LSB init script run unchanged under our daemon: the group starts on its preferred node, the
 # address really appears (ip addr), and kill -9 of the owner moves both to the peer.
 source "$(dirname "$0")/lib.sh"
-[ -x /etc/ha.d/resource.d/IPaddr2 ] && [ -d /usr/lib/ocf/resource.d/heartbeat ] || fail "Debian's heartbeat/resource-agents scripts are not installed"
+require "Debian's heartbeat/resource-agents scripts are not installed" test -x /etc/ha.d/resource.d/IPaddr2 -a -d /usr/lib/ocf/resource.d/heartbeat
 make_namespaces 2
 VIP=10.77.0.100
 for i in 1 2; do
@@ -26,21 +26,16 @@ EOS
 done
 boot() { NODE_ENV="HA_INITD_DIR=$WORK/node$1/initd" start_ours "$1"; }
 has_vip() { ip -n "${PREFIX}-$1" -br addr show eth0 | grep -q "$VIP/24"; }
-wait_for() {  # wait_for TIMEOUT_MS COMMAND...
-    local limit=$1 start; shift; start=$(now_ms)
-    until "$@"; do [ $(( $(now_ms) - start )) -lt "$limit" ] || return 1; sleep 0.02; done
-    echo $(( $(now_ms) - start ))
-}
 boot 1; boot 2
-t=$(wait_for 15000 has_vip 1) || { tail -20 "$WORK/node1/ha-log"; fail "Debian's IPaddr2 did not add $VIP on node1"; }
-wait_for 5000 test -f "$WORK/node1/lsb/running" >/dev/null || fail "the LSB init script was not started on node1"
+t=$(wait_until 15000 has_vip 1) || { tail -20 "$WORK/node1/ha-log"; fail "Debian's IPaddr2 did not add $VIP on node1"; }
+wait_until 5000 test -f "$WORK/node1/lsb/running" >/dev/null || fail "the LSB init script was not started on node1"
 log "Debian's IPaddr2 + an LSB init script started on node1 (${t} ms)"
 ! has_vip 2 || fail "$VIP is on both nodes"
-sleep 5
+past_startup 1 2
 kill_node 1
 ip -n "${PREFIX}-1" addr del "$VIP/24" dev eth0   # what a dead machine's address would do
-t=$(wait_for 8000 has_vip 2) || { tail -20 "$WORK/node2/ha-log"; fail "node2 did not take $VIP over"; }
-wait_for 5000 test -f "$WORK/node2/lsb/running" >/dev/null || fail "node2 did not start the LSB script"
+t=$(wait_until 8000 has_vip 2) || { tail -20 "$WORK/node2/ha-log"; fail "node2 did not take $VIP over"; }
+wait_until 5000 test -f "$WORK/node2/lsb/running" >/dev/null || fail "node2 did not start the LSB script"
 log "kill -9 node1 -> $VIP on node2 after ${t} ms, LSB service started there"
 # A clean shutdown releases in reverse order: the address is gone afterwards.
 HA_CONFIG_DIR=$WORK/node2/etc HA_STATE_DIR=$WORK/node2/state HA_RUN_DIR=$WORK/node2/run "$BIN/heartbeat" -k || fail "heartbeat -k failed"

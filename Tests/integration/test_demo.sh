@@ -4,10 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 DEMO_SH=$ROOT/demo/demo.sh
 
-# leftovers: namespaces and /tmp/hb-it.* work directories other than this test's own.
+# leftovers: namespaces other than this test's own, and the demo's /tmp/hb-demo.* work directories.
 leftovers() {
     ip netns list | awk '{print $1}' | grep -v "^$PREFIX-" | sort
-    find /tmp -maxdepth 1 -name 'hb-it.*' ! -path "$WORK" | sort
+    find /tmp -maxdepth 1 -name "hb-demo.*" | sort
 }
 # demo_processes: the demo's client and web servers (by command line) and daemons (by the state
 # directory in their environment) still running.
@@ -15,7 +15,7 @@ demo_processes() {
     local pid
     for pid in /proc/[0-9]*; do
         { tr '\0' '\n' < "$pid/cmdline"; tr '\0' '\n' < "$pid/environ"; } 2>/dev/null \
-            | grep -qE "demo/poller.py|demo-web-root|^HA_STATE_DIR=/tmp/hb-it" && echo "${pid#/proc/}"
+            | grep -qE "demo/poller.py|demo-web-root|^HA_STATE_DIR=/tmp/hb-demo" && echo "${pid#/proc/}"
     done
 }
 

@@ -6,7 +6,7 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 FIX=$ROOT/Tests/integration/fixtures/pacemaker
-command -v crm_verify >/dev/null || fail "crm_verify missing (Debian package pacemaker-cli-utils)"
+require "crm_verify missing (Debian package pacemaker-cli-utils)" command -v crm_verify
 
 export_fixture() {  # export_fixture NAME FORMAT: output in $WORK/NAME.FORMAT, stderr in $WORK/NAME.FORMAT.err
     "$BIN/hbctl" export pacemaker --config-dir "$FIX/$1" --initd-dir /nonexistent --format "$2" \

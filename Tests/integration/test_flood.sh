@@ -45,7 +45,7 @@ as_nobody env HA_RUN_DIR="$run1" "$BIN/hbctl" status >/dev/null || fail "hbctl s
 wait_log 1 "Configuration reloaded" 3000 >/dev/null || fail "the reload nobody was granted did not happen"
 log "authorization: status open to all; bin refused everything; apiauth let nobody take over (only) and daemon reload"
 
-sleep 2   # steady state before the flood
+past_startup 1 2   # steady state before the flood
 hwm_before=$(hwm_kb "$pid1")
 lines_before=$(wc -l < "$WORK/node1/ha-log")
 late_before=$(grep -c "Late heartbeat" "$WORK/node1/ha-log")
@@ -61,14 +61,14 @@ try:
 except OSError:
     pass
 time.sleep(float(sys.argv[2]))' "$run1/control" "$FLOOD_SECONDS" &
-abuser=$!; PIDS+=("$abuser")
+abuser=$!; track "$abuser"
 { head -c 200000 /dev/urandom; printf '>>>\nt=bogus\n'; head -c 100000 /dev/zero | tr '\0' 'a'; printf '\n<<<\n'; } \
     > "$WORK/node1/state/fifo" &
-fifo_writer=$!; PIDS+=("$fifo_writer")
+fifo_writer=$!; track "$fifo_writer"
 
 ip netns exec "${PREFIX}-3" /usr/bin/python3 "$ROOT/Tests/integration/flood.py" 10.77.0.1 694 "$FLOOD_SECONDS" \
     "$FLOOD_PACKETS" "$ROOT/Tests/HeartbeatCoreTests/Fixtures/captures" > "$WORK/flood.out" 2>&1 &
-flooder=$!; PIDS+=("$flooder")
+flooder=$!; track "$flooder"
 # Status keeps being served while the flood runs.
 served=0
 for _ in $(seq 1 "$FLOOD_SECONDS"); do
@@ -78,7 +78,8 @@ done
 wait "$flooder" || fail "flooder failed: $(cat "$WORK/flood.out")"
 wait "$abuser" 2>/dev/null; kill "$fifo_writer" 2>/dev/null
 log "flood: $(cat "$WORK/flood.out")"
-sleep 2   # any death declaration would have come by now (deadtime 2 s)
+# a death declaration the flood caused would come within deadtime (2 s)
+assert_absent_for 2000 "is dead" "$WORK/node1/ha-log" "$WORK/node2/ha-log" || fail "a false death declaration after the flood"
 
 kill -0 "$pid1" || fail "node1 died under the flood"
 dead=$(grep -c "is dead" "$WORK/node1/ha-log" "$WORK/node2/ha-log" | awk -F: '{s += $2} END {print s}')

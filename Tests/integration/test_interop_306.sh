@@ -3,7 +3,7 @@
 # active, cl_status on each side shows the other active with its link up, the 3.0.6 log stays free
 # of errors over a steady run, kill -9 is detected both ways, and a restart is seen as a restart.
 source "$(dirname "$0")/lib.sh"
-command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
+require "Debian's heartbeat package (3.0.6) is not installed" test -x "$HB306"
 make_namespaces 2
 capture 1; capture 2
 wire_ours=(); wire_theirs=()
@@ -26,7 +26,7 @@ for medium in ucast bcast mcast; do
         wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
         # One pairing runs a 20 s steady period, the others a shorter one.
         steady=$STEADY; [ "$label" = ucast/crc ] && steady=${FIRST_STEADY_SECONDS:-20}
-        sleep "$steady"
+        assert_absent_for $(( steady * 1000 )) "ERROR|CRIT" "$WORK/node1/ha-log" || fail "$label: ours logged errors in a steady run"
         [ "$(in_306 2 cl_status nodestatus node1)" = active ] || fail "$label: 3.0.6 cl_status nodestatus node1 is not active"
         [ "$(in_306 2 cl_status hblinkstatus node1 eth0)" = up ] || fail "$label: 3.0.6 cl_status hblinkstatus node1 eth0 is not up"
         [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" nodestatus node2)" = active ] || fail "$label: our cl_status nodestatus node2 is not active"
@@ -48,25 +48,19 @@ for medium in ucast bcast mcast; do
         wait_log 1 "Heartbeat restart on node node2" 8000 >/dev/null || fail "$label: ours did not see 3.0.6's restart"
         wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: restarted 3.0.6 never saw ours"
         ! grep -q -E "replay|returning after partition" "$WORK/node1/ha-log" || fail "$label: ours took the restart for a replay/partition"
-        sleep 6
+        past_startup 2
         # kill -9 ours: 3.0.6 declares it dead (its own 250 ms check tick applies).
         : > "$WORK/node2/ha-log.mark"; before=$(wc -l < "$WORK/node2/ha-log")
         kill_node 1
         start=$(now_ms)
-        while ! tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "node node1: is dead"; do
-            [ $(( $(now_ms) - start )) -lt 4000 ] || fail "$label: 3.0.6 did not declare ours dead"
-            sleep 0.01
-        done
+        logged_since() { tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q -- "$1"; }
+        wait_until 4000 logged_since "node node1: is dead" >/dev/null || fail "$label: 3.0.6 did not declare ours dead"
         theirs_delays+=("$(( $(now_ms) - start ))")
         wire_theirs+=("$(( $(now_ms) - $(last_packet_ms 2 10.77.0.1) ))")
         # Our restart is a restart for 3.0.6 too: no replay, no partition, and active again.
         before=$(wc -l < "$WORK/node2/ha-log")
         start_ours 1
-        start=$(now_ms)
-        until tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "Status update for node node1: status active"; do
-            [ $(( $(now_ms) - start )) -lt 8000 ] || fail "$label: 3.0.6 did not see ours come back"
-            sleep 0.05
-        done
+        wait_until 8000 logged_since "Status update for node node1: status active" >/dev/null || fail "$label: 3.0.6 did not see ours come back"
         ! grep -q -E "replay|returning after partition" "$WORK/node2/ha-log" || fail "$label: 3.0.6 took our restart for a replay/partition"
         errors=$(errors_in_306_log 2)
         [ -z "$errors" ] || fail "$label: 3.0.6 logged errors after our restart: $errors"

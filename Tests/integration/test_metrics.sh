@@ -6,16 +6,14 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 make_namespaces 2
-LOG=$WORK/dummy.log
+RESOURCE_LOG=$WORK/dummy.log
 for i in 1 2; do
     write_config "$i" "bcast eth0" "sha1 secret"
-    printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
-    ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
-    mkdir -p "$WORK/node$i/rsc"
+    use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'
 done
 echo "metrics_listen 127.0.0.1:9873" >> "$WORK/node1/etc/ha.cf"
 echo "metrics_listen $WORK/node2/run/metrics.sock" >> "$WORK/node2/etc/ha.cf"
-for i in 1 2; do NODE_ENV="DUMMY_STATE_DIR=$WORK/node$i/rsc DUMMY_LOG=$LOG" start_ours "$i"; done
+for i in 1 2; do start_ours "$i"; done
 wait_log 1 "Status update for node node2: status active" 8000 > /dev/null || fail "node1 never saw node2 active"
 wait_log 1 "Metrics served on 127.0.0.1:9873" 1000 > /dev/null || fail "node1 does not serve metrics"
 
@@ -39,7 +37,13 @@ PY
 
 # Rejected packets: garbage and an unsigned status to node1's port.
 ip netns exec "${PREFIX}-2" bash -c 'for n in 1 2 3; do echo garbage > /dev/udp/10.77.0.1/694; done'
-sleep 2.5   # a couple of heartbeats and both groups started
+wait_dummy 1 web yes 10000 >/dev/null || fail "node1 did not start web"
+wait_dummy 2 db yes 10000 >/dev/null || fail "node2 did not start db"
+# a few heartbeat intervals of node2's measured on node1
+intervals_counted() {
+    [ "$(scrape1 | awk '/^heartbeat_heartbeat_interval_seconds_count\{node="node2"\}/ { print int($2) }')" -ge 3 ] 2>/dev/null
+}
+wait_until 5000 intervals_counted >/dev/null || fail "node1 counted no 3 heartbeat intervals of node2"
 scrape1 > "$WORK/m1.txt" || fail "scrape of node1 failed"
 grep -qi '^content-type: text/plain; version=0.0.4' "$WORK/headers" || fail "wrong content type: $(cat "$WORK/headers")"
 check "$WORK/m1.txt" '

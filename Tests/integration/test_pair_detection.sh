@@ -10,7 +10,7 @@ for run in 1 2 3 4 5; do
     for i in 1 2; do rm -rf "$WORK/node$i/ha-log"; write_config $i "bcast eth0" "sha1 secret"; start_ours $i; done
     wait_log 1 "Status update for node node2: status active" 5000 >/dev/null || fail "node1 never saw node2 active"
     wait_log 2 "Status update for node node1: status active" 5000 >/dev/null || fail "node2 never saw node1 active"
-    sleep 5   # for its first 5 s a node advertises deadtime + 2 s (spec §5.4), as 3.0.6 does
+    past_startup 1 2
     kill_node 2
     delay=$(wait_log 1 "node node2: is dead" 3000) || fail "node1 did not declare node2 dead"
     declared=$(now_ms)

@@ -11,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 make_namespaces 3
 add_second_medium 3
-LOG=$WORK/dummy.log
+RESOURCE_LOG=$WORK/dummy.log
 PING=10.78.0.3
 PING6=fd00:78::3
 for i in 1 2 3; do
@@ -22,29 +22,15 @@ done
 configure() {
     local i=$1 arbitration=$2
     write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" "ping $PING\nping6 $PING6\nping_group grp 10.78.0.99 $PING\ndeadping 600ms\n$arbitration"
-    printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
-    ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
-    mkdir -p "$WORK/node$i/rsc"
-}
-boot() { NODE_ENV="DUMMY_STATE_DIR=$WORK/node$1/rsc DUMMY_LOG=$LOG" start_ours "$1"; }
-running() { DUMMY_STATE_DIR="$WORK/node$1/rsc" "$ROOT/resource.d/Dummy" "$2" status 2>/dev/null | grep -q ": running"; }
-# wait_running NODE INSTANCE yes|no TIMEOUT_MS: prints the ms waited.
-wait_running() {
-    local start; start=$(now_ms)
-    while true; do
-        if running "$1" "$2"; then [ "$3" = yes ] && break; else [ "$3" = no ] && break; fi
-        [ $(( $(now_ms) - start )) -lt "$4" ] || { log "node$1 $2 not running=$3 after $4 ms"; tail -12 "$WORK/node$1/ha-log" | sed 's/^/      /'; return 1; }
-        sleep 0.01
-    done
-    echo $(( $(now_ms) - start ))
+    use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'
 }
 cl() { local i=$1; shift; HA_RUN_DIR=$WORK/node$i/run "$BIN/cl_status" "$@"; }
 
 configure 1 "respawn hacluster /usr/libexec/heartbeat/ipfail"
 configure 2 "arbitration on"
-boot 1; boot 2
-wait_running 1 web yes 10000 >/dev/null || fail "node1 did not start web"
-wait_running 2 db yes 10000 >/dev/null || fail "node2 did not start db"
+start_ours 1; start_ours 2
+wait_dummy 1 web yes 10000 >/dev/null || fail "node1 did not start web"
+wait_dummy 2 db yes 10000 >/dev/null || fail "node2 did not start db"
 for i in 1 2; do
     for p in $PING $PING6 grp; do
         wait_log "$i" "Status update for node $p: status ping" 5000 >/dev/null || fail "node$i never saw ping node $p"
@@ -60,51 +46,50 @@ cl 1 listnodes | grep -qx "$PING" || fail "cl_status listnodes omits the ping no
 HA_RUN_DIR=$WORK/node1/run "$BIN/hbctl" status --json | grep -q "\"name\": *\"$PING\"" || fail "hbctl status --json omits the ping node"
 HA_RUN_DIR=$WORK/node1/run "$BIN/hbctl" status | grep "$PING" | grep -q ping || fail "hbctl status omits the ping node"
 log "ping nodes $PING, $PING6 and group grp: status ping on both nodes, in cl_status and hbctl status"
-sleep 4   # past the startup bonus and the first holdings exchange
+past_startup 1 2   # and so past the first holdings exchange
 
 # A. Only node1's path to the ping node is cut.
 cut=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 down
-wait_running 2 web yes 10000 >/dev/null || fail "web did not move to node2 when node1 lost the ping node"
+wait_dummy 2 web yes 10000 >/dev/null || fail "web did not move to node2 when node1 lost the ping node"
 t=$(( $(now_ms) - cut ))
-wait_running 1 web no 2000 >/dev/null || fail "node1 still runs web"
-running 2 db || fail "node2 lost db"
+wait_dummy 1 web no 2000 >/dev/null || fail "node1 still runs web"
+dummy_running 2 db || fail "node2 lost db"
 wait_log 1 "node $PING: is dead" 100 >/dev/null || fail "node1 did not declare the ping node dead"
 grep -q "Telling other node that we have more visible ping nodes" "$WORK/node2/ha-log" || fail "node2 did not answer you_are_dead"
 [ "$(cl 1 nodestatus $PING)" = dead ] || fail "cl_status nodestatus of the lost ping node is not dead"
 log "A: node1 loses ping -> web started on node2 after ${t} ms (deadping 600 ms + giveup 400 ms + standby)"
 restore=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 up
-wait_running 1 web yes 15000 >/dev/null || fail "web did not return to node1 when its ping node answered again"
+wait_dummy 1 web yes 15000 >/dev/null || fail "web did not return to node1 when its ping node answered again"
 t=$(( $(now_ms) - restore ))
-wait_running 2 web no 2000 >/dev/null || fail "node2 still runs web after failback"
+wait_dummy 2 web no 2000 >/dev/null || fail "node2 still runs web after failback"
 log "A: ping back on node1 -> web back on node1 after ${t} ms (hold-down 1200 ms + giveup 400 ms + standby)"
-sleep 3
+wait_until 10000 settled 1 2 >/dev/null || fail "resources did not settle after A"
 
 # B. Everything around node1 is cut: heartbeat and ping.
 cut=$(now_ms)
 ip -n "${PREFIX}-1" link set eth0 down
 ip -n "${PREFIX}-1" link set eth1 down
-wait_running 1 web no 5000 >/dev/null || fail "isolated node1 did not release web"
+wait_dummy 1 web no 5000 >/dev/null || fail "isolated node1 did not release web"
 t1=$(( $(now_ms) - cut ))
-wait_running 2 web yes 10000 >/dev/null || fail "node2 did not take over web"
+wait_dummy 2 web yes 10000 >/dev/null || fail "node2 did not take over web"
 t2=$(( $(now_ms) - cut ))
 grep -q "probably isolated" "$WORK/node1/ha-log" || fail "node1 did not log its isolation"
 [ "$t1" -lt 1000 ] || fail "node1 released web only after ${t1} ms, not within deadtime"
-sleep 2
-running 1 web && fail "node1 runs web again while isolated"
-running 1 db && fail "node1 took db while isolated"
+holds_for 2000 dummy_stopped 1 web || fail "node1 runs web again while isolated"
+dummy_stopped 1 db || fail "node1 took db while isolated"
 log "B: all links of node1 cut -> node1 released web after ${t1} ms, node2 started it after ${t2} ms (deadtime 1000 ms)"
 ip -n "${PREFIX}-1" link set eth0 up
 ip -n "${PREFIX}-1" link set eth1 up
-wait_running 1 web yes 20000 >/dev/null || fail "web did not return to node1 after the links came back"
-wait_running 2 web no 3000 >/dev/null || fail "node2 kept web after node1 came back"
-running 2 db || fail "node2 lost db"
+wait_dummy 1 web yes 20000 >/dev/null || fail "web did not return to node1 after the links came back"
+wait_dummy 2 web no 3000 >/dev/null || fail "node2 kept web after node1 came back"
+dummy_running 2 db || fail "node2 lost db"
 log "B: links back -> web on node1, db on node2"
 
 # Never two owners: per instance, the [start, stop] intervals of different nodes never overlap.
-python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "a group ran on two nodes at once (see $LOG)"
-python3 - "$LOG" <<'PY'
+python3 "$(dirname "$0")/never_two_owners.py" "$RESOURCE_LOG" || fail "a group ran on two nodes at once (see $RESOURCE_LOG)"
+python3 - "$RESOURCE_LOG" <<'PY'
 events = [line.split() for line in open(__import__("sys").argv[1]) if line.strip()]
 # The handover of case B: node1's last stop of web, node2's last start of it.
 web = sorted((int(e[0]), e[1], e[3], e[4]) for e in events if e[2] == "web")

@@ -7,38 +7,22 @@
 #  C2. ours loses the ping node: 3.0.6's ipfail tells ours it is dead, ours gives its group away;
 #      back again (after our hold-down), 3.0.6's ipfail sends it home.
 source "$(dirname "$0")/lib.sh"
-command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
-[ -x /usr/libexec/heartbeat/ipfail ] || fail "Debian's ipfail is not installed"
+require "Debian's heartbeat package (3.0.6) is not installed" test -x "$HB306"
+require "Debian's ipfail is not installed" test -x /usr/libexec/heartbeat/ipfail
 make_namespaces 3
 add_second_medium 3
-LOG=$WORK/dummy.log
+RESOURCE_LOG=$WORK/dummy.log
 PING=10.78.0.3
 export INITDEAD=4
-running() { DUMMY_STATE_DIR="$WORK/node$1/rsc" "$ROOT/resource.d/Dummy" "$2" status 2>/dev/null | grep -q ": running"; }
-wait_state() {  # wait_state NODE INSTANCE yes|no TIMEOUT_MS LABEL -> prints ms
-    local start; start=$(now_ms)
-    while true; do
-        if running "$1" "$2"; then [ "$3" = yes ] && break; else [ "$3" = no ] && break; fi
-        if [ $(( $(now_ms) - start )) -ge "$4" ]; then
-            log "$5: node$1 $2 running=$3 not reached in $4 ms"
-            for n in 1 2; do echo "      --- node$n"; tail -15 "$WORK/node$n/ha-log" | sed 's/^/      /'; done
-            return 1
-        fi
-        sleep 0.02
-    done
-    echo $(( $(now_ms) - start ))
-}
 for i in 1 2; do
     write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret" \
         "ping $PING\ndeadping 600ms\nrespawn hacluster /usr/libexec/heartbeat/ipfail"
-    printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
-    ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
-    mkdir -p "$WORK/node$i/rsc"
+    use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'
 done
-NODE_ENV="DUMMY_STATE_DIR=$WORK/node1/rsc DUMMY_LOG=$LOG" start_ours 1
-NODE_ENV="DUMMY_STATE_DIR=$WORK/node2/rsc DUMMY_LOG=$LOG" start_306 2
-wait_state 1 web yes 20000 boot >/dev/null || fail "ours did not start web"
-wait_state 2 db yes 25000 boot >/dev/null || fail "3.0.6 did not start db"
+start_ours 1
+start_306 2
+wait_dummy 1 web yes 20000 >/dev/null || fail "ours did not start web"
+wait_dummy 2 db yes 25000 >/dev/null || fail "3.0.6 did not start db"
 wait_log 2 "Status update for node $PING: status ping" 5000 >/dev/null || fail "3.0.6 never saw the ping node"
 wait_log 1 "Status update for node $PING: status ping" 5000 >/dev/null || fail "ours never saw the ping node"
 sleep 4   # 3.0.6's ipfail signs on after comm-up; let both settle
@@ -46,37 +30,37 @@ sleep 4   # 3.0.6's ipfail signs on after comm-up; let both settle
 # C1. The 3.0.6 node loses the ping node.
 cut=$(now_ms)
 ip -n "${PREFIX}-2" link set eth1 down
-wait_state 1 db yes 15000 C1 >/dev/null || fail "C1: db did not move to ours when 3.0.6 lost the ping node"
+wait_dummy 1 db yes 15000 >/dev/null || fail "C1: db did not move to ours when 3.0.6 lost the ping node"
 t=$(( $(now_ms) - cut ))
-wait_state 2 db no 3000 C1 >/dev/null || fail "C1: 3.0.6 still runs db"
+wait_dummy 2 db no 3000 >/dev/null || fail "C1: 3.0.6 still runs db"
 grep -q "Telling other node that we have more visible ping nodes" "$WORK/node1/ha-log" || fail "C1: ours did not send you_are_dead"
 log "C1: 3.0.6 loses ping -> db started on ours after ${t} ms"
 restore=$(now_ms)
 ip -n "${PREFIX}-2" link set eth1 up
-wait_state 2 db yes 20000 C1-back >/dev/null || fail "C1: db did not return to 3.0.6 when its ping node answered"
+wait_dummy 2 db yes 20000 >/dev/null || fail "C1: db did not return to 3.0.6 when its ping node answered"
 t=$(( $(now_ms) - restore ))
-wait_state 1 db no 3000 C1-back >/dev/null || fail "C1: ours kept db"
+wait_dummy 1 db no 3000 >/dev/null || fail "C1: ours kept db"
 log "C1: ping back on 3.0.6 -> db back on 3.0.6 after ${t} ms"
 sleep 3
 
 # C2. Ours loses the ping node.
 cut=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 down
-wait_state 2 web yes 15000 C2 >/dev/null || fail "C2: web did not move to 3.0.6 when ours lost the ping node"
+wait_dummy 2 web yes 15000 >/dev/null || fail "C2: web did not move to 3.0.6 when ours lost the ping node"
 t=$(( $(now_ms) - cut ))
-wait_state 1 web no 3000 C2 >/dev/null || fail "C2: ours still runs web"
+wait_dummy 1 web no 3000 >/dev/null || fail "C2: ours still runs web"
 grep -q "Giving up because we were told that we have less ping nodes" "$WORK/node1/ha-log" || fail "C2: ours was not told it is dead"
 log "C2: ours loses ping -> web started on 3.0.6 after ${t} ms"
 restore=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 up
-wait_state 1 web yes 20000 C2-back >/dev/null || fail "C2: web did not return to ours when its ping node answered"
+wait_dummy 1 web yes 20000 >/dev/null || fail "C2: web did not return to ours when its ping node answered"
 t=$(( $(now_ms) - restore ))
-wait_state 2 web no 3000 C2-back >/dev/null || fail "C2: 3.0.6 kept web"
+wait_dummy 2 web no 3000 >/dev/null || fail "C2: 3.0.6 kept web"
 log "C2: ping back on ours -> web back on ours after ${t} ms"
 # Expected while its eth1 is down: write failures on the ping medium, and 3.0.6's CRIT "Late
 # heartbeat" for the ping node when it answers again.
 unexpected() { errors_in_306_log 2 | grep -v -E "Network is unreachable|Late heartbeat: Node $PING" || true; }
 [ -z "$(unexpected)" ] || { unexpected | sed 's/^/      /'; fail "3.0.6 logged errors"; }
 
-python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "a group ran on two nodes at once (see $LOG)"
+python3 "$(dirname "$0")/never_two_owners.py" "$RESOURCE_LOG" || fail "a group ran on two nodes at once (see $RESOURCE_LOG)"
 log "Dummy log: no group ever ran on two nodes at once"

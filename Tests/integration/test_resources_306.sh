@@ -5,31 +5,12 @@
 # "Both machines own" / "No one owns" errors, and the Dummy call log shows no group ever ran on
 # both nodes at once.
 source "$(dirname "$0")/lib.sh"
-command -v /usr/libexec/heartbeat/heartbeat >/dev/null || fail "Debian's heartbeat package is not installed"
+require "Debian's heartbeat package (3.0.6) is not installed" test -x "$HB306"
 make_namespaces 2
-LOG=$WORK/dummy.log
+RESOURCE_LOG=$WORK/dummy.log
 export INITDEAD=4
-running_on() {  # running_on NODE INSTANCE -> exit 0 if running there
-    DUMMY_STATE_DIR="$WORK/node$1/rsc" "$ROOT/resource.d/Dummy" "$2" status 2>/dev/null | grep -q ": running"
-}
-wait_state() {  # wait_state NODE INSTANCE yes|no TIMEOUT_MS LABEL -> prints ms
-    local start; start=$(now_ms)
-    while true; do
-        if running_on "$1" "$2"; then [ "$3" = yes ] && break; else [ "$3" = no ] && break; fi
-        if [ $(( $(now_ms) - start )) -ge "$4" ]; then
-            log "$5: node$1 $2 running=$3 not reached in $4 ms"
-            for n in 1 2; do echo "      --- node$n"; tail -15 "$WORK/node$n/ha-log" | sed 's/^/      /'; done
-            return 1
-        fi
-        sleep 0.02
-    done
-    echo $(( $(now_ms) - start ))
-}
-mark_killed() { for inst in web db; do echo "$(date +%s%N) node$1 $inst killed -" >> "$LOG"; done; rm -f "$WORK/node$1/rsc/"Dummy-*; }
-boot() {
-    if [ "$1" = 1 ]; then NODE_ENV="DUMMY_STATE_DIR=$WORK/node1/rsc DUMMY_LOG=$LOG" start_ours 1
-    else NODE_ENV="DUMMY_STATE_DIR=$WORK/node2/rsc DUMMY_LOG=$LOG" start_306 2; fi
-}
+mark_killed() { for inst in web db; do echo "$(date +%s%N) node$1 $inst killed -" >> "$RESOURCE_LOG"; done; rm -f "$WORK/node$1/rsc/"Dummy-*; }
+boot() { if [ "$1" = 1 ]; then start_ours 1; else start_306 2; fi; }
 standby_on() {  # standby_on NODE: the node's own hb_standby all
     if [ "$1" = 1 ]; then
         HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/node1/state/fifo HA_PIDFILE=$WORK/node1/run/heartbeat.pid "$ROOT/tools/hb_standby" all >/dev/null 2>&1
@@ -38,64 +19,50 @@ standby_on() {  # standby_on NODE: the node's own hb_standby all
     fi
 }
 for mode in ${MODES:-on off}; do
-    rm -rf "$WORK/node1" "$WORK/node2"; : > "$LOG"
+    rm -rf "$WORK/node1" "$WORK/node2"; : > "$RESOURCE_LOG"
     for i in 1 2; do
         write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret"
         sed -i "s/^auto_failback .*/auto_failback $mode/" "$WORK/node$i/etc/ha.cf"
-        printf 'node1 Dummy::web\nnode2 Dummy::db\n' > "$WORK/node$i/etc/haresources"
-        ln -sfn "$ROOT/resource.d" "$WORK/node$i/etc/resource.d"
-        mkdir -p "$WORK/node$i/rsc"
+        use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'
     done
     boot 1; boot 2
-    t=$(wait_state 1 web yes 20000 "$mode boot") || fail "$mode: ours did not start web"
-    t2=$(wait_state 2 db yes 20000 "$mode boot") || fail "$mode: 3.0.6 did not start db"
+    t=$(wait_dummy 1 web yes 20000) || fail "$mode: ours did not start web"
+    t2=$(wait_dummy 2 db yes 20000) || fail "$mode: 3.0.6 did not start db"
     log "$mode: pair boot -> web on ours ${t} ms, db on 3.0.6 ${t2} ms"
-    sleep 6
+    past_startup 1 2
     # kill -9 the 3.0.6 node: ours takes db.
     kill_node 2; mark_killed 2
-    t=$(wait_state 1 db yes 8000 "$mode takeover") || fail "$mode: ours did not take db from the dead 3.0.6 node"
+    t=$(wait_dummy 1 db yes 8000) || fail "$mode: ours did not take db from the dead 3.0.6 node"
     log "$mode: kill -9 3.0.6 -> db on ours ${t} ms"
     boot 2
     if [ $mode = on ]; then
-        t=$(wait_state 2 db yes 30000 "$mode failback") || fail "on: db did not fail back to 3.0.6"
-        wait_state 1 db no 5000 "$mode failback" >/dev/null || fail "on: ours kept db after failback"
+        t=$(wait_dummy 2 db yes 30000) || fail "on: db did not fail back to 3.0.6"
+        wait_dummy 1 db no 5000 >/dev/null || fail "on: ours kept db after failback"
         log "on: 3.0.6 back -> db failed back ${t} ms"
     else
-        sleep 8
-        running_on 1 db || fail "off: db left ours although auto_failback is off"
-        ! running_on 2 db || fail "off: 3.0.6 started db although ours holds it"
+        db_stays_on_ours() { dummy_running 1 db && dummy_stopped 2 db; }
+        holds_for 8000 db_stays_on_ours || fail "off: db left ours, or 3.0.6 started it, although auto_failback is off"
     fi
-    sleep 3
     # hb_standby on ours: 3.0.6 takes what ours holds.
-    standby_on 1
-    t=$(wait_state 2 web yes 30000 "$mode standby ours") || fail "$mode: 3.0.6 did not take web on our hb_standby"
-    wait_state 1 web no 5000 "$mode standby ours" >/dev/null || fail "$mode: ours kept web after hb_standby"
+    until_logged 1 "node1 wants to go standby" 15000 standby_on 1 || fail "$mode: hb_standby on ours was never accepted"
+    t=$(wait_dummy 2 web yes 30000) || fail "$mode: 3.0.6 did not take web on our hb_standby"
+    wait_dummy 1 web no 5000 >/dev/null || fail "$mode: ours kept web after hb_standby"
     log "$mode: hb_standby on ours -> web on 3.0.6 ${t} ms"
-    sleep 3
     # hb_standby on 3.0.6: ours takes everything. 3.0.6's own FIFO reader now and then reads an
     # empty message from its hb_standby (it logs "msg2string: Message with zero fields" and drops
-    # it); then its request never happened, so ask once more.
-    before=$(grep -c "node2 wants to go standby" "$WORK/node2/ha-log")
-    standby_on 2
-    sleep 2
-    if [ "$(grep -c "node2 wants to go standby" "$WORK/node2/ha-log")" = "$before" ]; then
-        log "$mode: 3.0.6 lost its own hb_standby request ($(grep -c "zero fields" "$WORK/node2/ha-log") empty FIFO reads); asking again"
-        standby_on 2
-    fi
-    t=$(wait_state 1 web yes 30000 "$mode standby 3.0.6") || fail "$mode: ours did not take web on 3.0.6's hb_standby"
-    wait_state 1 db yes 30000 "$mode standby 3.0.6" >/dev/null || fail "$mode: ours did not take db on 3.0.6's hb_standby"
-    wait_state 2 db no 5000 "$mode standby 3.0.6" >/dev/null || fail "$mode: 3.0.6 kept db after its hb_standby"
+    # it); then its request never happened, and until_logged asks again.
+    until_logged 2 "node2 wants to go standby" 15000 standby_on 2 || fail "$mode: hb_standby on 3.0.6 was never accepted"
+    t=$(wait_dummy 1 web yes 30000) || fail "$mode: ours did not take web on 3.0.6's hb_standby"
+    wait_dummy 1 db yes 30000 >/dev/null || fail "$mode: ours did not take db on 3.0.6's hb_standby"
+    wait_dummy 2 db no 5000 >/dev/null || fail "$mode: 3.0.6 kept db after its hb_standby"
     log "$mode: hb_standby on 3.0.6 -> all on ours ${t} ms"
-    sleep 2
+    wait_until 15000 settled 1 2 >/dev/null || fail "$mode: resources did not settle after 3.0.6's hb_standby"
     if [ $mode = on ]; then
         # Orderly stops both ways: `shutdone` moves the groups at once; the stopped node is declared
         # dead only after its last heartbeat, as one that "gave up resources" (no STONITH warning).
         stopped_cleanly() {  # stopped_cleanly OBSERVER STOPPED_NODE LOG_MARK: waits for "is dead" past the mark
-            local deadline=$(( $(now_ms) + 6000 ))
-            until tail -n +"$3" "$WORK/node$1/ha-log" | grep -q "node node$2: is dead"; do
-                [ "$(now_ms)" -lt $deadline ] || fail "node$1 never declared the stopped node$2 dead"
-                sleep 0.05
-            done
+            declared() { tail -n +"$3" "$WORK/node$1/ha-log" | grep -q "node node$2: is dead"; }
+            wait_until 6000 declared "$@" >/dev/null || fail "node$1 never declared the stopped node$2 dead"
             tail -n +"$3" "$WORK/node$1/ha-log" > "$WORK/stop.log"
             grep -q "Received shutdown notice from 'node$2'" "$WORK/stop.log" || fail "node$1 did not get node$2's shutdown notice"
             grep -q "Dead node node$2 gave up resources" "$WORK/stop.log" || fail "node$1 did not note that node$2 gave up its resources"
@@ -104,31 +71,31 @@ for mode in ${MODES:-on off}; do
         mark=$(( $(wc -l < "$WORK/node2/ha-log") + 1 ))
         ctl_ours() { HA_CONFIG_DIR=$WORK/node1/etc HA_STATE_DIR=$WORK/node1/state HA_RUN_DIR=$WORK/node1/run HA_NODE_NAME=node1 "$BIN/heartbeat" "$@"; }
         ctl_ours -k || fail "on: heartbeat -k on ours failed"
-        t=$(wait_state 2 web yes 5000 "on: ours stopped") || fail "on: 3.0.6 did not take web when ours stopped"
-        wait_state 2 db yes 5000 "on: ours stopped" >/dev/null || fail "on: 3.0.6 did not take db when ours stopped"
+        t=$(wait_dummy 2 web yes 5000) || fail "on: 3.0.6 did not take web when ours stopped"
+        wait_dummy 2 db yes 5000 >/dev/null || fail "on: 3.0.6 did not take db when ours stopped"
         stopped_cleanly 2 1 "$mark"
         log "on: ours stopped (-k) -> all on 3.0.6 ${t} ms, no STONITH wanted"
         boot 1
-        wait_state 1 web yes 30000 "on: ours back" >/dev/null || fail "on: web did not fail back to ours"
-        sleep 2
+        wait_dummy 1 web yes 30000 >/dev/null || fail "on: web did not fail back to ours"
+        wait_until 15000 settled 1 2 >/dev/null || fail "on: resources did not settle after the failback to ours"
         mark=$(( $(wc -l < "$WORK/node1/ha-log") + 1 ))
         # (3.0.6 -k exits non-zero here, having waited for the daemon; what follows checks the stop.)
         in_306 2 /usr/libexec/heartbeat/heartbeat -k >/dev/null 2>&1 || true
-        t=$(wait_state 1 db yes 5000 "on: 3.0.6 stopped") || fail "on: ours did not take db when 3.0.6 stopped"
+        t=$(wait_dummy 1 db yes 5000) || fail "on: ours did not take db when 3.0.6 stopped"
         stopped_cleanly 1 2 "$mark"
         log "on: 3.0.6 stopped (-k) -> db on ours ${t} ms, no STONITH wanted"
         boot 2
-        wait_state 2 db yes 30000 "on: 3.0.6 back" >/dev/null || fail "on: db did not fail back to 3.0.6"
-        sleep 2
+        wait_dummy 2 db yes 30000 >/dev/null || fail "on: db did not fail back to 3.0.6"
+        wait_until 15000 settled 1 2 >/dev/null || fail "on: resources did not settle after the failback to 3.0.6"
     fi
     # kill -9 ours: 3.0.6 takes everything.
     kill_node 1; mark_killed 1
-    t=$(wait_state 2 web yes 10000 "$mode takeover by 3.0.6") || fail "$mode: 3.0.6 did not take web from dead ours"
-    wait_state 2 db yes 10000 "$mode takeover by 3.0.6" >/dev/null || fail "$mode: 3.0.6 did not take db from dead ours"
+    t=$(wait_dummy 2 web yes 10000) || fail "$mode: 3.0.6 did not take web from dead ours"
+    wait_dummy 2 db yes 10000 >/dev/null || fail "$mode: 3.0.6 did not take db from dead ours"
     log "$mode: kill -9 ours -> all on 3.0.6 ${t} ms"
     bad=$(grep -E "Both machines own|No one owns" "$WORK/node2/ha-log" || true)
     [ -z "$bad" ] || fail "$mode: 3.0.6 audit errors: $bad"
     kill_node 2
-    python3 "$(dirname "$0")/never_two_owners.py" "$LOG" || fail "$mode: a group ran on two nodes at once (see $LOG)"
+    python3 "$(dirname "$0")/never_two_owners.py" "$RESOURCE_LOG" || fail "$mode: a group ran on two nodes at once (see $RESOURCE_LOG)"
 done
 log "mixed cluster: on and off modes behaved as 3.0.6 expects, no audit errors, never two owners"

@@ -3,7 +3,7 @@
 # never a real tty: two of our daemons whose only medium is serial reach active and detect kill -9
 # within deadtime (3 runs); then one real 3.0.6 node and one of ours do the same both ways.
 source "$(dirname "$0")/lib.sh"
-command -v socat >/dev/null || fail "socat is not installed (Debian package socat)"
+require "socat is not installed (Debian package socat)" command -v socat
 make_namespaces 2
 BAUD=115200
 SOCAT_PID=
@@ -14,9 +14,8 @@ bridge() {
     [ -n "$SOCAT_PID" ] && kill "$SOCAT_PID" 2>/dev/null
     rm -f "$WORK/tty1" "$WORK/tty2"
     socat pty,rawer,link="$WORK/tty1" pty,rawer,link="$WORK/tty2" 2>"$WORK/socat.err" &
-    SOCAT_PID=$!; PIDS+=("$SOCAT_PID"); disown "$SOCAT_PID"
-    for _ in $(seq 100); do [ -e "$WORK/tty1" ] && [ -e "$WORK/tty2" ] && return 0; sleep 0.02; done
-    fail "socat made no pty pair: $(cat "$WORK/socat.err")"
+    SOCAT_PID=$!; track "$SOCAT_PID"; disown "$SOCAT_PID"
+    wait_until 2000 test -e "$WORK/tty1" -a -e "$WORK/tty2" >/dev/null || fail "socat made no pty pair: $(cat "$WORK/socat.err")"
 }
 
 # The serial lines name the pty by its real /dev/pts path: 3.0.6 locks it by that name.
@@ -32,7 +31,7 @@ for run in 1 2 3; do
     for i in 1 2; do serial_config $i; start_ours $i; done
     wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "run $run: node1 never saw node2 active"
     wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "run $run: node2 never saw node1 active"
-    sleep 6   # past the first 5 s, when a node advertises deadtime + 2 s (spec §5.4)
+    past_startup 1 2
     [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" hblinkstatus node2 "$(readlink -f "$WORK/tty1")")" = up ] \
         || fail "run $run: our cl_status does not show node2's serial link up"
     ! grep -q -E "ERROR|CRIT" "$WORK/node1/ha-log" || fail "run $run: node1 logged errors: $(grep -E 'ERROR|CRIT' "$WORK/node1/ha-log")"
@@ -45,7 +44,7 @@ done
 sorted=$(printf '%s\n' "${delays[@]}" | sort -n)
 log "ours<->ours over serial: kill -9 -> 'is dead' median $(echo "$sorted" | sed -n 2p) ms, max $(echo "$sorted" | tail -1) ms (deadtime 1000 ms)"
 
-if [ ! -x /usr/libexec/heartbeat/heartbeat ]; then log "no Heartbeat 3.0.6 installed: interop skipped"; exit 0; fi
+require "Debian's heartbeat package (3.0.6) is not installed: no interop over serial" test -x "$HB306"
 rm -rf "$WORK/node1" "$WORK/node2"
 bridge
 serial_config 1; serial_config 2
@@ -53,7 +52,8 @@ start_ours 1
 start_306 2
 wait_log 1 "Status update for node node2: status active" 10000 >/dev/null || fail "3.0.6: ours never saw 3.0.6 active"
 wait_log 2 "Status update for node node1: status active" 10000 >/dev/null || fail "3.0.6: 3.0.6 never saw ours active"
-sleep 8
+past_startup 1 2
+assert_absent_for 2000 "ERROR|CRIT" "$WORK/node1/ha-log" || fail "ours logged errors in a steady run"
 tty2=$(readlink -f "$WORK/tty2")
 [ "$(in_306 2 cl_status hblinkstatus node1 "$tty2")" = up ] || fail "3.0.6: cl_status hblinkstatus node1 $tty2 is not up"
 errors=$(errors_in_306_log 2)
@@ -61,9 +61,6 @@ errors=$(errors_in_306_log 2)
 ! grep -q -E "ERROR|CRIT" "$WORK/node1/ha-log" || fail "ours logged errors: $(grep -E 'ERROR|CRIT' "$WORK/node1/ha-log")"
 before=$(wc -l < "$WORK/node2/ha-log")
 kill_node 1
-start=$(now_ms)
-while ! tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "node node1: is dead"; do
-    [ $(( $(now_ms) - start )) -lt 4000 ] || fail "3.0.6 did not declare ours dead"
-    sleep 0.01
-done
-log "3.0.6<->ours over serial: both active, 3.0.6 declared ours dead $(( $(now_ms) - start )) ms after kill -9"
+declared() { tail -n +"$((before + 1))" "$WORK/node2/ha-log" | grep -q "node node1: is dead"; }
+t=$(wait_until 4000 declared) || fail "3.0.6 did not declare ours dead"
+log "3.0.6<->ours over serial: both active, 3.0.6 declared ours dead $t ms after kill -9"

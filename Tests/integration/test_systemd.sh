@@ -17,8 +17,8 @@ exec_start[0]=$DEST${exec_start[0]}
 make_namespaces 2
 for i in 1 2; do write_config $i "bcast eth0" "sha1 secret"; done
 python3 "$ROOT/Tests/integration/notify_listener.py" "$WORK/notify.sock" "$WORK/notify.log" &
-PIDS+=($!); disown $!
-for _ in $(seq 50); do [ -S "$WORK/notify.sock" ] && break; sleep 0.1; done
+track $!; disown $!
+wait_until 5000 test -S "$WORK/notify.sock" >/dev/null || fail "the notify listener did not start"
 : > "$WORK/notify.log"
 
 # WatchdogSec=400ms as systemd would pass it.
@@ -26,15 +26,9 @@ dir=$WORK/node1
 ip netns exec "${PREFIX}-1" env NOTIFY_SOCKET="$WORK/notify.sock" WATCHDOG_USEC=400000 \
     HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" HA_NODE_NAME=node1 \
     "${exec_start[@]}" > "$dir/out" 2>&1 &
-daemon=$!; PIDS+=("$daemon"); disown "$daemon"
-notified() { grep -q " $1\$" "$WORK/notify.log"; }
-wait_notify() {  # wait_notify LINE-REGEX MS
-    local deadline=$(( $(now_ms) + $2 ))
-    until grep -Eq " $1\$" "$WORK/notify.log"; do
-        [ "$(now_ms)" -lt "$deadline" ] || return 1
-        sleep 0.05
-    done
-}
+daemon=$!; track "$daemon"; disown "$daemon"
+notified() { grep -Eq " $1\$" "$WORK/notify.log"; }
+wait_notify() { wait_until "$2" notified "$1" >/dev/null; }  # wait_notify LINE-REGEX MS
 wait_notify 'READY=1' 5000 || fail "no READY=1: $(cat "$WORK/notify.log") $(cat "$dir/out")"
 # Ready means ready: the control socket answers at once.
 [ "$(HA_RUN_DIR=$dir/run "$DEST/usr/bin/cl_status" hbstatus 2>&1)" = "Heartbeat is running on this machine." ] \
@@ -48,7 +42,8 @@ wait_notify 'STATUS=2 of 2 nodes up, groups held: none, resources local' 8000 ||
 log "STATUS follows membership: $(grep -c STATUS= "$WORK/notify.log") distinct STATUS lines"
 
 # Watchdog: every 200 ms from the event loop. Bounds allow for a loaded 2-core machine.
-sleep 2
+pings() { [ "$(grep -c ' WATCHDOG=1$' "$WORK/notify.log")" -ge "$1" ]; }
+wait_until 5000 pings 11 >/dev/null || fail "fewer than 11 WATCHDOG=1 in 5 s"
 python3 - "$WORK/notify.log" <<'PY' || fail "watchdog pings off rate"
 import statistics, sys
 times = [int(line.split()[0]) for line in open(sys.argv[1]) if line.split()[2] == "WATCHDOG=1"]
@@ -70,8 +65,7 @@ log "logrotate: old lines in ha-log.1, new lines in a fresh ha-log"
 
 kill -TERM "$daemon"
 wait_notify 'STOPPING=1' 3000 || fail "no STOPPING=1 on SIGTERM"
-for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
-! kill -0 "$daemon" 2>/dev/null || fail "daemon still running 5 s after SIGTERM"
+wait_until 5000 gone "$daemon" >/dev/null || fail "daemon still running 5 s after SIGTERM"
 senders=$(awk '{ print $2 }' "$WORK/notify.log" | sort -u)
 [ "$senders" = "$daemon" ] || fail "notifications came from PIDs $senders, not the main PID $daemon"
 log "STOPPING=1 on SIGTERM; every notification from the main PID"

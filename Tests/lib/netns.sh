@@ -1,5 +1,6 @@
 # Network namespaces for tests and benchmarks: hosts on a bridge namespace joined by veth links.
-# The caller defines PREFIX (a name unique to the run) and the NAMESPACES array its cleanup deletes.
+# The caller defines PREFIX (a name unique to the run) and the NAMESPACES array its cleanup deletes
+# (Tests/lib/nodes.sh does both).
 # Addresses are 10.77.0.i (eth0) and 10.78.0.i (eth1), inside these namespaces only.
 
 # make_namespaces [N]: hosts ${PREFIX}-1..N on one bridge namespace, eth0 = 10.77.0.i/24.
