@@ -42,6 +42,7 @@ test_hb_takeover_messages() {
         tool_message "$TOOLS/hb_takeover" $arg
         expect_eq "$RECEIVED" $'>>>\nt=hb_takeover\nrsc_hold='"${arg:-all}"$'\n<<<' "hb_takeover $arg"
     done
+    expect_contains "$(cat "$HA_LOGFILE")" "Taking over [failback] resources."
 }
 
 test_tools_usage_and_not_running() {
