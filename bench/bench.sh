@@ -75,7 +75,7 @@ fail_run() {  # fail_run IMPL RUN WHAT: a run that did not complete is noted and
     local h
     note "$1" "$2" "FAILED: $3"
     for h in $(pair_hosts "$1"); do
-        [ -f "$WORK/h$h/ha-log" ] && tail -5 "$WORK/h$h/ha-log" | sed "s/^/          host $h: /" >&2
+        [ -f "$WORK/node$h/ha-log" ] && tail -5 "$WORK/node$h/ha-log" | sed "s/^/          host $h: /" >&2
     done
     stop_pair "$1"
     return 1
@@ -109,7 +109,7 @@ settle() { sleep_until "$(max $(( T0[$1] / 1000 + 8000000 )) $(( READY[$1] / 100
 standby() {
     local a; a=$(pair_hosts "$1"); a=${a% *}
     if [ "$1" = ours ]; then
-        HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/h$a/state/fifo HA_PIDFILE=$WORK/h$a/run/heartbeat.pid \
+        HA_CONFIG_DIR=$ROOT/ha.d HA_FIFO=$WORK/node$a/state/fifo HA_PIDFILE=$WORK/node$a/run/heartbeat.pid \
             "$ROOT/tools/hb_standby" all >/dev/null 2>&1
     else
         in_306 "$a" /usr/share/heartbeat/hb_standby all >/dev/null 2>&1
@@ -396,12 +396,12 @@ run_scale() {
             while [ ${#pending[@]} -gt 0 ] && [ "$(now_us)" -lt "$deadline" ]; do
                 local still=() p
                 for p in "${pending[@]}"; do
-                    if grep -q "node $name: is dead" "$WORK/h$p/ha-log"; then got+=($(( $(now_ns) - t0 ))); else still+=("$p"); fi
+                    if grep -q "node $name: is dead" "$WORK/node$p/ha-log"; then got+=($(( $(now_ns) - t0 ))); else still+=("$p"); fi
                 done
                 pending=("${still[@]}")
                 [ ${#pending[@]} = 0 ] || sleep 0.005
             done
-            rm -f "$WORK/h$h/pid"
+            rm -f "$WORK/node$h/pid"
             if [ ${#pending[@]} -gt 0 ]; then note "$impl" "$i" "scale $n: ${#pending[@]} nodes never declared $name dead"; continue; fi
             all=$(printf '%s\n' "${got[@]}" | sort -n | tail -1)
             record "scale${n}_detect_all" ms "$impl" "$i" "$(ms3 "$all")"

@@ -62,16 +62,18 @@ struct NetnsScenarioBackend: ScenarioBackend {
     }
 
     /// ha.cf, authkeys and haresources for node `index`, from the same values the simulator uses.
+    /// ha.cf has the one layout of every test's ha.cf (`ha_cf` in Tests/lib/nodes.sh); it is
+    /// written here rather than by the driver because the values are the parsed scenario's.
     static func writeNode(_ index: Int, _ scenario: Scenario, work: String, root: String) throws {
         let dir = "\(work)/node\(index + 1)"
-        for sub in ["", "/etc", "/etc/resource.d", "/state", "/run", "/dummy"] { mkdir(dir + sub, 0o755) }
+        for sub in ["", "/etc", "/etc/resource.d", "/state", "/run", "/rsc"] { mkdir(dir + sub, 0o755) }
         let config = scenario.simConfig
         let haCf = """
             logfile \(dir)/ha-log
             udpport 694
             keepalive \(config.keepalive.milliseconds)ms
-            deadtime \(config.deadtime.milliseconds)ms
             warntime \(config.warntime.milliseconds)ms
+            deadtime \(config.deadtime.milliseconds)ms
             initdead \(config.initdead.milliseconds)ms
             \(scenario.media.map { "bcast \($0)" }.joined(separator: "\n"))
             auto_failback \(scenario.autoFailback.rawValue)
@@ -184,7 +186,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
         case .standby(let node, let set): try send("hb_standby \(number(node)) \(set.rawValue)")
         case .takeover(let node, let set): try send("hb_takeover \(number(node)) \(set.rawValue)")
         case .scriptFails(let resource, let node, let fails):
-            let path = "\(work)/node\(number(node))/dummy/Dummy-\(resource).fail-start"
+            let path = "\(work)/node\(number(node))/rsc/Dummy-\(resource).fail-start"
             if fails { try Self.write("", to: path) } else { unlink(path) }
         case .losePing(let node): try send("ping \(number(node)) down")
         case .restorePing(let node): try send("ping \(number(node)) up")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The integration tests' setup: Tests/lib/nodes.sh (nodes, waits, cleanup on exit) plus the
 # packet capture and 3.0.6 log checks only these tests use.
 PREFIX=hbt$$

@@ -6,7 +6,6 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 make_namespaces 2
-RESOURCE_LOG=$WORK/dummy.log
 for i in 1 2; do
     write_config "$i" "bcast eth0" "sha1 secret"
     use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Network namespaces for tests and benchmarks: hosts on a bridge namespace joined by veth links.
 # The caller defines PREFIX (a name unique to the run) and the NAMESPACES array its cleanup deletes
 # (Tests/lib/nodes.sh does both).

@@ -39,16 +39,16 @@ require() {
 child_pids() { cat "/proc/$1/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true; }
 # tree_pids PID: PID and all its descendants.
 tree_pids() {
-    local p todo=("$1") out=()
+    local p todo=("$1") found=()
     while [ ${#todo[@]} -gt 0 ]; do
         p=${todo[0]}; todo=("${todo[@]:1}")
         [ -d "/proc/$p" ] || continue
-        out+=("$p")
+        found+=("$p")
         # shellcheck disable=SC2207
         todo+=($(child_pids "$p"))
-        [ ${#out[@]} -lt 200 ] || break
+        [ ${#found[@]} -lt 200 ] || break
     done
-    echo "${out[@]}"
+    echo "${found[@]}"
 }
 
 cleanup() {

@@ -3,14 +3,17 @@
 # line on stdin, this answers one line ("ok [output]" or "err reason") per command. Namespaces,
 # links and daemons are this run's own (PREFIX); all of them go when stdin closes (hbctl ended,
 # however) or on a signal, and so does WORK unless hbctl said "keep" (a failed run).
-# Environment: WORK (hbctl's run directory, nodeI/{etc,state,run,dummy} written), HB_BIN, HB_ROOT.
+# Environment: WORK (hbctl's run directory, nodeI/{etc,state,run,rsc} written), HB_BIN, HB_ROOT.
+# Namespaces and daemons are Tests/lib/nodes.sh's; only the cleanup and the kill are this run's own.
 # nodeI/pid holds the PID of nodeI's running daemon: the STONITH plugin (stonith/scenario) kills
 # it by that PID and removes the file; a PID is used only while its file exists and the process
 # still carries that node's state directory (see running).
 set -u
-ROOT=$HB_ROOT
 PREFIX=hbs$$
-NAMESPACES=()
+# shellcheck source=Tests/lib/nodes.sh
+source "$HB_ROOT/Tests/lib/nodes.sh"
+RESOURCE_LOG=$WORK/scripts.log
+NODE_ENV="HA_STONITH_PLUGIN_DIR=$ROOT/Tests/scenarios/stonith"
 declare -A PIDS=()
 MEDIA=1
 KEEP=
@@ -31,9 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-# shellcheck source=Tests/integration/netns.sh
-source "$ROOT/Tests/integration/netns.sh"
 
 # port_names M: the bridge-side ends of medium M's veth links (p1.. for eth0, q1.. for eth1).
 port() { if [ "$2" = 0 ]; then echo "p$1"; else echo "q$1"; fi; }
@@ -61,27 +61,21 @@ add_ping_network() {
 }
 
 start_node() {
-    local i=$1 dir=$WORK/node$1
-    ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-        HA_NODE_NAME="node$i" DUMMY_STATE_DIR="$dir/dummy" DUMMY_LOG="$WORK/scripts.log" \
-        HA_STONITH_PLUGIN_DIR="$ROOT/Tests/scenarios/stonith" "$HB_BIN/heartbeat" -f >>"$dir/out" 2>&1 &
-    PIDS[$i]=$!
-    echo "$!" > "$dir/pid"
-    disown "$!"   # bash would print "Killed" for a crash we caused
+    start_ours "$1"
+    PIDS[$1]=$(cat "$WORK/node$1/pid")
 }
 
 # kill_node I: kill -9, as a machine crash: its resources are gone too.
 kill_node() {
     local i=$1
-    local pid=${PIDS[$i]:-} tries=0
+    local pid=${PIDS[$i]:-}
     if running "$i"; then
         rm -f "$WORK/node$i/pid"
         kill -9 "$pid" 2>/dev/null
-        # Gone once bash has reaped it (bounded: 2 s).
-        while kill -0 "$pid" 2>/dev/null && [ $tries -lt 200 ]; do sleep 0.01; tries=$((tries + 1)); done
+        wait_until 2000 gone "$pid" >/dev/null
         unset "PIDS[$i]"
     fi
-    find "$WORK/node$i/dummy" -name 'Dummy-*' ! -name '*.fail-*' -delete
+    find "$WORK/node$i/rsc" -name 'Dummy-*' ! -name '*.fail-*' -delete
 }
 
 # partition "1,2" "3": side k > 0 moves to its own bridges; heal moves every port back.

@@ -8,13 +8,15 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${HB_BIN:-$PWD/.build/release}
 T=$(mktemp -d /tmp/hb-simulate.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+WORK=$T
+# shellcheck source=Tests/lib/nodes.sh
+source Tests/lib/nodes.sh   # ha_cf
 fail() { echo "   FAIL: $*"; exit 1; }
 
 # config DIR [EXTRA ha.cf LINES]: the two-node cluster of the docs' example.
 config() {
     mkdir -p "$1"
-    printf 'keepalive 1\ndeadtime 10\nwarntime 5\ninitdead 30\nauto_failback on\nucast eth0 10.0.0.1\nnode alpha beta\n%b' \
-        "${2:-}" > "$1/ha.cf"
+    UDPPORT='' KEEPALIVE=1 WARNTIME=5 DEADTIME=10 INITDEAD=30 NODES="alpha beta" ha_cf "ucast eth0 10.0.0.1" "${2:-}" > "$1/ha.cf"
     printf 'alpha 10.0.0.5 apache\nbeta IPaddr::10.0.0.6 Filesystem::/dev/sdb1::/srv::ext4\n' > "$1/haresources"
     printf 'auth 1\n1 sha1 secret\n' > "$1/authkeys"
     chmod 600 "$1/authkeys"

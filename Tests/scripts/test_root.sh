@@ -8,7 +8,7 @@ make_netns() {
     need_root
     command -v ip >/dev/null || skip "iproute2 is not installed"
     NS=hbs$$
-    ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+    ip netns add "$NS" 2>/dev/null || skip_netns "cannot create a network namespace"
     on_exit "ip netns del $NS"
     DEV=d0
     if ! ip -n "$NS" link add d0 type dummy 2>/dev/null; then
@@ -195,7 +195,7 @@ $rm givegroup Dummy::web; echo "give \$?"
 $rm status Dummy::web; echo "status-after-give \$?"
 EOF
     run unshare -m --propagation private sh "$T/drive.sh"
-    [ "$RC" != 99 ] || skip "cannot bind-mount in a private mount namespace"
+    [ "$RC" != 99 ] || skip_netns "cannot bind-mount in a private mount namespace"
     expect_eq "$OUT" $'status-before 3\nstatusOK-before 3\ntake 0\nstatus-after-take 0\nstatusOK-after-take 0\nstatgroup 0\ngive 0\nstatus-after-give 3'
     expect_contains "$(cat "$T/debug.log")" "ALL"
     expect_contains "$(cat "$HA_LOGFILE")" "Running /etc/ha.d/resource.d/Dummy web start"
