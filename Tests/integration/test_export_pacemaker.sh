@@ -7,6 +7,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 FIX=$ROOT/Tests/integration/fixtures/pacemaker
 require "crm_verify missing (Debian package pacemaker-cli-utils)" command -v crm_verify
+require "crm missing (Debian package crmsh)" command -v crm
 
 export_fixture() {  # export_fixture NAME FORMAT: output in $WORK/NAME.FORMAT, stderr in $WORK/NAME.FORMAT.err
     "$BIN/hbctl" export pacemaker --config-dir "$FIX/$1" --initd-dir /nonexistent --format "$2" \
@@ -73,26 +74,24 @@ PY
 }
 sorted_primitives() { primitives "$1" | sort
 }
-if command -v crm >/dev/null; then
-    pids=()
-    for name in drbd-nfs ping stonith; do
-        export_fixture "$name" crm >/dev/null
-        printf '<cib validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$WORK/$name.crm.xml"
-        CIB_file=$WORK/$name.crm.xml crm -F configure load update "$WORK/$name.crm" > "$WORK/$name.crm.log" 2>&1 &
-        pids+=($!)
-    done
-    for pid in "${pids[@]}"; do wait "$pid"; done
-    for name in drbd-nfs ping stonith; do
-        [ "$(sorted_primitives "$WORK/$name.crm.xml")" = "$(sorted_primitives "$WORK/$name.cib")" ] \
-            || fail "$name: crm load differs: $(diff <(sorted_primitives "$WORK/$name.crm.xml") <(sorted_primitives "$WORK/$name.cib")) $(cat "$WORK/$name.crm.log")"
-        [ "$(grep -c '<rsc_location\|<rsc_colocation\|<rsc_order' "$WORK/$name.crm.xml")" = "$(grep -c '<rsc_location\|<rsc_colocation\|<rsc_order' "$WORK/$name.cib")" ] \
-            || fail "$name: crm load has other constraints"
-        crm_verify --xml-file "$WORK/$name.crm.xml" > /dev/null 2>&1 || fail "$name: crm_verify rejects the crm result"
-    done
-    log "crmsh loads the crm output into the same primitives and constraints"
-else
-    log "crmsh not installed: crm output not loaded"
-fi
+pids=()
+for name in drbd-nfs ping stonith; do
+    export_fixture "$name" crm >/dev/null
+    printf '<cib validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>\n' > "$WORK/$name.crm.xml"
+    # Each crm has its own HOME: on a first run they race to create ~/.cache/crm.
+    mkdir -p "$WORK/home-$name"
+    HOME=$WORK/home-$name CIB_file=$WORK/$name.crm.xml crm -F configure load update "$WORK/$name.crm" > "$WORK/$name.crm.log" 2>&1 &
+    pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+for name in drbd-nfs ping stonith; do
+    [ "$(sorted_primitives "$WORK/$name.crm.xml")" = "$(sorted_primitives "$WORK/$name.cib")" ] \
+        || fail "$name: crm load differs: $(diff <(sorted_primitives "$WORK/$name.crm.xml") <(sorted_primitives "$WORK/$name.cib")) $(cat "$WORK/$name.crm.log")"
+    [ "$(grep -c '<rsc_location\|<rsc_colocation\|<rsc_order' "$WORK/$name.crm.xml")" = "$(grep -c '<rsc_location\|<rsc_colocation\|<rsc_order' "$WORK/$name.cib")" ] \
+        || fail "$name: crm load has other constraints"
+    crm_verify --xml-file "$WORK/$name.crm.xml" > /dev/null 2>&1 || fail "$name: crm_verify rejects the crm result"
+done
+log "crmsh loads the crm output into the same primitives and constraints"
 
 # pcs output: a script a shell accepts, one pcs line per resource and constraint.
 for name in web drbd-nfs stonith; do

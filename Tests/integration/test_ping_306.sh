@@ -25,7 +25,9 @@ wait_dummy 1 web yes 20000 >/dev/null || fail "ours did not start web"
 wait_dummy 2 db yes 25000 >/dev/null || fail "3.0.6 did not start db"
 wait_log 2 "Status update for node $PING: status ping" 5000 >/dev/null || fail "3.0.6 never saw the ping node"
 wait_log 1 "Status update for node $PING: status ping" 5000 >/dev/null || fail "ours never saw the ping node"
-sleep 4   # 3.0.6's ipfail signs on after comm-up; let both settle
+# 3.0.6's ipfail signs on after comm-up; both settle.
+wait_log 2 "Signing in with heartbeat" 10000 >/dev/null || fail "3.0.6's ipfail did not sign in"
+wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after the boot"
 
 # C1. The 3.0.6 node loses the ping node.
 cut=$(now_ms)
@@ -41,7 +43,7 @@ wait_dummy 2 db yes 20000 >/dev/null || fail "C1: db did not return to 3.0.6 whe
 t=$(( $(now_ms) - restore ))
 wait_dummy 1 db no 3000 >/dev/null || fail "C1: ours kept db"
 log "C1: ping back on 3.0.6 -> db back on 3.0.6 after ${t} ms"
-sleep 3
+wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after C1"
 
 # C2. Ours loses the ping node.
 cut=$(now_ms)

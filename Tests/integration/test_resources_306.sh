@@ -21,8 +21,7 @@ standby_on() {  # standby_on NODE: the node's own hb_standby all
 for mode in ${MODES:-on off}; do
     rm -rf "$WORK/node1" "$WORK/node2"; : > "$RESOURCE_LOG"
     for i in 1 2; do
-        write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret"
-        sed -i "s/^auto_failback .*/auto_failback $mode/" "$WORK/node$i/etc/ha.cf"
+        AUTO_FAILBACK=$mode write_config $i "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret"
         use_dummy "$i" 'node1 Dummy::web\nnode2 Dummy::db'
     done
     boot 1; boot 2

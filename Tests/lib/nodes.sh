@@ -70,21 +70,19 @@ cleanup() {
 # from LOGFILE, DEBUGFILE, UDPPORT (694), KEEPALIVE (200ms), WARNTIME (600ms), DEADTIME (1),
 # INITDEAD (3), AUTO_FAILBACK (on), NODES (node1 node2); a line whose value is set empty is left out.
 ha_cf() {
-    local name value
-    for name in logfile debugfile udpport keepalive warntime deadtime initdead; do
-        case $name in
-            logfile) value=${LOGFILE-} ;;     debugfile) value=${DEBUGFILE-} ;;
-            udpport) value=${UDPPORT-694} ;;  keepalive) value=${KEEPALIVE-200ms} ;;
-            warntime) value=${WARNTIME-600ms} ;; deadtime) value=${DEADTIME-1} ;;
-            initdead) value=${INITDEAD-3} ;;
-        esac
-        [ -z "$value" ] || echo "$name $value"
-    done
+    setting logfile "${LOGFILE-}"
+    setting debugfile "${DEBUGFILE-}"
+    setting udpport "${UDPPORT-694}"
+    setting keepalive "${KEEPALIVE-200ms}"
+    setting warntime "${WARNTIME-600ms}"
+    setting deadtime "${DEADTIME-1}"
+    setting initdead "${INITDEAD-3}"
     printf '%b\n' "$1"
-    echo "auto_failback ${AUTO_FAILBACK:-on}"
-    echo "node ${NODES:-node1 node2}"
+    setting auto_failback "${AUTO_FAILBACK-on}"
+    setting node "${NODES-node1 node2}"
     [ -z "${2:-}" ] || printf '%b\n' "$2"
 }
+setting() { [ -z "$2" ] || echo "$1 $2"; }
 
 # write_config I MEDIA AUTH [EXTRA]: nodeI's ha.cf (logging to its own directory), authkeys with
 # key 1 = AUTH ("sha1 secret", "crc", ...), and an empty haresources.
