@@ -26,7 +26,8 @@ wait_dummy 2 db yes 25000 >/dev/null || fail "3.0.6 did not start db"
 wait_log 2 "Status update for node $PING: status ping" 5000 >/dev/null || fail "3.0.6 never saw the ping node"
 wait_log 1 "Status update for node $PING: status ping" 5000 >/dev/null || fail "ours never saw the ping node"
 # 3.0.6's ipfail signs on after comm-up; both settle.
-wait_log 2 "Signing in with heartbeat" 10000 >/dev/null || fail "3.0.6's ipfail did not sign in"
+ipfail_signed_in() { [ "$(in_306 2 cl_status clientstatus node2 ipfail 2>/dev/null)" = online ]; }
+wait_until 10000 ipfail_signed_in >/dev/null || fail "3.0.6's ipfail did not sign in"
 wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after the boot"
 
 # C1. The 3.0.6 node loses the ping node.
