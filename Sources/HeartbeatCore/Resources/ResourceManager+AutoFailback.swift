@@ -41,5 +41,5 @@ extension ResourceManager {
     }
 
     /// No group operation is queued or running (parked stop failures do not hold failback up).
-    var isIdleForFailback: Bool { current == nil && queue.isEmpty }
+    var isIdleForFailback: Bool { active == nil && queue.isEmpty }
 }

@@ -38,6 +38,23 @@ extension ResourceManager {
         var resumed = false
     }
 
+    /// The job being worked on and what it waits for: its script, or the delay before a failed
+    /// stop is tried again. There is never a script without a job, nor both at once.
+    struct ActiveJob: Sendable, Hashable {
+        enum Waiting: Sendable, Hashable {
+            case script(ScriptRun, since: Instant)
+            /// A stop is waiting `stopRetryDelay` before it is tried again.
+            case retry(at: Instant)
+        }
+
+        var job: Job
+        var waiting: Waiting
+
+        var retryAt: Instant? {
+            if case .retry(let at) = waiting { at } else { nil }
+        }
+    }
+
     /// A release whose stop failed while the resource still runs: the group stays ours.
     struct ParkedJob: Sendable, Hashable {
         var job: Job
@@ -52,7 +69,7 @@ extension ResourceManager {
     /// A group whose stop failed stays claimed.
     func claimed(_ index: Int) -> Bool {
         if let job = queue.last(where: { $0.group == index }) { return job.kind == .acquire }
-        if let current, current.group == index { return current.kind == .acquire }
+        if let current = active?.job, current.group == index { return current.kind == .acquire }
         if parked.contains(where: { $0.job.group == index }) { return true }
         return records[index].ownedHere
     }
@@ -70,7 +87,7 @@ extension ResourceManager {
     }
 
     func hasPending(_ purpose: Purpose) -> Bool {
-        current?.purpose == purpose || queue.contains { $0.purpose == purpose }
+        active?.job.purpose == purpose || queue.contains { $0.purpose == purpose }
             || parked.contains { $0.job.purpose == purpose }
     }
 
@@ -82,17 +99,17 @@ extension ResourceManager {
         }
         for index in queue.indices { abandon(&queue[index].purpose) }
         for index in parked.indices { abandon(&parked[index].job.purpose) }
-        if current != nil { abandon(&current!.purpose) }
+        if active != nil { abandon(&active!.job.purpose) }
         pendingIPReplies.removeAll { $0.requester == peer }
     }
 
     /// Nothing of the group runs here and no job for it is queued, running or parked.
     func isSettledStopped(_ index: Int) -> Bool {
-        !records[index].ownedHere && current?.group != index && !queue.contains { $0.group == index }
+        !records[index].ownedHere && active?.job.group != index && !queue.contains { $0.group == index }
             && !parked.contains { $0.job.group == index }
     }
 
-    var isIdle: Bool { current == nil && queue.isEmpty && parked.isEmpty }
+    var isIdle: Bool { active == nil && queue.isEmpty && parked.isEmpty }
 
     // MARK: Queueing
 
@@ -122,7 +139,7 @@ extension ResourceManager {
 
     /// Starts the next queued job when no script runs.
     mutating func pump(now: Instant, into effects: inout [ResourceEffect]) {
-        while current == nil, !queue.isEmpty {
+        while active == nil, !queue.isEmpty {
             begin(queue.removeFirst(), now: now, into: &effects)
         }
     }
@@ -156,13 +173,11 @@ extension ResourceManager {
             records[index].scripts = []
         }
         job.resumed = false
-        current = job
-        runStep(now: now, into: &effects)
+        runStep(job, now: now, into: &effects)
     }
 
-    /// Emits the script for the current step, or finishes the job when no resource is left.
-    mutating func runStep(now: Instant, into effects: inout [ResourceEffect]) {
-        guard let job = current else { return }
+    /// Emits the script for the job's step, or finishes the job when no resource is left.
+    mutating func runStep(_ job: Job, now: Instant, into effects: inout [ResourceEffect]) {
         let resources = records[job.group].group.resources
         guard resources.indices.contains(job.index) else {
             finish(job, now: now, into: &effects)
@@ -178,17 +193,16 @@ extension ResourceManager {
                             resource: resources[job.index], operation: operation,
                             timeout: config.timeout(for: operation))
         nextScriptID += 1
-        running = run
-        runningSince = now
+        active = ActiveJob(job: job, waiting: .script(run, since: now))
         effects.append(.runScript(run))
     }
 
     /// A script ended; `exitCode` nil means it timed out. Unknown ids (stale) are ignored.
     mutating func scriptEnded(_ id: ScriptRun.ID, exitCode: Int32?, output: String, now: Instant,
                               into effects: inout [ResourceEffect]) {
-        guard let run = running, run.id == id, var job = current else { return }
-        running = nil
-        recordTiming(run, exitCode: exitCode, now: now, group: job.group)
+        guard var job = active?.job, case .script(let run, let since)? = active?.waiting, run.id == id
+        else { return }
+        recordTiming(run, exitCode: exitCode, duration: now - since, group: job.group)
         let resource = run.resource
         let succeeded = exitCode == 0
         if exitCode == nil {
@@ -227,8 +241,7 @@ extension ResourceManager {
                 job.attempts = 0
             } else if job.attempts < config.stopRetryMax {
                 job.attempts += 1
-                current = job
-                wakeAt = now + config.stopRetryDelay
+                active = ActiveJob(job: job, waiting: .retry(at: now + config.stopRetryDelay))
                 return
             } else {
                 job.step = .verifyStop
@@ -246,8 +259,7 @@ extension ResourceManager {
                 return
             }
         }
-        current = job
-        runStep(now: now, into: &effects)
+        runStep(job, now: now, into: &effects)
     }
 
     /// The stop failed for good and the resource runs: keep the group, alert, retry later
@@ -261,7 +273,7 @@ extension ResourceManager {
             // The group is wanted here again (a takeover was queued meanwhile): the queued
             // acquisition restarts what was stopped, so nothing is left to retry.
             effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) is wanted on this node again and will be restarted."))
-            current = nil
+            active = nil
             jobEnded(job.purpose, now: now, into: &effects)
             return
         }
@@ -270,7 +282,7 @@ extension ResourceManager {
         job.attempts = 0
         job.resumed = true
         parked.append(ParkedJob(job: job, retryAt: now + config.stopFailureRetry))
-        current = nil
+        active = nil
         escalateStopFailure(into: &effects)
         beginDeferredShutdown(now: now, into: &effects)
     }
@@ -291,14 +303,14 @@ extension ResourceManager {
             }
         }
         records[index].endedAt = now
-        current = nil
+        active = nil
         jobEnded(job.purpose, now: now, into: &effects)
     }
 
-    mutating func recordTiming(_ run: ScriptRun, exitCode: Int32?, now: Instant, group: Int) {
+    mutating func recordTiming(_ run: ScriptRun, exitCode: Int32?, duration: Duration, group: Int) {
         var scripts = records[group].scripts
         scripts.append(ScriptTiming(resource: run.resource.token, operation: run.operation,
-                                    duration: now - runningSince, exitCode: exitCode))
+                                    duration: duration, exitCode: exitCode))
         if scripts.count > ResourceLimits.maxScriptTimings {
             scripts.removeFirst(scripts.count - ResourceLimits.maxScriptTimings)
         }
@@ -307,11 +319,10 @@ extension ResourceManager {
 
     /// Wakes a stop waiting to be retried and re-queues parked releases that are due.
     mutating func wakeJobs(now: Instant, into effects: inout [ResourceEffect]) {
-        if let wake = wakeAt, wake <= now, let job = current, running == nil {
-            wakeAt = nil
+        if let job = active?.job, let wake = active?.retryAt, wake <= now {
             let token = records[job.group].group.resources[job.index].token
             effects.append(.log(.info, "Retrying failed stop operation [\(token)]"))
-            runStep(now: now, into: &effects)
+            runStep(job, now: now, into: &effects)
         }
         let due = parked.filter { $0.retryAt <= now }
         parked.removeAll { $0.retryAt <= now }

@@ -69,7 +69,7 @@ extension ResourceManager {
     }
 
     mutating func completeLegacyInitialIfDone(into effects: inout [ResourceEffect]) {
-        let granting = current.map { if case .ipGrant = $0.purpose { true } else { false } } ?? false
+        let granting = active.map { if case .ipGrant = $0.job.purpose { true } else { false } } ?? false
             || queue.contains { if case .ipGrant = $0.purpose { true } else { false } }
         if legacyAwaiting.isEmpty, !granting, !initialAcquisition.isDone(.local), !hasPending(.initial) {
             completeInitial(into: &effects)

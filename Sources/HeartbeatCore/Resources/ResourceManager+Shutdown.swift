@@ -28,7 +28,7 @@ extension ResourceManager {
             effects.append(.log(.info, "Heartbeat shutdown already underway."))
             return
         }
-        if current != nil {
+        if active != nil {
             if case .up = lifecycle {
                 effects.append(.log(.warning, "Shutdown delayed until current resource activity finishes."))
             }
@@ -72,7 +72,7 @@ extension ResourceManager {
 
     /// A group operation ended while shutting down: `shutdone` once nothing runs here any more.
     mutating func continueShutdown(into effects: inout [ResourceEffect]) {
-        if !hasPending(.shutdown), current == nil, records.allSatisfy({ !$0.ownedHere }) {
+        if !hasPending(.shutdown), active == nil, records.allSatisfy({ !$0.ownedHere }) {
             completeShutdown(into: &effects)
         }
     }

@@ -138,7 +138,7 @@ extension ResourceManager {
             // nil: shutting down (`handle` drops every event once stopped).
             break
         }
-        if current.map({ if case .takeover = $0.purpose { true } else { false } }) ?? false {
+        if active.map({ if case .takeover = $0.job.purpose { true } else { false } }) ?? false {
             effects.append(.log(.warning, "T_STARTING received during takeover."))
         }
         // While shutting down we list what we still hold (deviation 7).

@@ -135,11 +135,7 @@ public struct ResourceManager: Sendable {
 
     /// Group operations, one script at a time (`+Jobs`).
     var queue: [Job] = []
-    var current: Job?
-    var running: ScriptRun?
-    var runningSince: Instant = .zero
-    /// A stop is waiting `stopRetryDelay` before it is tried again.
-    var wakeAt: Instant?
+    var active: ActiveJob?
     var parked: [ParkedJob] = []
     var nextScriptID: ScriptRun.ID = 1
 
@@ -189,7 +185,7 @@ public struct ResourceManager: Sendable {
     /// The one instant at which the runtime must deliver `.tick`; nil when nothing is timed.
     public var nextDeadline: Instant? {
         // Without building an array: the runtime asks after every event.
-        var earliest = Instant.earliest(Instant.earliest(wakeAt, standby.deadline), failback.retryAt)
+        var earliest = Instant.earliest(Instant.earliest(active?.retryAt, standby.deadline), failback.retryAt)
         for retry in parked { earliest = .earliest(earliest, retry.retryAt) }
         for attempt in fencing.values { earliest = .earliest(earliest, attempt.retryAt) }
         return earliest
@@ -205,7 +201,7 @@ extension ResourceManager {
         case .starting, .bothStarting: return .transition
         case .stable: break
         }
-        let busy = current != nil || !queue.isEmpty || !parked.isEmpty || standby != .none
+        let busy = active != nil || !queue.isEmpty || !parked.isEmpty || standby != .none
             || !fencing.isEmpty || lifecycle != .up(.stable)
             || (config.niceFailback && !othersStable)
         if busy { return .transition }
