@@ -21,7 +21,7 @@ extension ResourceManager {
         /// The next attempt is due then: after the priority delay, or after a failed attempt.
         case due(Instant)
 
-        var retryAt: Instant? {
+        var dueAt: Instant? {
             if case .due(let at) = self { at } else { nil }
         }
     }
@@ -54,7 +54,7 @@ extension ResourceManager {
     /// Attempts whose delay is over start now.
     mutating func fenceWhenDue(now: Instant, into effects: inout [ResourceEffect]) {
         for name in peerNames {
-            if let at = fencing[name]?.retryAt, at <= now {
+            if let at = fencing[name]?.dueAt, at <= now {
                 fencing[name] = .awaitingResult
                 effects.append(.fence(name))
             }

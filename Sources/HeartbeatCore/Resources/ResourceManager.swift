@@ -187,7 +187,7 @@ public struct ResourceManager: Sendable {
         // Without building an array: the runtime asks after every event.
         var earliest = Instant.earliest(Instant.earliest(active?.retryAt, standby.deadline), failback.retryAt)
         for retry in parked { earliest = .earliest(earliest, retry.retryAt) }
-        for attempt in fencing.values { earliest = .earliest(earliest, attempt.retryAt) }
+        for attempt in fencing.values { earliest = .earliest(earliest, attempt.dueAt) }
         return earliest
     }
 }
