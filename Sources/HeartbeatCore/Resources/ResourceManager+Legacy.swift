@@ -1,6 +1,14 @@
 /// `auto_failback legacy`: the `ip-request` / `ip-request-resp` exchange that 3.0.6 ran through
 /// `req_resource` and `rc.d/ip-request*` (spec §6.6).
 extension ResourceManager {
+    /// A peer's `ip-request`, answered once its group no longer runs here.
+    struct PendingIPReply: Sendable, Hashable {
+        var requester: String
+        var key: String
+        var group: Int
+        var weOwn: Bool
+    }
+
     /// The group with this key, matched literally (deviation 4), case-insensitively as a fallback.
     func groupIndex(key: String) -> Int? {
         records.firstIndex { $0.group.key == key }

@@ -112,21 +112,22 @@ public struct ResourceManager: Sendable {
     /// and hand back that half, or it logs "No one owns …" (see `holdings`).
     var nominalHolds: HoldSet = .none
 
-    // One state per concern; each type and its transitions live in the file named.
+    // One state per concern; its type and the steps that change it are in the file named
+    // (`+Startup` is `ResourceManager+Startup.swift`).
     /// Shutdown's phase, and while up the startup handshake's (`+Shutdown`, `+Startup`).
     var lifecycle: Lifecycle = .up(.waiting)
     /// The "Initial resource acquisition complete" milestone (`+Startup`).
     var initialAcquisition: InitialAcquisition = .underway(done: .none)
     /// Peers that sent `starting` before our comm-up; answered at comm-up (`+Startup`).
     var startingBeforeComms: Set<String> = []
-    /// `+Standby`.
+    /// The standby protocol's phase (`+Standby`).
     var standby: Standby = .none
-    /// `+AutoFailback`.
+    /// Whether foreign groups we took over are to go home (`+AutoFailback`).
     var failback: Failback = .notOwed
     /// Fencing of peers in progress, and our own escalation of a stop failure (`+Fencing`).
     var fencing: [String: FenceAttempt] = [:]
     var stopFailure: StopFailureResponse = .contained
-    /// `+Isolation`.
+    /// What we owe a peer heard again after isolation (`+Isolation`).
     var isolationRecovery: IsolationRecovery = .none
     /// Legacy: keys we sent `ip-request` for and await `ip-request-resp` (`+Legacy`).
     var legacyAwaiting: Set<String> = []
@@ -138,13 +139,6 @@ public struct ResourceManager: Sendable {
     var active: ActiveJob?
     var parked: [ParkedJob] = []
     var nextScriptID: ScriptRun.ID = 1
-
-    struct PendingIPReply: Sendable, Hashable {
-        var requester: String
-        var key: String
-        var group: Int
-        var weOwn: Bool
-    }
 
     public init(config: ResourceManagerConfig) {
         self.config = config
