@@ -5,9 +5,10 @@ import Glibc
 
 /// hbsim: the deterministic simulator from the command line.
 ///   hbsim --seed N              run one seed, print its report (the replay of a failure)
-///   hbsim --seeds COUNT [--start S]   sweep seeds S..<S+COUNT, print failures and seeds/second
+///   hbsim --seeds COUNT [--start S] [--per-seed]   sweep seeds S..<S+COUNT, print failures and seeds/second;
+///                               --per-seed adds one line per seed (seed, pass/fail, steps, trace hash) to diff two builds
 ///   hbsim --scale N             N nodes boot, converge and see one die; prints events/second
-let usage = "usage: hbsim --seed N | --seeds COUNT [--start S] | --scale NODES"
+let usage = "usage: hbsim --seed N | --seeds COUNT [--start S] [--per-seed] | --scale NODES"
 
 func value(after flag: String) -> UInt64? {
     let arguments = CommandLine.arguments
@@ -22,6 +23,7 @@ if let seed = value(after: "--seed") {
     exit(result.violation == nil ? 0 : 1)
 } else if let count = value(after: "--seeds") {
     let start = value(after: "--start") ?? 0
+    let perSeed = CommandLine.arguments.contains("--per-seed")
     let clock = ContinuousClock()
     let began = clock.now
     var failures = 0
@@ -29,6 +31,10 @@ if let seed = value(after: "--seed") {
     for seed in start..<(start + count) {
         let result = RandomRun.run(seed: seed)
         steps += result.steps
+        if perSeed {
+            let outcome = result.violation == nil ? "pass" : "fail"
+            print("seed \(seed) \(outcome) steps \(result.steps) hash \(String(result.traceHash, radix: 16))")
+        }
         if result.violation != nil {
             failures += 1
             print(result.report)
