@@ -21,10 +21,16 @@ public struct Node: Sendable {
     }
 
     public enum Effect: Sendable, Hashable {
-        /// Send on every medium after appending `ts`, `ld`, `ttl` and the auth (see `MembershipEffect.send`).
+        /// Send on every medium, stamped and encoded by `outbound` (see `MembershipEffect.send`).
         case send(Message)
         /// Send a stored message again (spec §3.4).
         case resend(Message)
+        /// Our own heartbeat just went out (after its `.send`): feed the watchdog and the ping medium.
+        case heartbeatSent
+        case nodeStatusChanged(node: String, from: NodeStatus, to: NodeStatus, why: StatusChangeReason)
+        case linkStatusChanged(node: String, link: String, from: LinkStatus, to: LinkStatus)
+        case groupStateChanged(group: String, from: GroupState, to: GroupState)
+        /// A log line, worded for admins who grep for it; observers use the effects above instead.
         case log(LogLevel, String)
         case runScript(ScriptRun)
         /// A delivered message, for `harc <type>` when `rc.d/<type>` exists (spec §6.4).
@@ -45,13 +51,8 @@ public struct Node: Sendable {
     /// A stop failure with STONITH configured: nothing is sent any more, so that a peer declares
     /// us dead and fences us (ResourceManager+Fencing.swift).
     public private(set) var silenced = false
-
-    public init(membership: MembershipConfig, resources: ResourceManagerConfig?, arbitration: ArbitrationConfig? = nil) {
-        self.membership = Membership(config: membership)
-        self.resources = resources.map(ResourceManager.init(config:))
-        self.arbitration = Arbitration(config: arbitration
-            ?? .none(localNode: membership.localNode, nodes: membership.nodes))
-    }
+    /// How this node's `.send` and `.resend` messages are stamped and encoded.
+    public let outbound: Outbound
 
     public var nextDeadline: Instant? {
         // No array: the simulator asks after every event.
@@ -119,11 +120,15 @@ public struct Node: Sendable {
                 if !silenced { effects.append(.send(message)) }
             case .resend(let message):
                 if !silenced { effects.append(.resend(message)) }
+            case .heartbeatSent:
+                if !silenced { effects.append(.heartbeatSent) }
             case .log(let level, let text):
                 effects.append(.log(level, text))
-            case .linkStatusChanged(_, _, let to):
+            case .linkStatusChanged(let node, let link, let from, let to):
+                effects.append(.linkStatusChanged(node: node, link: link, from: from, to: to))
                 if to == .dead { apply(arbitration.linkDead(now: lastNow), into: &effects) }
-            case .nodeStatusChanged(let node, let from, let to):
+            case .nodeStatusChanged(let node, let from, let to, let why):
+                effects.append(.nodeStatusChanged(node: node, from: from, to: to, why: why))
                 guard membership.config.nodes.contains(node), node != membership.config.localNode else { break }
                 if to == .dead {
                     peerDied(node, into: &effects)
@@ -164,6 +169,8 @@ public struct Node: Sendable {
                 route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)
             case .log(let level, let text):
                 effects.append(.log(level, text))
+            case .groupStateChanged(let group, let from, let to):
+                effects.append(.groupStateChanged(group: group, from: from, to: to))
             case .fence(let node):
                 effects.append(.fence(node))
             case .stopHeartbeats:

@@ -62,16 +62,10 @@ public final class Daemon {
         let (uuid, uuidNote) = try state.loadOrCreateUUID()
         if let (level, text) = uuidNote { logger.log(level, text) }
 
-        var links: [String] = []
-        for medium in config.media where !links.contains(medium.linkName) { links.append(medium.linkName) }
-        node = Node(membership: MembershipConfig(
-            localNode: config.localNode, localUUID: uuid, generation: generation,
-            nodes: config.nodes, links: links,
-            keepalive: config.keepalive, deadtime: config.deadtime, warntime: config.warntime,
-            initdead: config.initdead, maxRexmitDelay: config.maxRexmitDelay,
-            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation, configDigest: config.agreementDigest),
-            resources: options.manageResources ? ResourceManagerConfig(cluster: config) : nil,
-            arbitration: ArbitrationConfig(cluster: config))
+        node = Node(cluster: config,
+                    identity: NodeIdentity(uuid: uuid, generation: generation,
+                                           ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation),
+                    scripts: options.manageResources ? .standard : nil)
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -201,6 +195,13 @@ public final class Daemon {
             switch effect {
             case .send(let message), .resend(let message):
                 transmit(message)
+            case .heartbeatSent:
+                // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
+                watchdog?.feed()
+                pingMedium?.sendHeartbeat(timestamp: String(UInt64(time(nil)), radix: 16))
+            case .nodeStatusChanged, .linkStatusChanged, .groupStateChanged:
+                // Logged by the core in 3.0.6's words; the status report shows the states.
+                break
             case .log(let level, let text):
                 logger.log(level, text)
             case .runScript(let run):
@@ -293,17 +294,11 @@ public final class Daemon {
         }
     }
 
-    /// Appends `ts`, `ld` (not for `NS_` types), `ttl` and the auth, then sends on every medium (spec §1.7).
+    /// Stamps the message as the core says (`Node.outbound`), then signs it and sends it on every medium.
     private func transmit(_ message: Message) {
-        var message = message
-        message["ts"] = String(UInt64(time(nil)), radix: 16)
-        if !(message.type ?? "").hasPrefix("NS_") { message["ld"] = loadAverage }
-        message["ttl"] = String(config.hopfudge + config.allNodeNames.count)
-        // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
-        if message.type == "status" { watchdog?.feed() }
-        if message.type == "status", let timestamp = message["ts"] { pingMedium?.sendHeartbeat(timestamp: timestamp) }
+        let stamped = node.outbound.stamped(message, timestamp: UInt64(time(nil)), load: loadAverage)
         do {
-            try media.send(message, keys: config.authKeys, innerAuth: config.msgfmt == .classic)
+            try media.send(stamped, keys: config.authKeys, innerAuth: node.outbound.innerAuth)
         } catch {
             logger.log(.error, "Cannot encode \(message.type ?? "message"): \(error)")
         }
@@ -311,37 +306,10 @@ public final class Daemon {
 
     // MARK: Local clients (cl_status, hbctl)
 
-    /// Everything `cl_status` and `hbctl status` show, from the membership core's state.
+    /// Everything `cl_status` and `hbctl status` show: the core's projection of the node, with
+    /// the packets refused before decoding and the configuration's parameters.
     func statusReport() -> StatusReport {
-        let now = EventLoop.now()
-        var rejected: [String: UInt64] = [:]
-        for (reason, count) in wireRejects { rejected[reason] = UInt64(count) }
-        for (reason, count) in node.membership.rejectedCounts { rejected[reason.rawValue] = UInt64(count) }
-        let normalNodes = node.membership.nodes.map { node in
-            StatusReport.Node(
-                name: node.name, type: node.type, status: node.status,
-                generation: node.generation == 0 ? nil : node.generation,
-                links: node.links.map { StatusReport.Link(name: $0.name, status: $0.status) },
-                lateHeartbeat: node.heartbeats.maxInterval.map {
-                    StatusReport.LateHeartbeat(maxIntervalMs: $0.milliseconds,
-                                               p99IntervalMs: node.heartbeats.p99Interval?.milliseconds ?? 0)
-                },
-                lastHeardAgeMs: node.lastHeard.map { (now - $0).milliseconds },
-                configDigest: node.configDigest)
-        }
-        let nodes = normalNodes + pingNodesReport(now: now)
-        let groups = (node.resources?.groups ?? []).map { group in
-            StatusReport.Group(
-                key: group.key, preferredNode: group.preferredNode, owner: group.owner, state: "\(group.state)",
-                reason: group.reason,
-                lastTransitionAgeMs: (group.transitionEndedAt ?? group.transitionStartedAt).map { (now - $0).milliseconds },
-                lastScriptsMs: group.scripts.isEmpty ? nil : group.scripts.reduce(Int64(0)) { $0 + $1.duration.milliseconds })
-        }
-        return StatusReport(
-            localNode: config.localNode, keepaliveMs: config.keepalive.milliseconds,
-            deadtimeMs: config.deadtime.milliseconds, nodes: nodes,
-            resources: node.resources?.rscstatus ?? .none, parameters: config.parameters, rejectedPackets: rejected,
-            groups: groups)
+        node.statusReport(now: EventLoop.now(), parameters: config.parameters, wireRejects: wireRejects)
     }
 
     private func perform(_ request: ControlRequest) -> Result<String, ControlError> {

@@ -176,7 +176,7 @@ public enum RandomRun {
     }
 
     static func pickOwner(_ sim: inout Simulator, _ rng: inout SplitMix64) -> Int? {
-        let owners = sim.config.groups.indices.flatMap { sim.owners(ofGroup: $0) }
+        let owners = sim.groups.indices.flatMap { sim.owners(ofGroup: $0) }
         return owners.isEmpty ? nil : owners[Int(rng.next(below: UInt64(owners.count)))]
     }
 }

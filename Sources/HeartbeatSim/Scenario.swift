@@ -139,6 +139,7 @@ public struct Scenario: Sendable, Hashable {
                               line: group.line)
             },
             scriptTimeMin: .milliseconds(2), scriptTimeMax: .milliseconds(20))
+        config.nodeNames = nodes
         if let warntime { config.warntime = warntime }
         if let initdead { config.initdead = initdead }
         if pingNode {

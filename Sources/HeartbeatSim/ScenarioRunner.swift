@@ -86,15 +86,15 @@ public enum ScenarioRunner {
     }
 }
 
-/// The simulator as a scenario back-end: the scenario's cluster as a `SimConfig`, its steps as
-/// faults, virtual time.
+/// The simulator as a scenario back-end: the scenario's cluster as a `SimConfig` (or one that
+/// describes the same cluster, `hbctl simulate`'s from real files), its steps as faults, virtual time.
 public struct SimScenarioBackend: ScenarioBackend {
     public private(set) var simulator: Simulator
     let scenario: Scenario
 
-    public init(_ scenario: Scenario) {
+    public init(_ scenario: Scenario, config: SimConfig? = nil) {
         self.scenario = scenario
-        simulator = Simulator(config: scenario.simConfig, seed: scenario.seed)
+        simulator = Simulator(config: config ?? scenario.simConfig, seed: scenario.seed)
         simulator.recordsObservations = true
         // As in the netns run: a node reset by STONITH stays down until a step starts it.
         simulator.powersOnAfterReset = false
@@ -134,18 +134,10 @@ public struct SimScenarioBackend: ScenarioBackend {
         }
     }
 
-    /// What `cl_status` would print, rendered by the same code from the node's own state; ping
-    /// nodes are listed after the cluster nodes, as the daemon lists them.
+    /// What `cl_status` would print: the daemon's projection of the node's state, rendered by the
+    /// same code.
     public mutating func clStatus(_ node: String, _ arguments: [String]) -> String {
-        let now = simulator.now
-        let report = simulator.node(index(node)).map { node in
-            StatusReport(
-                localNode: node.membership.config.localNode, keepaliveMs: scenario.keepalive.milliseconds,
-                deadtimeMs: scenario.deadtime.milliseconds,
-                nodes: node.membership.nodes.map { StatusReport.Node(name: $0.name, type: $0.type, status: $0.status) }
-                    + node.arbitration.pings.snapshots(now: now).map { StatusReport.Node(name: $0.name, type: .ping, status: $0.status) },
-                resources: node.resources?.rscstatus ?? .none)
-        }
+        let report = simulator.statusReport(index(node))
         let output = ClStatus.run(arguments: arguments, report: report)
         return output.stdout.split(separator: "\n").first.map { String($0).trimmingSpaces } ?? ""
     }

@@ -4,12 +4,15 @@ import HeartbeatCore
 /// the network's baseline behaviour. `random(seed:)` draws one from a seed; scripted scenarios
 /// build one by hand.
 public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
-    public var nodeCount: Int
+    /// `node1`, `node2`… unless the cluster comes from real files (`hbctl simulate`).
+    public var nodeNames: [String]
+    public var nodeCount: Int { nodeNames.count }
     /// Medium names (`eth0`, `eth1`): every message goes out on each of them.
     public var links: [String]
     public var keepalive: Duration
     public var deadtime: Duration
-    public var warntime: Duration
+    /// nil: not written in ha.cf, so the validator derives it as the daemon's does.
+    public var warntime: Duration?
     public var initdead: Duration
     public var autoFailback: AutoFailback
     public var groups: [ResourceGroup]
@@ -44,6 +47,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var pingNames: [String] = []
     /// How long a ping node may stay silent before it is dead; 3.0.6's default is deadtime.
     public var deadping: Duration
+    /// A real directory's files (`hbctl simulate`): the nodes read these instead of files written
+    /// from the values above, which must then describe the same cluster.
+    public var realFiles: SimFiles?
 
     public init(
         nodeCount: Int = 2, links: [String] = ["eth0"], keepalive: Duration = .milliseconds(200),
@@ -53,12 +59,11 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
         jitter: Duration = .milliseconds(2), lossPerMille: Int = 0, duplicatePerMille: Int = 0
     ) {
         precondition((SimLimits.minNodes...SimLimits.maxNodes).contains(nodeCount), "2 to \(SimLimits.maxNodes) nodes")
-        self.nodeCount = nodeCount
+        self.nodeNames = (0..<nodeCount).map(Self.nodeName)
         self.links = links
         self.keepalive = keepalive
         self.deadtime = deadtime
         self.deadping = deadtime
-        self.warntime = deadtime / 2 > keepalive ? deadtime / 2 : (keepalive + deadtime) / 2
         self.initdead = deadtime * 2
         self.autoFailback = autoFailback
         self.groups = groups ?? Self.defaultGroups(nodeCount: nodeCount, resourcesPerGroup: [2, 1])
@@ -75,16 +80,17 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func nodeName(_ index: Int) -> String { "node\(index + 1)" }
-    public var nodeNames: [String] { (0..<nodeCount).map(Self.nodeName) }
 
-    /// One group per entry of `resourcesPerGroup`, preferred by the nodes in turn (group `gK`,
-    /// resources `gKrJ`). With more than two nodes only node1 and node2 are preferred: v1
-    /// haresources describes a pair (spec §6.6); the other nodes are spectators.
+    /// One group per entry of `resourcesPerGroup`, preferred by the nodes in turn (group K has
+    /// the resources `sim::gKrJ`, and as in haresources its first one is its key). With more
+    /// than two nodes only node1 and node2 are preferred: v1 haresources describes a pair
+    /// (spec §6.6); the other nodes are spectators.
     public static func defaultGroups(nodeCount: Int, resourcesPerGroup: [Int]) -> [ResourceGroup] {
         resourcesPerGroup.enumerated().map { index, count in
-            let key = "g\(index + 1)"
-            let resources = (1...max(1, count)).map { Resource(script: "sim", arguments: ["\(key)r\($0)"], token: "\(key)r\($0)") }
-            return ResourceGroup(preferredNode: nodeName(index % 2), key: key, resources: resources, line: index + 1)
+            let resources = (1...max(1, count)).map {
+                Resource(script: "sim", arguments: ["g\(index + 1)r\($0)"], token: "sim::g\(index + 1)r\($0)")
+            }
+            return ResourceGroup(preferredNode: nodeName(index % 2), key: resources[0].token, resources: resources, line: index + 1)
         }
     }
 
@@ -156,30 +162,27 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             + (pingNodes > 0 && deadping != deadtime ? " deadping=\(deadping.milliseconds)ms" : "")
     }
 
-    func membershipConfig(node index: Int, generation: UInt64, seed: UInt64) -> MembershipConfig {
-        MembershipConfig(
-            localNode: Self.nodeName(index), localUUID: Self.uuid(index), generation: generation,
-            nodes: nodeNames, links: links, keepalive: keepalive, deadtime: deadtime, warntime: warntime,
-            initdead: initdead, ackSeed: seed &+ UInt64(index) &* 0x9E37_79B9 &+ generation)
-    }
-
     /// The nodes that run resources: v1 haresources is for a pair (spec §6.6); 3.0.6 has no rule
     /// for a third node, and ours double-starts a dead node's groups on both survivors (see
     /// `SimScenarioTests.threeResourceNodesDoubleStart`). Other nodes run membership only (`-M`).
     public var resourceNodeCount: Int { min(nodeCount, SimLimits.resourceNodes) }
 
-    func resourceConfig(node index: Int) -> ResourceManagerConfig? {
-        guard index < resourceNodeCount || allNodesRunResources else { return nil }
-        let members = allNodesRunResources ? nodeNames : Array(nodeNames.prefix(resourceNodeCount))
-        return ResourceManagerConfig(
-            localNode: Self.nodeName(index), nodes: members, groups: groups, autoFailback: autoFailback,
-            startTimeout: scriptTimeout, stopTimeout: scriptTimeout, statusTimeout: scriptTimeout,
-            stopRetryMax: stopRetryMax, stopRetryDelay: stopRetryDelay, stopFailureRetry: stopFailureRetry,
-            fencingConfigured: fencing != .none, watchdogConfigured: watchdog)
+    /// The resource manager's peers when not every node runs one (see `resourceNodeCount`).
+    var resourceNodes: [String]? {
+        allNodesRunResources || resourceNodeCount == nodeCount ? nil : Array(nodeNames.prefix(resourceNodeCount))
     }
 
-    static func uuid(_ index: Int) -> [UInt8] {
-        (0..<16).map { $0 == 15 ? UInt8(index + 1) : UInt8(0xA0 + $0) }
+    /// Node `index`'s resource scripts as the simulator runs them, or nil when it runs membership only.
+    func scripts(node index: Int) -> ScriptTimings? {
+        guard index < resourceNodeCount || allNodesRunResources else { return nil }
+        return ScriptTimings(startTimeout: scriptTimeout, stopTimeout: scriptTimeout, statusTimeout: scriptTimeout,
+                             stopRetryMax: stopRetryMax, stopRetryDelay: stopRetryDelay, stopFailureRetry: stopFailureRetry)
+    }
+
+    /// What node `index` persists: its UUID, and a generation and ACK seed per boot.
+    func identity(node index: Int, generation: UInt64, seed: UInt64) -> NodeIdentity {
+        NodeIdentity(uuid: (0..<16).map { $0 == 15 ? UInt8(index + 1) : UInt8(0xA0 + $0) }, generation: generation,
+                     ackSeed: seed &+ UInt64(index) &* 0x9E37_79B9 &+ generation)
     }
 }
 

@@ -32,7 +32,7 @@ struct SimFencingState {
 extension Simulator {
     mutating func requestFence(from index: Int, target: String) {
         guard config.fencing != .none else {
-            trace.record(.fault("\(SimConfig.nodeName(index)) asked to fence \(target) (no device)"), at: now)
+            trace.record(.fault("\(name(index)) asked to fence \(target) (no device)"), at: now)
             return
         }
         let refuse = fencingState.broken.contains(index)
@@ -44,14 +44,14 @@ extension Simulator {
 
     /// From now on every reset by this node's device fails (or works again).
     public mutating func setFenceFails(_ index: Int, _ fails: Bool) {
-        note("STONITH device of \(SimConfig.nodeName(index)) \(fails ? "fails" : "works")")
+        note("STONITH device of \(name(index)) \(fails ? "fails" : "works")")
         if fails { fencingState.broken.insert(index) } else { fencingState.broken.remove(index) }
     }
 
     mutating func starveWatchdog(_ index: Int) {
         guard config.watchdog, !fencingState.starved.contains(index) else { return }
         fencingState.starved.insert(index)
-        note("\(SimConfig.nodeName(index)) starves its watchdog")
+        note("\(name(index)) starves its watchdog")
         queue.push(.watchdogFires(node: index, incarnation: hosts[index].incarnation), at: now + SimFencing.watchdogTimeout(config))
     }
 
@@ -61,13 +61,13 @@ extension Simulator {
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
             if ok, let victim = config.nodeNames.firstIndex(of: target) {
                 fencingState.resets += 1
-                note("\(SimConfig.nodeName(index)) resets \(target)")
+                note("\(name(index)) resets \(target)")
                 powerCycle(victim)
             }
             handle(index, .fenceResult(target, succeeded: ok))
         case .watchdogFires(let index, let incarnation):
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
-            note("watchdog reboots \(SimConfig.nodeName(index))")
+            note("watchdog reboots \(name(index))")
             powerCycle(index)
         case .powerOn(let index, let incarnation):
             guard hosts[index].state == .down, hosts[index].incarnation == incarnation else { return }
@@ -89,6 +89,6 @@ extension Simulator {
     /// With a STONITH device, never two live holders of a group, disturbed or not.
     mutating func checkFencedSafety() {
         guard config.fencing != .none, let group = groupWithTwoHolders() else { return }
-        fail("one owner (fenced)", "group \(config.groups[group].key) runs on \(holders(ofGroup: group).map(SimConfig.nodeName)) although STONITH is configured")
+        fail("one owner (fenced)", "group \(groups[group].key) runs on \(holders(ofGroup: group).map { name($0) }) although STONITH is configured")
     }
 }

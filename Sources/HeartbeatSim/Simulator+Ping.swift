@@ -25,26 +25,14 @@ extension SimConfig {
     /// Ping node `index` as the nodes know it: `ping1`, `ping2`… unless `pingNames` names it.
     public func pingNodeName(_ index: Int) -> String { index < pingNames.count ? pingNames[index] : "ping\(index + 1)" }
 
-    func arbitrationConfig(node index: Int) -> ArbitrationConfig? {
-        guard pingNodes > 0 else { return nil }
-        return ArbitrationConfig(
-            localNode: Self.nodeName(index), nodes: Array(nodeNames.prefix(resourceNodeCount)),
-            pingTargets: (0..<pingNodes).map { PingNodes.Target(name: pingNodeName($0), isGroup: false) },
-            deadping: deadping, keepalive: keepalive, enabled: arbitration && autoFailback != .legacy,
-            autoFailback: autoFailback == .on)
-    }
-
     /// How long after losing its last ping node a node must hold nothing, once its peer reaches
     /// one and the cluster is quiet: the ping node's death (deadping after the last echo, which
     /// came up to a keepalive earlier), one standby the peer ignored (it is abandoned after the
     /// 10 s reply timeout, spec §6.8), one hold-down (then we ask again), and the time a cluster
     /// needs to settle (groups moved twice).
     public var pingReleaseDeadline: Duration {
-        deadping + keepalive + Self.standbyReplyTimeout + ArbitrationConfig.defaultHoldDown(deadping: deadping) + settleTime
+        deadping + keepalive + ResourceLimits.standbyReplyTimeout + ArbitrationConfig.defaultHoldDown(deadping: deadping) + settleTime
     }
-
-    /// 3.0.6's wait for the answer to a standby request (`ResourceLimits.standbyReplyTimeout`).
-    static let standbyReplyTimeout: Duration = .seconds(10)
 
     /// Two-node clusters not in legacy mode get one or two ping nodes and arbitration half the
     /// time, drawn apart so that every other seed keeps the cluster it always had.
@@ -63,17 +51,17 @@ extension SimLimits {
 
 extension Simulator {
     /// Our heartbeat reached the ping nodes we can reach: their echoes come back.
-    mutating func echoPings(from index: Int, _ status: Message) {
+    mutating func echoPings(from index: Int) {
         for target in 0..<config.pingNodes where ping.reaches[index][target] {
-            let echo = Message(("t", "NS_st"), ("st", "ping"), ("info", "ping"), ("src", config.pingNodeName(target)),
-                               ("ts", status["ts"] ?? "0"))
+            let echo = Message(("t", "NS_st"), ("st", "ping"), ("info", pingKinds[target]), ("src", config.pingNodeName(target)),
+                               ("ts", String(wallClockSeconds, radix: 16)))
             queue.push(.deliver(to: index, sender: index, link: 0, message: echo), at: now + config.baseDelay * 2)
         }
     }
 
     /// The host no longer reaches any ping node.
     public mutating func losePing(_ index: Int) {
-        note("\(SimConfig.nodeName(index)) loses every ping node")
+        note("\(name(index)) loses every ping node")
         for target in 0..<config.pingNodes { ping.reaches[index][target] = false }
         if ping.lostSince[index] == nil { ping.lostSince[index] = now }
     }
@@ -81,7 +69,7 @@ extension Simulator {
     public func reachesNoPingNode(_ index: Int) -> Bool { ping.lostSince[index] != nil }
 
     public mutating func restorePing(_ index: Int) {
-        note("\(SimConfig.nodeName(index)) reaches its ping nodes again")
+        note("\(name(index)) reaches its ping nodes again")
         for target in 0..<config.pingNodes { ping.reaches[index][target] = true }
         if ping.lostSince[index] != nil {
             ping.lostSince[index] = nil
@@ -99,7 +87,7 @@ extension Simulator {
             guard let peerSince = peersReaching.map({ max(ping.upSince[$0], ping.reachSince[$0]) }).min() else { continue }
             let since = [lost, peerSince, ping.upSince[index], quietSince, hosts[index].scriptFaultUntil].max()!
             if !isDisturbed, now > since + config.pingReleaseDeadline {
-                fail("ping release", "\(SimConfig.nodeName(index)) reaches no ping node while \(peersReaching.map(SimConfig.nodeName)) do, "
+                fail("ping release", "\(name(index)) reaches no ping node while \(peersReaching.map { name($0) }) do, "
                      + "and still runs resources \((now - since).milliseconds) ms later (deadline \(config.pingReleaseDeadline.milliseconds) ms)")
             }
         }

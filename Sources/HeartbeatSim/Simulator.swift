@@ -68,6 +68,12 @@ public struct Simulator {
 
     public let config: SimConfig
     public let seed: UInt64
+    /// Each node's configuration, parsed and validated from `config`'s files (`SimConfig+Files.swift`).
+    let clusters: [ClusterConfig]
+    /// The resource groups as the nodes parsed them from haresources.
+    public let groups: [ResourceGroup]
+    /// Stamps and encodes every message sent, as the daemon's transmit does.
+    let outbound: Outbound
     /// `config.settleTime`, computed once: the safety check reads it after every event.
     let settleTime: Duration
     var rng: SplitMix64
@@ -88,7 +94,7 @@ public struct Simulator {
     var lastDecoded: (packet: [UInt8], message: Message)?
     /// Groups whose start an injected fault made fail: they stay released by design (deviation 1).
     public private(set) var failedGroups: Set<Int> = []
-    /// "node X: is dead" lines logged while X was up, not stalled, and the network undisturbed.
+    /// Peers declared dead for silence while they were up, not stalled, and the network undisturbed.
     public private(set) var falseDeaths = 0
     public private(set) var scriptRuns = 0
     /// Messages the nodes sent (each counted once, however many peers and media carry it).
@@ -103,12 +109,19 @@ public struct Simulator {
     public private(set) var observations: [(time: Instant, observation: Observation)] = []
     /// Which ping nodes each host reaches (`Simulator+Ping.swift`).
     var ping: PingWorld
+    /// Each ping node's echo `info`: `ping`, or `ping_group` for a `ping_group` line.
+    let pingKinds: [String]
     /// A node reset by STONITH (or its watchdog) boots again after `SimFencing.rebootTime`.
     public var powersOnAfterReset = true
 
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
         self.seed = seed
+        self.clusters = config.nodeNames.indices.map(config.cluster(node:))
+        self.groups = clusters[0].resourceGroups
+        self.outbound = Outbound(cluster: clusters[0])
+        let pingGroups = Set(clusters[0].pingGroups.map(\.name))
+        self.pingKinds = (0..<config.pingNodes).map { pingGroups.contains(config.pingNodeName($0)) ? "ping_group" : "ping" }
         self.settleTime = config.settleTime
         self.rng = SplitMix64(seed: seed ^ SimLimits.scheduleSalt)
         self.network = Network(config: config)
@@ -117,7 +130,7 @@ public struct Simulator {
         self.nodes = Array(repeating: nil, count: config.nodeCount)
         var bits: [String: Int] = [:]
         var masks: [UInt64] = []
-        for group in config.groups {
+        for group in groups {
             var mask: UInt64 = 0
             for resource in group.resources {
                 precondition(bits[resource.token] == nil, "resource tokens must be unique")
@@ -138,6 +151,11 @@ public struct Simulator {
     public var traceLines: [String] { trace.lines }
     public func isUp(_ index: Int) -> Bool { hosts[index].state == .up }
     public func node(_ index: Int) -> Node? { nodes[index] }
+    public func name(_ index: Int) -> String { config.nodeNames[index] }
+    /// What the node's daemon would answer `cl_status`, nil while it is down.
+    public func statusReport(_ index: Int) -> StatusReport? {
+        nodes[index]?.statusReport(now: now, parameters: clusters[index].parameters)
+    }
     public var upNodes: [Int] { hosts.indices.filter { hosts[$0].state == .up } }
 
     /// Nodes where every resource of the group runs.
@@ -201,7 +219,7 @@ public struct Simulator {
                 deliver(try decode(packet), to: to, sender: sender, link: link)
             } catch {
                 rejectedPackets[error.reason, default: 0] += 1
-                note("\(SimConfig.nodeName(to)) rejected a packet on \(config.links[link]): \(error.reason)")
+                note("\(name(to)) rejected a packet on \(config.links[link]): \(error.reason)")
             }
         case .tick(let index, let incarnation, let due):
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation, hosts[index].armed == due else { return }
@@ -252,9 +270,9 @@ public struct Simulator {
         let scripts = scriptRuns
         handle(index, .received(message, link: config.links[link]))
         if scriptRuns != scripts {
-            fail("duplicate", "a second copy of a message made \(SimConfig.nodeName(index)) run a script")
+            fail("duplicate", "a second copy of a message made \(name(index)) run a script")
         } else if let after = nodes[index]?.resources?.groups, after != before {
-            fail("duplicate", "a second copy of a message changed \(SimConfig.nodeName(index))'s groups")
+            fail("duplicate", "a second copy of a message changed \(name(index))'s groups")
         }
     }
 
@@ -281,13 +299,15 @@ public struct Simulator {
         case .log(let level, let text):
             trace.record(.log(node: index, level, text), at: now)
             observe(.log(node: index, level, text))
-            if level == .warning, text.hasSuffix(": is dead"), !isDisturbed {
-                let name = text.dropFirst("node ".count).dropLast(": is dead".count)
-                if let peer = config.nodeNames.firstIndex(of: String(name)), hosts[peer].state == .up,
-                   hosts[index].stalledUntil <= now {
-                    falseDeaths += 1
-                }
+        case .heartbeatSent:
+            echoPings(from: index)
+        case .nodeStatusChanged(let node, _, .dead, .timedOut):
+            if !isDisturbed, hosts[index].stalledUntil <= now, let peer = config.nodeNames.firstIndex(of: node),
+               hosts[peer].state == .up {
+                falseDeaths += 1
             }
+        case .nodeStatusChanged, .linkStatusChanged, .groupStateChanged:
+            break
         case .runScript(let run):
             startScript(index, run)
         case .notify:
@@ -298,7 +318,7 @@ public struct Simulator {
             starveWatchdog(index)
         case .shutdownComplete:
             if hosts[index].running != 0 {
-                fail("shutdown", "\(SimConfig.nodeName(index)) finished shutting down with resources running")
+                fail("shutdown", "\(name(index)) finished shutting down with resources running")
             }
             hosts[index].state = .shutDown
             observe(.down(node: index))
@@ -310,18 +330,18 @@ public struct Simulator {
 
     mutating func broadcast(_ message: Message, from index: Int) {
         messagesSent += 1
-        if message.type == "status" { echoPings(from: index, message) }
+        // As the daemon: stamped, then one signed encoding for every medium.
+        let message = outbound.stamped(message, timestamp: wallClockSeconds, load: Self.load)
         if message.first(named: "seq") != nil {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
         }
-        // As the daemon: header fields, then one signed encoding for every medium.
-        let packet = config.authKeys.map { Self.packet(message, keys: $0, ttl: config.nodeCount) }
+        let signed = config.authKeys.map { self.packet(message, keys: $0) }
         for link in config.links.indices {
             for peer in hosts.indices where peer != index {
                 for delay in network.copies(from: index, to: peer, link: link, rng: &rng) {
-                    if let packet {
-                        queue.push(.deliverPacket(to: peer, sender: index, link: link, packet: packet), at: now + delay)
+                    if let signed {
+                        queue.push(.deliverPacket(to: peer, sender: index, link: link, packet: signed), at: now + delay)
                     } else {
                         queue.push(.deliver(to: peer, sender: index, link: link, message: message), at: now + delay)
                     }
@@ -330,19 +350,27 @@ public struct Simulator {
         }
     }
 
-    /// What the daemon's `transmit` puts on the wire (a fixed `ts`: the virtual clock has no epoch).
-    public static func packet(_ message: Message, keys: AuthKeys, ttl: Int) -> [UInt8] {
-        var message = message
-        message["ts"] = "0"
-        message["ttl"] = String(ttl)
-        // Only a message too large for the wire fails; the simulator's never are.
-        return (try? Wire.encodeNetstring(message, signedWith: keys)) ?? []
+    /// The `ts` every message is stamped with: the virtual clock, whose epoch is the start of the run.
+    var wallClockSeconds: UInt64 { UInt64((now - Instant.zero).components.seconds) }
+
+    /// The `ld` every message carries: no machine behind it has a load.
+    static let load = "0.00 0.00 0.00 1/1 1"
+
+    /// A stamped message as the wire carries it, signed with `keys`. Only a message too large for
+    /// the wire fails to encode; the simulator's never are.
+    public func packet(_ stamped: Message, keys: AuthKeys) -> [UInt8] {
+        (try? outbound.packet(stamped, keys: keys)) ?? []
+    }
+
+    /// A message stamped now, as node messages are, and signed with `keys`: a packet to `inject`.
+    public func forgedPacket(_ message: Message, keys: AuthKeys) -> [UInt8] {
+        packet(outbound.stamped(message, timestamp: wallClockSeconds, load: Self.load), keys: keys)
     }
 
     /// Puts a packet on the wire to `target` as if `sender` had sent it (a forgery or a corrupted
     /// copy): it is authenticated like every other packet. Needs `config.authKeys`.
     public mutating func inject(_ packet: [UInt8], from sender: Int, to target: Int, link: Int = 0) {
-        note("inject \(packet.count) bytes from \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
+        note("inject \(packet.count) bytes from \(name(sender)) to \(name(target))")
         queue.push(.deliverPacket(to: target, sender: sender, link: link, packet: packet), at: now + config.baseDelay)
     }
 
@@ -352,7 +380,7 @@ public struct Simulator {
         scriptRuns += 1
         trace.record(.script(node: index, run), at: now)
         if let other = hosts[index].script {
-            fail("scripts", "\(SimConfig.nodeName(index)) runs #\(run.id) while #\(other.id) still runs")
+            fail("scripts", "\(name(index)) runs #\(run.id) while #\(other.id) still runs")
             return
         }
         hosts[index].script = run
@@ -404,25 +432,25 @@ public struct Simulator {
         }
     }
 
-    func groupIndex(_ key: String) -> Int? { config.groups.firstIndex { $0.key == key } }
+    func groupIndex(_ key: String) -> Int? { groups.firstIndex { $0.key == key } }
 
     /// Invariant 3: a group starts left to right and stops right to left on one node.
     mutating func checkOrder(_ index: Int, _ run: ScriptRun) {
         guard let group = groupIndex(run.groupKey),
-              let position = config.groups[group].resources.firstIndex(of: run.resource) else { return }
-        let tokens = config.groups[group].resources.map(\.token)
+              let position = groups[group].resources.firstIndex(of: run.resource) else { return }
+        let tokens = groups[group].resources.map(\.token)
         let running = tokens.map { hosts[index].running & (1 << UInt64(bits[$0]!)) != 0 }
-        let name = SimConfig.nodeName(index)
+        let node = name(index)
         switch run.operation {
         case .start:
             if running[..<position].contains(false) {
-                fail("order", "\(name) starts \(run.resource.token) before everything left of it in \(run.groupKey) runs")
+                fail("order", "\(node) starts \(run.resource.token) before everything left of it in \(run.groupKey) runs")
             } else if running[(position + 1)...].contains(true) {
-                fail("order", "\(name) starts \(run.resource.token) while something right of it in \(run.groupKey) runs")
+                fail("order", "\(node) starts \(run.resource.token) while something right of it in \(run.groupKey) runs")
             }
         case .stop:
             if running[(position + 1)...].contains(true) {
-                fail("order", "\(name) stops \(run.resource.token) while something right of it in \(run.groupKey) still runs")
+                fail("order", "\(node) stops \(run.resource.token) while something right of it in \(run.groupKey) still runs")
             }
         case .status:
             break
@@ -443,7 +471,7 @@ public struct Simulator {
         checkFencedSafety()
         checkPingRelease()
         guard !isDisturbed, now - quietSince >= settleTime, let group = groupWithTwoHolders() else { return }
-        fail("one owner", "group \(config.groups[group].key) runs on \(holders(ofGroup: group).map(SimConfig.nodeName)) in a connected, settled cluster")
+        fail("one owner", "group \(groups[group].key) runs on \(holders(ofGroup: group).map { name($0) }) in a connected, settled cluster")
     }
 
     /// Invariants 2 and 3 once quiet: every group (but those a start fault left released) runs
@@ -451,15 +479,15 @@ public struct Simulator {
     public mutating func checkSettled() {
         guard violation == nil else { return }
         for group in groupMasks.indices {
-            let key = config.groups[group].key
+            let key = groups[group].key
             let holders = holders(ofGroup: group)
             let owners = owners(ofGroup: group)
             if let partial = holders.first(where: { !owners.contains($0) }) {
-                return fail("half-started", "group \(key) is partly running on \(SimConfig.nodeName(partial)) after settling")
+                return fail("half-started", "group \(key) is partly running on \(name(partial)) after settling")
             }
             if failedGroups.contains(group) { continue }
             if owners.count != 1 {
-                return fail("running somewhere", "group \(key) runs on \(owners.map(SimConfig.nodeName)) after settling (up: \(upNodes.map(SimConfig.nodeName)))")
+                return fail("running somewhere", "group \(key) runs on \(owners.map { name($0) }) after settling (up: \(upNodes.map { name($0) }))")
             }
         }
     }
@@ -487,18 +515,17 @@ public struct Simulator {
         hosts[index].script = nil
         hosts[index].armed = nil
         hosts[index].seen = []
-        nodes[index] = Node(membership: config.membershipConfig(node: index, generation: hosts[index].generation, seed: seed),
-                                 resources: config.resourceConfig(node: index),
-                                 arbitration: config.arbitrationConfig(node: index))
+        nodes[index] = Node(cluster: clusters[index], identity: config.identity(node: index, generation: hosts[index].generation, seed: seed),
+                            scripts: config.scripts(node: index), resourceNodes: config.resourceNodes)
         ping.upSince[index] = now
-        note("start \(SimConfig.nodeName(index)) generation \(hosts[index].generation)")
+        note("start \(name(index)) generation \(hosts[index].generation)")
         handle(index, .start)
     }
 
     /// The node dies at once: no more sending, ticking or scripts; its resources die with it.
     public mutating func crash(_ index: Int) {
         guard hosts[index].state == .up else { return }
-        note("crash \(SimConfig.nodeName(index))")
+        note("crash \(name(index))")
         hosts[index].state = .down
         nodes[index] = nil
         hosts[index].incarnation += 1
@@ -511,25 +538,25 @@ public struct Simulator {
     /// SIGTERM: the node releases its groups and stops.
     public mutating func shutdown(_ index: Int) {
         guard hosts[index].state == .up else { return }
-        note("shutdown \(SimConfig.nodeName(index))")
+        note("shutdown \(name(index))")
         handle(index, .shutdown)
     }
 
     public mutating func standby(_ index: Int, _ set: ResourceSet) {
         guard hosts[index].state == .up else { return }
-        note("hb_standby \(set.rawValue) on \(SimConfig.nodeName(index))")
+        note("hb_standby \(set.rawValue) on \(name(index))")
         handle(index, .standby(set))
     }
 
     public mutating func takeover(_ index: Int, _ set: ResourceSet) {
         guard hosts[index].state == .up else { return }
-        note("hb_takeover \(set.rawValue) on \(SimConfig.nodeName(index))")
+        note("hb_takeover \(set.rawValue) on \(name(index))")
         handle(index, .takeover(set))
     }
 
     /// Cuts every medium between the sides, both ways (nodes on no side keep talking to all).
     public mutating func partition(_ sides: [[Int]]) {
-        note("partition \(sides.map { $0.map(SimConfig.nodeName) })")
+        note("partition \(sides.map { $0.map { name($0) } })")
         for (a, sideA) in sides.enumerated() {
             for (b, sideB) in sides.enumerated() where a != b {
                 for from in sideA { for to in sideB { network.blocked[from][to] = true } }
@@ -540,21 +567,21 @@ public struct Simulator {
 
     /// Nothing from `from` reaches `to`; the other direction still works.
     public mutating func cut(from: Int, to: Int) {
-        note("cut \(SimConfig.nodeName(from)) -> \(SimConfig.nodeName(to))")
+        note("cut \(name(from)) -> \(name(to))")
         network.blocked[from][to] = true
         markDisturbed()
     }
 
     /// One node's interface on one medium goes down (or comes back): nothing passes it either way.
     public mutating func setInterface(_ index: Int, link: Int, up: Bool) {
-        note("\(SimConfig.nodeName(index)) \(config.links[link]) \(up ? "up" : "down")")
+        note("\(name(index)) \(config.links[link]) \(up ? "up" : "down")")
         network.interfaceDown[index][link] = !up
         markDisturbed()
     }
 
     /// From now on every `start` of the resource `token` on this node fails (or works again).
     public mutating func setStartFails(_ index: Int, token: String, _ fails: Bool) {
-        note("start of \(token) on \(SimConfig.nodeName(index)) \(fails ? "fails" : "works")")
+        note("start of \(token) on \(name(index)) \(fails ? "fails" : "works")")
         if fails { hosts[index].failingStarts.insert(token) } else { hosts[index].failingStarts.remove(token) }
     }
 
@@ -580,7 +607,7 @@ public struct Simulator {
     /// The node's event loop stops for `duration`: what arrives meanwhile is handled late.
     public mutating func stall(_ index: Int, for duration: Duration) {
         guard hosts[index].state == .up else { return }
-        note("stall \(SimConfig.nodeName(index)) for \(duration.milliseconds)ms")
+        note("stall \(name(index)) for \(duration.milliseconds)ms")
         hosts[index].stalledUntil = now + duration
         stallsEnd = max(stallsEnd, now + duration)
         quietSince = max(quietSince, stallsEnd)
@@ -588,7 +615,7 @@ public struct Simulator {
 
     /// For `duration`, half of this node's matching scripts misbehave.
     public mutating func scriptFault(_ index: Int, _ fault: ScriptFault, for duration: Duration) {
-        note("script fault \(fault.rawValue) on \(SimConfig.nodeName(index)) for \(duration.milliseconds)ms")
+        note("script fault \(fault.rawValue) on \(name(index)) for \(duration.milliseconds)ms")
         hosts[index].scriptFault = fault
         hosts[index].scriptFaultUntil = now + duration
     }
@@ -600,9 +627,9 @@ public struct Simulator {
         let targets = hosts.indices.filter { $0 != sender && hosts[$0].state == .up }
         guard !targets.isEmpty else { return }
         let target = targets[Int(rng.next(below: UInt64(targets.count)))]
-        note("replay a message of \(SimConfig.nodeName(sender)) to \(SimConfig.nodeName(target))")
+        note("replay a message of \(name(sender)) to \(name(target))")
         if let keys = config.authKeys {
-            queue.push(.deliverPacket(to: target, sender: sender, link: 0, packet: Self.packet(message, keys: keys, ttl: config.nodeCount)),
+            queue.push(.deliverPacket(to: target, sender: sender, link: 0, packet: packet(message, keys: keys)),
                        at: now + config.baseDelay)
         } else {
             queue.push(.deliver(to: target, sender: sender, link: 0, message: message), at: now + config.baseDelay)

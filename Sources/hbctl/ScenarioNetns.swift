@@ -72,7 +72,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
             logfile \(dir)/ha-log
             udpport 694
             keepalive \(config.keepalive.milliseconds)ms
-            warntime \(config.warntime.milliseconds)ms
+            \(config.warntime.map { "warntime \($0.milliseconds)ms" } ?? "")
             deadtime \(config.deadtime.milliseconds)ms
             initdead \(config.initdead.milliseconds)ms
             \(scenario.media.map { "bcast \($0)" }.joined(separator: "\n"))

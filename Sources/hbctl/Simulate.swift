@@ -37,7 +37,7 @@ struct Simulate: ParsableCommand {
         if let configDirectory { loader.configDirectory = configDirectory }
         let input = loader.readInput()
         // Validated as the first node of ha.cf, on a machine that has every script and user.
-        let (parsed, diagnostics) = ClusterConfig.validate(input, machine: SimulatedMachine(input))
+        let (parsed, diagnostics) = ClusterConfig.validate(input, machine: SimulatedMachine(localNodeName: Self.firstNode(input)))
         let config: ClusterConfig
         if let parsed { config = parsed } else {
             for diagnostic in diagnostics { Check.write(diagnostic.description + "\n", to: STDERR_FILENO) }
@@ -47,17 +47,16 @@ struct Simulate: ParsableCommand {
         guard (SimLimits.minNodes...SimLimits.maxNodes).contains(names.count) else {
             throw ValidationError("the simulator takes \(SimLimits.minNodes) to \(SimLimits.maxNodes) nodes; ha.cf has \(names.count)")
         }
-        let aliases = names.indices.map(SimConfig.nodeName)
         var scenario = Scenario(name: "simulate")
-        scenario.nodes = aliases
-        scenario.media = (0..<max(1, min(2, config.media.count))).map { "eth\($0)" }
+        scenario.nodes = names
+        for medium in config.media where !scenario.media.contains(medium.linkName) { scenario.media.append(medium.linkName) }
         scenario.keepalive = config.keepalive
         scenario.deadtime = config.deadtime
         scenario.warntime = config.warntime
         scenario.initdead = config.initdead
         scenario.autoFailback = config.autoFailback
-        // Every ping node and ping group of ha.cf is modelled as one that all nodes reach or lose
-        // together; a configured STONITH device as one that works until told otherwise.
+        // Every ping node and ping group of ha.cf answers; "lose ping" takes them all from a node
+        // at once. A configured STONITH device works until told otherwise.
         let pingNames = config.pingNodes.map(\.name) + config.pingGroups.map(\.name)
         if !pingNames.isEmpty {
             scenario.pingNode = true
@@ -65,15 +64,9 @@ struct Simulate: ParsableCommand {
             scenario.arbitration = config.arbitrationEnabled ? .on : .off
         }
         scenario.stonith = !config.stonith.isEmpty
-        for group in config.resourceGroups {
-            guard let preferred = names.firstIndex(of: group.preferredNode) else { continue }
-            scenario.groups.append(Scenario.Group(preferredNode: aliases[preferred], resources: group.resources.map(\.token), line: group.line))
+        for group in config.resourceGroups where names.contains(group.preferredNode) {
+            scenario.groups.append(Scenario.Group(preferredNode: group.preferredNode, resources: group.resources.map(\.token), line: group.line))
             for resource in group.resources { scenario.tokens[resource.token] = resource.token }
-        }
-        func real(_ text: String) -> String {
-            var text = text
-            for index in aliases.indices.reversed() { text = text.replacing(aliases[index], with: names[index]) }
-            return text.replacing(Scenario.pingNode, with: pingNames.joined(separator: "+"))
         }
         let settled = config.initdead + config.deadtime
         scenario.steps = [Scenario.Step(time: .zero, action: .start("all"), line: 0)]
@@ -84,17 +77,11 @@ struct Simulate: ParsableCommand {
                 time = settled + (try Scenario.parseDuration(words[1]))
                 words.removeFirst(2)
             }
-            // Node names become the simulator's (node1, …), inside partition braces too.
-            let text = words.map { word in
-                let name = word.trimmingCharacters(in: "{}")
-                guard let index = names.firstIndex(of: name) else { return word }
-                return word.replacing(name, with: aliases[index])
-            }.joined(separator: " ")
             do {
-                scenario.steps.append(Scenario.Step(time: time, action: try scenario.parseStep(text), line: 0))
+                scenario.steps.append(Scenario.Step(time: time, action: try scenario.parseStep(words.joined(separator: " ")), line: 0))
             } catch {
                 // The scenario parser's advice names scenario lines; here they come from ha.cf.
-                let message = real(error.message)
+                let message = error.message
                     .replacing("add a 'ping_node' line above the first step", with: "ha.cf has no 'ping' or 'ping_group' line")
                     .replacing("add a 'stonith' line above the first step", with: "ha.cf has no 'stonith' or 'stonith_host' line")
                 throw CommandError(description: "event \"\(event)\": \(message)")
@@ -103,7 +90,16 @@ struct Simulate: ParsableCommand {
         scenario.steps.sort { $0.time < $1.time }
         scenario.end = (scenario.steps.last?.time ?? .zero) + (try Scenario.parseDuration(settle))
 
-        var backend = SimScenarioBackend(scenario)
+        // The nodes read this directory's own files; the rest of the simulated cluster (timing,
+        // ping nodes, devices) is the scenario's, which describes the same cluster.
+        var simConfig = scenario.simConfig
+        simConfig.realFiles = SimFiles(haCf: Self.text(input.haCf), authKeys: Self.text(input.authKeys),
+                                       haResources: Self.text(input.haResources))
+        simConfig.authKeys = config.authKeys
+        simConfig.watchdog = config.watchdog != nil
+        simConfig.pingNames = pingNames
+        simConfig.pingNodes = pingNames.count
+        var backend = SimScenarioBackend(scenario, config: simConfig)
         var pending = scenario.steps[...]
         while let step = pending.first {
             backend.advance(to: step.time)
@@ -114,13 +110,13 @@ struct Simulate: ParsableCommand {
 
         print("cluster: \(names.joined(separator: " ")), keepalive \(config.keepalive.milliseconds) ms, deadtime \(config.deadtime.milliseconds) ms, auto_failback \(config.autoFailback.rawValue)")
         if !pingNames.isEmpty {
-            print("ping: \(pingNames.joined(separator: "+")) (one ping node here), deadping \(config.deadping.milliseconds) ms, arbitration \(config.arbitrationEnabled ? "on" : "off")")
+            print("ping: \(pingNames.joined(separator: " ")), deadping \(config.deadping.milliseconds) ms, arbitration \(config.arbitrationEnabled ? "on" : "off")")
         }
         if scenario.stonith { print("stonith: one device for every node (\(config.stonith.map(\.type).joined(separator: ", ")))") }
         var stepIndex = 0
         for (time, observation) in backend.simulator.observations {
             while stepIndex < scenario.steps.count, scenario.steps[stepIndex].time <= time - Instant.zero {
-                print("\(stamp(scenario.steps[stepIndex].time)) EVENT \(real(describe(scenario.steps[stepIndex].action)))")
+                print("\(stamp(scenario.steps[stepIndex].time)) EVENT \(describe(scenario.steps[stepIndex].action))")
                 stepIndex += 1
             }
             let at = stamp(time - Instant.zero)
@@ -128,7 +124,7 @@ struct Simulate: ParsableCommand {
             // Retransmission bookkeeping ("lost packet(s)", a WARN in 3.0.6 too) is not a decision.
             case .log(let node, let level, let text)
                 where verbose || (level <= LogLevel.notice && !text.contains("lost packet(s)")):
-                print("\(at) \(names[node]) \(level.word): \(real(text))")
+                print("\(at) \(names[node]) \(level.word): \(text)")
             case .scriptBegan(let node, let run) where run.operation != ScriptOperation.status:
                 print("\(at) \(names[node]) \(run.operation.rawValue) \(run.resource.token)")
             case .scriptEnded(let node, let run, let code) where run.operation != ScriptOperation.status && code != 0:
@@ -175,20 +171,19 @@ struct Simulate: ParsableCommand {
     }
 }
 
-/// The machine `hbctl simulate` pretends to be: the first node of ha.cf, with every script and user
-/// there, so that a config directory copied from another machine simulates as it would run.
-struct SimulatedMachine: MachineFacts {
-    let localNodeName: String
+extension Simulate {
+    /// A file validation found readable (an unreadable one stopped `run` before).
+    static func text(_ contents: ConfigInput.Contents) -> String {
+        if case .text(let text) = contents { return text }
+        return ""
+    }
 
-    init(_ input: ConfigInput) {
-        guard case .text(let text) = input.haCf else { localNodeName = ""; return }
+    /// The machine `hbctl simulate` pretends to be: the first node of ha.cf.
+    static func firstNode(_ input: ConfigInput) -> String {
+        guard case .text(let text) = input.haCf else { return "" }
         let first = text.split(separator: "\n").lazy
             .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
             .first { $0.count >= 2 && $0[0] == "node" }
-        localNodeName = first.map { String($0[1]).lowercased() } ?? ""
+        return first.map { String($0[1]) } ?? ""
     }
-
-    func isLocalAddress(_ address: String) -> Bool { false }
-    func isExecutableFile(_ path: String) -> Bool { true }
-    func userExists(_ name: String) -> Bool { true }
 }

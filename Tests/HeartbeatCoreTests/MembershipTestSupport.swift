@@ -57,12 +57,12 @@ extension Array where Element == MembershipEffect {
     func sent(type: String) -> [Message] { sent.filter { $0.type == type } }
     var statusChanges: [String] {
         compactMap {
-            if case .nodeStatusChanged(let node, let from, let to) = $0 { "\(node):\(from.rawValue)->\(to.rawValue)" } else { nil }
+            if case .nodeStatusChanged(let node, let from, let to, _) = $0 { "\(node):\(from.rawValue)->\(to.rawValue)" } else { nil }
         }
     }
     var linkChanges: [String] {
         compactMap {
-            if case .linkStatusChanged(let node, let link, let to) = $0 { "\(node):\(link):\(to.rawValue)" } else { nil }
+            if case .linkStatusChanged(let node, let link, _, let to) = $0 { "\(node):\(link):\(to.rawValue)" } else { nil }
         }
     }
 }
@@ -163,7 +163,7 @@ struct SimCluster {
                         }
                     }
                 }
-            case .log, .nodeStatusChanged, .linkStatusChanged, .deliver, .commsUp, .peerRestarted, .partitionHealed:
+            case .log, .heartbeatSent, .nodeStatusChanged, .linkStatusChanged, .deliver, .commsUp, .peerRestarted, .partitionHealed:
                 break
             }
         }

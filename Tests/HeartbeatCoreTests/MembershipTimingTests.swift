@@ -20,7 +20,7 @@ func activePair(links: [String] = ["eth0"]) -> SimCluster {
         #expect(cluster.members["a"]!.node("b")?.deadInterval == .seconds(10))
         #expect(cluster.members["a"]!.node("b")?.deadAt == lastHeard + .seconds(10))
         cluster.run(until: at(30_000))
-        let deathTime = cluster.firstTime("a") { $0 == .nodeStatusChanged(node: "b", from: .active, to: .dead) }
+        let deathTime = cluster.firstTime("a") { $0 == .nodeStatusChanged(node: "b", from: .active, to: .dead, why: .timedOut) }
         #expect(deathTime == lastHeard + .seconds(10))
         #expect(cluster.effects("a").logLines.filter { $0 == "WARN: node b: is dead" }.count == 1)
         #expect(cluster.effects("a").logged("info: Link b:eth0 dead."))

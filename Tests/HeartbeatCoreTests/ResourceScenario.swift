@@ -66,7 +66,7 @@ enum ResourceScenario {
                 guard delivered <= maxDeadlinesBetweenEvents else { throw Failure(description: "timer loop before \(line)") }
                 now = max(now, deadline)
                 output.append("at \(formatTime(now)) deadline")
-                output += manager!.handle(.tick, now: now).map { "  " + format($0) }
+                output += manager!.handle(.tick, now: now).compactMap { format($0).map { "  " + $0 } }
             }
             now = at
             output.append(line)
@@ -76,7 +76,7 @@ enum ResourceScenario {
             }
             if words.first == "wait" { continue }
             let event = try parseEvent(words, line: line)
-            output += manager!.handle(event, now: now).map { "  " + format($0) }
+            output += manager!.handle(event, now: now).compactMap { format($0).map { "  " + $0 } }
         }
         return output.joined(separator: "\n") + "\n"
     }
@@ -224,7 +224,9 @@ enum ResourceScenario {
 
     // MARK: Effects
 
-    static func format(_ effect: ResourceEffect) -> String {
+    /// A transcript line; group state changes have none (the transcripts predate them, and
+    /// `NodeTests.groupStateChangesAreEffects` checks them).
+    static func format(_ effect: ResourceEffect) -> String? {
         switch effect {
         case .runScript(let run):
             return (["run", String(run.id), run.resource.script] + run.resource.arguments + [run.operation.rawValue])
@@ -240,6 +242,7 @@ enum ResourceScenario {
         case .stopHeartbeats: return "stop-heartbeats"
         case .starveWatchdog: return "starve-watchdog"
         case .shutdownComplete: return "shutdown-complete"
+        case .groupStateChanged: return nil
         }
     }
 

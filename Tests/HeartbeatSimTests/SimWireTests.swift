@@ -36,8 +36,8 @@ import Testing
         let config = Self.authenticated()
         var sim = SimScenarioTests.booted(config)
         let shutdone = Message(("t", "shutdone"), ("st", "dead"), ("src", "node1"), ("info", "shutdown"))
-        sim.inject(Simulator.packet(shutdone, keys: Self.wrongKey, ttl: 2), from: 0, to: 1)
-        var corrupted = Simulator.packet(shutdone, keys: Self.key, ttl: 2)
+        sim.inject(sim.forgedPacket(shutdone, keys: Self.wrongKey), from: 0, to: 1)
+        var corrupted = sim.forgedPacket(shutdone, keys: Self.key)
         corrupted[corrupted.count / 3] ^= 0x20
         sim.inject(corrupted, from: 0, to: 1)
         sim.run(for: config.settleTime)
@@ -45,8 +45,8 @@ import Testing
         #expect(sim.owners(ofGroup: 0) == [0])
         #expect(sim.holders(ofGroup: 0) == [0])
 
-        sim.inject(Simulator.packet(Message(("t", "NS_ackmsg"), ("src", "node1"), ("dest", "node2"), ("ackseq", "1")),
-                                    keys: Self.key, ttl: 2), from: 0, to: 1)
+        sim.inject(sim.forgedPacket(Message(("t", "NS_ackmsg"), ("src", "node1"), ("dest", "node2"), ("ackseq", "1")),
+                                     keys: Self.key), from: 0, to: 1)
         sim.run(for: .milliseconds(100))
         #expect(sim.rejectedPackets.values.reduce(0, +) == 2, "a correctly signed packet was rejected: \(sim.rejectedPackets)")
         #expect(sim.violation == nil)

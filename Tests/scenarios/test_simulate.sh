@@ -41,8 +41,9 @@ echo "   ok   docs/scenarios.md example: the same $(wc -l <<< "$actual") lines"
 # Ping nodes: alpha loses them, arbitration gives its group to beta; they come back, it returns.
 config "$T/ping" 'ping 10.0.0.254\nping_group routers 10.0.0.252 10.0.0.253\ndeadping 5\narbitration on\n'
 out=$(simulate "$T/ping" "lose ping alpha")
-expect_line "$out" "ping: 10.0.0.254+routers (one ping node here), deadping 5000 ms, arbitration on"
-grep -q "alpha WARN: node 10.0.0.254+routers: is dead" <<< "$out" || fail "alpha never lost its ping node: $out"
+expect_line "$out" "ping: 10.0.0.254 routers, deadping 5000 ms, arbitration on"
+grep -q "alpha WARN: node 10.0.0.254: is dead" <<< "$out" || fail "alpha never lost its ping node: $out"
+grep -q "alpha WARN: node routers: is dead" <<< "$out" || fail "alpha never lost its ping group: $out"
 expect_line "$out" "  group 10.0.0.5: on beta"
 out=$(simulate "$T/ping" --settle 30s "lose ping alpha" "at 30s restore ping alpha")
 expect_line "$out" "  group 10.0.0.5: on alpha"

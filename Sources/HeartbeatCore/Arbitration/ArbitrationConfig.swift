@@ -31,10 +31,4 @@ public struct ArbitrationConfig: Sendable, Hashable {
 
     /// Twice `deadping`: a ping node that comes back must stay up longer than it takes to declare it dead.
     public static func defaultHoldDown(deadping: Duration) -> Duration { deadping * 2 }
-
-    /// No ping nodes, no arbitration.
-    public static func none(localNode: String, nodes: [String]) -> ArbitrationConfig {
-        ArbitrationConfig(localNode: localNode, nodes: nodes, pingTargets: [], deadping: .seconds(30),
-                          keepalive: .seconds(1), enabled: false, autoFailback: false)
-    }
 }

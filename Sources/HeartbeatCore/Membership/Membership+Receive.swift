@@ -234,7 +234,7 @@ extension Membership {
         if status != old {
             records[index].status = status
             effects.append(.log(.info, "Status update for node \(name): status \(status.rawValue)"))
-            effects.append(.nodeStatusChanged(node: name, from: old, to: status))
+            effects.append(.nodeStatusChanged(node: name, from: old, to: status, why: .announced))
         }
     }
 
@@ -259,7 +259,7 @@ extension Membership {
         if records[index].links[linkIndex].status == .dead {
             records[index].links[linkIndex].status = .up
             effects.append(.log(.info, "Link \(records[index].name):\(link) up."))
-            effects.append(.linkStatusChanged(node: records[index].name, link: link, to: .up))
+            effects.append(.linkStatusChanged(node: records[index].name, link: link, from: .dead, to: .up))
         }
     }
 }

@@ -26,6 +26,7 @@ extension Membership {
         if flowControl { message.fields.append(Field("protocol", "1")) }
         if let digest = config.configDigest { message.fields.append(Field("cfgdigest", digest)) }
         send(message, now: now, into: &effects)
+        effects.append(.heartbeatSent)
     }
 
     /// Changes our own status and announces it at once, as 3.0.6 does.
@@ -35,7 +36,7 @@ extension Membership {
         records[localIndex].status = status
         sendStatus(now: now, into: &effects)
         effects.append(.log(.info, "Local status now set to: '\(status.rawValue)'"))
-        effects.append(.nodeStatusChanged(node: config.localNode.lowercased(), from: old, to: status))
+        effects.append(.nodeStatusChanged(node: config.localNode.lowercased(), from: old, to: status, why: .localTransition))
     }
 
     /// Links are up when every node was heard from or declared dead (spec §5.4 step 3).

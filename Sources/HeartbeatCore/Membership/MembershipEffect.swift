@@ -10,8 +10,11 @@ public enum MembershipEffect: Sendable, Hashable {
     case resend(Message)
     /// A log line with 3.0.6's wording where 3.0.6 has one.
     case log(LogLevel, String)
-    case nodeStatusChanged(node: String, from: NodeStatus, to: NodeStatus)
-    case linkStatusChanged(node: String, link: String, to: LinkStatus)
+    /// Our own `status` message went out (right after its `.send`): the process is alive and its
+    /// loop turns, which the watchdog and the ping medium are fed by.
+    case heartbeatSent
+    case nodeStatusChanged(node: String, from: NodeStatus, to: NodeStatus, why: StatusChangeReason)
+    case linkStatusChanged(node: String, link: String, from: LinkStatus, to: LinkStatus)
     /// A message accepted and addressed to us that membership does not consume itself
     /// (anything but `status`, `reqnodes`, `repnodes` and `NS_*`), for the resource layer.
     case deliver(Message)

@@ -27,6 +27,16 @@ public enum NodeStatus: String, Sendable, Hashable, CaseIterable, Comparable {
     public static func < (a: NodeStatus, b: NodeStatus) -> Bool { a.rank < b.rank }
 }
 
+/// Why a node's status changed, so that observers need not read it from the log line.
+public enum StatusChangeReason: String, Sendable, Hashable {
+    /// We changed our own status (links up, communications up, shutdown).
+    case localTransition
+    /// The node's own `status` message announced it.
+    case announced
+    /// Nothing was heard from it within its deadtime (or `initdead` at startup).
+    case timedOut
+}
+
 /// Normal cluster members, or ICMP ping pseudo-nodes (spec §4.5; not implemented yet).
 public enum NodeType: String, Sendable, Hashable, CaseIterable {
     case normal, ping

@@ -36,6 +36,8 @@ public enum ResourceEffect: Sendable, Hashable {
     /// A cluster message with its body fields only (`t`, `rsc_hold`, …); membership adds the headers.
     case send(Message)
     case log(LogLevel, String)
+    /// A group's state here moved (`ResourceManager.setState`, the one place it is assigned).
+    case groupStateChanged(group: String, from: GroupState, to: GroupState)
     /// Reset this node with the configured fencing device; answer with `.fenceResult`.
     case fence(String)
     /// A resource cannot be stopped and STONITH is configured: stop sending anything, so that a

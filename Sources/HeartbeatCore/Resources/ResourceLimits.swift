@@ -1,7 +1,7 @@
 /// Every fixed limit and interval of the resource manager, with where it comes from.
-enum ResourceLimits {
+public enum ResourceLimits {
     /// A standby requester cancels when no `other` reply came within this (3.0.6 STANDBY_INIT_TO_MS, §6.8).
-    static let standbyReplyTimeout: Duration = .seconds(10)
+    public static let standbyReplyTimeout: Duration = .seconds(10)
     /// The standby protocol gives up on the peer after this (3.0.6 HB_STANDBY_RSC_TO_MS, §6.8).
     static let standbyTransferTimeout: Duration = .seconds(3600)
     /// Auto failback waits for stability and checks again after this (spec §6.9).

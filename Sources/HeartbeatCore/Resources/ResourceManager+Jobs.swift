@@ -152,14 +152,14 @@ extension ResourceManager {
         switch job.kind {
         case .acquire:
             records[index].ownedHere = true
-            records[index].state = .starting
+            setState(.starting, ofGroup: index, into: &effects)
             effects.append(.log(.info, "Acquiring resource group: \(words)"))
         case .release:
             guard records[index].ownedHere else {
                 jobEnded(job.purpose, now: now, into: &effects)
                 return
             }
-            records[index].state = .stopping
+            setState(.stopping, ofGroup: index, into: &effects)
             if job.resumed {
                 effects.append(.log(.info, "Retrying release of resource group \(group.key)"))
             } else {
@@ -230,7 +230,7 @@ extension ResourceManager {
                 job.index = records[job.group].group.resources.count - 1
                 job.step = .stop
                 job.attempts = 0
-                records[job.group].state = .stopping
+                setState(.stopping, ofGroup: job.group, into: &effects)
                 let group = records[job.group].group
                 let words = ([group.preferredNode] + group.resources.map(\.token)).joined(separator: " ")
                 effects.append(.log(.info, "Releasing resource group: \(words)"))
@@ -267,7 +267,7 @@ extension ResourceManager {
     mutating func park(_ job: Job, resource: Resource, now: Instant, into effects: inout [ResourceEffect]) {
         var job = job
         let key = records[job.group].group.key
-        records[job.group].state = .failed
+        setState(.failed, ofGroup: job.group, into: &effects)
         records[job.group].reason = "stop of \(resource.token) failed"
         if queue.contains(where: { $0.group == job.group && $0.kind == .acquire }) {
             // The group is wanted here again (a takeover was queued meanwhile): the queued
@@ -291,15 +291,15 @@ extension ResourceManager {
         let index = job.group
         switch job.kind {
         case .acquire:
-            records[index].state = .running
+            setState(.running, ofGroup: index, into: &effects)
             records[index].peerOwner = nil
         case .release:
             records[index].ownedHere = false
             if let failure = job.failure {
-                records[index].state = .failed
+                setState(.failed, ofGroup: index, into: &effects)
                 records[index].reason = failure
             } else {
-                records[index].state = .stopped
+                setState(.stopped, ofGroup: index, into: &effects)
             }
         }
         records[index].endedAt = now
@@ -333,5 +333,12 @@ extension ResourceManager {
     func describe(_ duration: Duration) -> String {
         let ms = duration.milliseconds
         return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
+    }
+
+    /// The only place a group's state is assigned, so that every change is reported.
+    mutating func setState(_ state: GroupState, ofGroup index: Int, into effects: inout [ResourceEffect]) {
+        let old = records[index].state
+        records[index].state = state
+        if old != state { effects.append(.groupStateChanged(group: records[index].group.key, from: old, to: state)) }
     }
 }

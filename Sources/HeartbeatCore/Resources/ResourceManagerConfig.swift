@@ -52,15 +52,6 @@ public struct ResourceManagerConfig: Sendable, Hashable {
         self.watchdogConfigured = watchdogConfigured
     }
 
-    /// Takes nodes, groups and `auto_failback` from a validated configuration.
-    /// Fencing and the watchdog count as configured when this node has a STONITH line and a
-    /// watchdog device.
-    public init(cluster: ClusterConfig) {
-        self.init(localNode: cluster.localNode, nodes: cluster.nodes, groups: cluster.resourceGroups,
-                  autoFailback: cluster.autoFailback, fencingConfigured: cluster.activeStonith != nil,
-                  watchdogConfigured: cluster.watchdog != nil)
-    }
-
     /// auto_failback on/off: the `starting`/`resource` handshake and standby exist (spec §6.6).
     var niceFailback: Bool { autoFailback != .legacy }
 
