@@ -15,36 +15,6 @@ public struct NodeIdentity: Sendable, Hashable {
     }
 }
 
-/// How long resource scripts may run and how a failed stop is retried: 3.0.6 compiled these in,
-/// ha.cf has no line for them. The daemon runs with `.standard`; the simulator scales them to
-/// its fast virtual scripts.
-public struct ScriptTimings: Sendable, Hashable {
-    public var startTimeout: Duration
-    public var stopTimeout: Duration
-    public var statusTimeout: Duration
-    /// A failed stop is run again this many times, `stopRetryDelay` apart (spec §6.2).
-    public var stopRetryMax: Int
-    public var stopRetryDelay: Duration
-    /// After a stop failed for good, the release is tried again this long after.
-    public var stopFailureRetry: Duration
-
-    public init(startTimeout: Duration, stopTimeout: Duration, statusTimeout: Duration, stopRetryMax: Int,
-                stopRetryDelay: Duration, stopFailureRetry: Duration) {
-        self.startTimeout = startTimeout
-        self.stopTimeout = stopTimeout
-        self.statusTimeout = statusTimeout
-        self.stopRetryMax = stopRetryMax
-        self.stopRetryDelay = stopRetryDelay
-        self.stopFailureRetry = stopFailureRetry
-    }
-
-    public static let standard = ScriptTimings(
-        startTimeout: ResourceManagerConfig.defaultStartTimeout, stopTimeout: ResourceManagerConfig.defaultStopTimeout,
-        statusTimeout: ResourceManagerConfig.defaultStatusTimeout, stopRetryMax: ResourceManagerConfig.defaultStopRetryMax,
-        stopRetryDelay: ResourceManagerConfig.defaultStopRetryDelay,
-        stopFailureRetry: ResourceManagerConfig.defaultStopFailureRetry)
-}
-
 extension Node {
     /// The one construction of a node, shared by the daemon and the simulator: membership,
     /// arbitration and (unless `scripts` is nil, `heartbeat -M`) the resource manager, all from
@@ -76,11 +46,7 @@ extension ResourceManagerConfig {
     /// count as configured when this node has a STONITH line and a watchdog device.
     public init(cluster: ClusterConfig, scripts: ScriptTimings = .standard) {
         self.init(localNode: cluster.localNode, nodes: cluster.nodes, groups: cluster.resourceGroups,
-                  autoFailback: cluster.autoFailback,
-                  startTimeout: scripts.startTimeout, stopTimeout: scripts.stopTimeout, statusTimeout: scripts.statusTimeout,
-                  stopRetryMax: scripts.stopRetryMax, stopRetryDelay: scripts.stopRetryDelay,
-                  stopFailureRetry: scripts.stopFailureRetry,
-                  fencingConfigured: cluster.activeStonith != nil, watchdogConfigured: cluster.watchdog != nil)
+                  autoFailback: cluster.autoFailback, scripts: scripts, fencingConfigured: cluster.activeStonith != nil, watchdogConfigured: cluster.watchdog != nil)
     }
 }
 

@@ -245,7 +245,7 @@ public final class Daemon {
         do {
             try scripts.run(id: id, path: paths.configDir + "/harc", arguments: [type],
                             environment: scriptEnvironment.entries(for: message, localStatus: node.membership.localStatus.rawValue),
-                            timeout: ResourceManagerConfig.defaultStartTimeout)
+                            timeout: ScriptTimings.standard.startTimeout)
             runningScripts[id] = ("harc \(type)", true)
         } catch {
             logger.log(.error, "Cannot run harc \(type): \(error)")

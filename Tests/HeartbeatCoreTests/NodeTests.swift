@@ -28,7 +28,7 @@ import Testing
         #expect(membership.ackSeed == 42)
         #expect(membership.configDigest == cluster.agreementDigest)
         #expect(node.resources?.config.groups == cluster.resourceGroups)
-        #expect(node.resources?.config.startTimeout == ResourceManagerConfig.defaultStartTimeout)
+        #expect(node.resources?.config.scripts == .standard)
         #expect(node.arbitration.config.pingTargets == [PingNodes.Target(name: "10.0.0.254", isGroup: false)])
     }
 

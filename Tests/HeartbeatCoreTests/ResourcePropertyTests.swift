@@ -67,8 +67,8 @@ struct TwoNodeSim {
 
     func config(_ index: Int) -> ResourceManagerConfig {
         ResourceManagerConfig(localNode: Self.names[index], nodes: Self.names, groups: Self.groups,
-                              autoFailback: mode, stopRetryMax: 1, stopRetryDelay: .milliseconds(100),
-                              stopFailureRetry: .seconds(2))
+                              autoFailback: mode,
+                              scripts: ScriptTimings(stopRetryMax: 1, stopRetryDelay: .milliseconds(100), stopFailureRetry: .seconds(2)))
     }
 
     mutating func boot(_ index: Int, live: [String]) {

@@ -121,7 +121,7 @@ enum ResourceScenario {
 
         func managerConfig() -> ResourceManagerConfig {
             ResourceManagerConfig(localNode: local, nodes: nodes, groups: groups, autoFailback: autoFailback,
-                                  stopRetryMax: stopRetries, stopFailureRetry: stopFailureRetry,
+                                  scripts: ScriptTimings(stopRetryMax: stopRetries, stopFailureRetry: stopFailureRetry),
                                   fencingConfigured: fencing, watchdogConfigured: watchdog)
         }
     }

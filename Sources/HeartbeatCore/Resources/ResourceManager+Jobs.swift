@@ -43,7 +43,7 @@ extension ResourceManager {
     struct ActiveJob: Sendable, Hashable {
         enum Waiting: Sendable, Hashable {
             case script(ScriptRun, since: Instant)
-            /// A stop is waiting `stopRetryDelay` before it is tried again.
+            /// A stop is waiting `ScriptTimings.stopRetryDelay` before it is tried again.
             case retry(at: Instant)
         }
 
@@ -239,9 +239,9 @@ extension ResourceManager {
             if succeeded {
                 job.index -= 1
                 job.attempts = 0
-            } else if job.attempts < config.stopRetryMax {
+            } else if job.attempts < config.scripts.stopRetryMax {
                 job.attempts += 1
-                active = ActiveJob(job: job, waiting: .retry(at: now + config.stopRetryDelay))
+                active = ActiveJob(job: job, waiting: .retry(at: now + config.scripts.stopRetryDelay))
                 return
             } else {
                 job.step = .verifyStop
@@ -277,11 +277,11 @@ extension ResourceManager {
             jobEnded(job.purpose, now: now, into: &effects)
             return
         }
-        effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) stays on this node; release retried in \(describe(config.stopFailureRetry))."))
+        effects.append(.log(.critical, "Resource STOP failure: \(resource.token) still running. Group \(key) stays on this node; release retried in \(describe(config.scripts.stopFailureRetry))."))
         job.step = .stop
         job.attempts = 0
         job.resumed = true
-        parked.append(ParkedJob(job: job, retryAt: now + config.stopFailureRetry))
+        parked.append(ParkedJob(job: job, retryAt: now + config.scripts.stopFailureRetry))
         active = nil
         escalateStopFailure(into: &effects)
         beginDeferredShutdown(now: now, into: &effects)

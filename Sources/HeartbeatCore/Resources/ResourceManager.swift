@@ -19,7 +19,7 @@
 /// 3. A stop that still fails after the retries while `status` says the resource runs does not
 ///    reboot the machine: the group stays owned here (it keeps counting in every holdings report,
 ///    so no peer starts it), a CRIT line is logged, and the release is tried again every
-///    `stopFailureRetry`. A standby or `ip-request` waiting on it is not answered, and shutdown
+///    `ScriptTimings.stopFailureRetry`. A standby or `ip-request` waiting on it is not answered, and shutdown
 ///    does not send `shutdone`, until the stop succeeds (§6.2).
 /// 4. Group keys (`ip-request ipaddr=`) are matched literally, not as regular expressions (§10.13).
 /// 5. When both nodes start together, each takes its own groups as soon as the other's holdings
