@@ -1,7 +1,7 @@
 /// One cluster node's whole logic: the membership core and the resource manager, composed.
 /// Membership's findings (comm-up, deaths, restarts, delivered messages) become resource events,
 /// and the resource manager's messages go out through membership, which sequences them. Pure, like
-/// its parts: the daemon and the simulator are two interpreters of the effects (DESIGN.md).
+/// its parts: the daemon and the simulator are two interpreters of the effects (docs/architecture.md).
 public struct Node: Sendable {
     public enum Event: Sendable, Hashable {
         case start

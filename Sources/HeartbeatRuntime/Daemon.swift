@@ -2,8 +2,8 @@ import Glibc
 import HeartbeatCore
 
 /// The running daemon: one event loop that feeds packets, timer ticks, script exits and signals to
-/// the pure `Node` (membership + resources) and carries out the effects it returns (DESIGN.md,
-/// "The runtime").
+/// the pure `Node` (membership + resources) and carries out the effects it returns
+/// (docs/architecture.md, "The daemon").
 public final class Daemon {
     var config: ClusterConfig
     private let paths: DaemonPaths

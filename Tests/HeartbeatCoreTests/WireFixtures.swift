@@ -1,7 +1,7 @@
 import Foundation
 @testable import HeartbeatCore
 
-/// Test vectors and captures (copied from /work/shared/spec), and a seeded PRNG.
+/// Test vectors and captures of Heartbeat 3.0.6's own packets (spec §1.9), and a seeded PRNG.
 enum WireFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures")

@@ -1,5 +1,6 @@
 # The repository's map stays true: every "spec §N.M" cited anywhere resolves to a numbered heading
-# of docs/protocol.md, and every repository path docs/architecture.md names in backticks exists.
+# of docs/protocol.md, every repository path docs/architecture.md names in backticks exists, and
+# nothing points at a design note or spec outside the repository.
 # shellcheck disable=SC2016 # backticks inside single quotes here are Markdown, not command substitution
 
 # A citation: § and a section number, optionally a range (§7.2–7.4). "RFC 2202 §3" is matched
@@ -60,6 +61,21 @@ missing_architecture_paths() {
     [ "$checked" -gt 0 ] && [ "$bad" -eq 0 ]
 }
 
+# outside_references DIR: files under DIR that point at a design note or spec kept outside the
+# repository (the repository must stand alone; the facts live in docs/). Written so that this
+# file does not match itself.
+OUTSIDE_REFERENCE='[.][.]/share[d]/|/work/share[d]|DESIG[N][.]md'
+outside_references() {
+    local found
+    found=$(cd "$1" && grep -rIn -E "$OUTSIDE_REFERENCE" -- *)
+    [ -z "$found" ] || { echo "$found"; return 1; }
+}
+
+test_docs_no_reference_outside_the_repository() {
+    run outside_references "$ROOT"
+    expect_rc 0 "references to documents outside the repository"
+}
+
 test_docs_every_spec_citation_resolves() {
     run unresolved_citations "$ROOT"
     expect_rc 0 "spec citations"
@@ -94,4 +110,11 @@ test_docs_checks_catch_what_they_guard() {
     run missing_architecture_paths tree
     expect_rc 1 "a missing path"
     [[ $OUT == *'`Sources/gone.swift` does not exist'* ]] || fail "missing path not named: $OUT"
+
+    run outside_references tree
+    expect_rc 0 "a tree without outside references"
+    printf '/// See ../%s/%s.md.\n' shared DESIGN >tree/Sources/c.swift
+    run outside_references tree
+    expect_rc 1 "an outside reference"
+    [[ $OUT == *"Sources/c.swift:1:"* ]] || fail "outside reference not named: $OUT"
 }
