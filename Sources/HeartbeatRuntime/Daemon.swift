@@ -11,50 +11,59 @@ public final class Daemon {
     let logger: Logger
     let loop: EventLoop
     var node: Node
-    private var media: Media!
+    let io: DaemonIO
     var pingMedium: PingMedium?
-    private var control: ControlServer?
-    private(set) var scripts: ScriptRunner!
-    private var fifo: FifoReader?
+    private var endpoints = LocalEndpoints()
     private(set) var scriptEnvironment: ScriptEnvironment
-    /// What each running script is, for its log line when it ends.
-    private var runningScripts: [UInt64: (description: String, isEventScript: Bool)] = [:]
-    private var nextEventScriptID: UInt64 = 1 << 62
+    private var runningScripts = RunningScripts()
     /// Packets refused before they reached membership, by `WireError.reason`.
     private(set) var wireRejects: [String: Int] = [:]
     private var loadAverage = "n/a"
     private var nextHousekeeping = Instant.zero
     private static let housekeepingPeriod: Duration = .seconds(1)
-    private(set) var shuttingDown = false
+    private var nextWatchdogPing: Instant?
+    private(set) var shutdown = Shutdown.notAsked
+    var shuttingDown: Bool { shutdown != .notAsked }
     /// A shutdown that waits on resource release gives up after this (3.0.6: 60 minutes).
     private static let shutdownPatience: Duration = .seconds(3600)
-    private var shutdownDeadline: Instant?
-    var watchdog: Watchdog?
-    var stonith: Stonith?
-    var respawn: RespawnClients?
-    var respawnStarted = false
-    /// systemd's notification socket when started by a `Type=notify` unit.
-    private let systemd = SystemdNotifier.fromProcess()
-    private var nextWatchdogPing: Instant?
-    /// The Prometheus endpoint, when ha.cf has `metrics_listen`.
-    private var metrics: MetricsServer?
+    var fencing = FencingParts()
     private var metricsState = MetricsState()
 
-    public init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
+    /// The daemon on this machine's media, scripts, clocks, state directory and systemd.
+    public convenience init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
+        let logger = Logger(destinations: Self.logDestinations(config, options))
+        let loop = try EventLoop()
+        let deliveries = Deliveries()
+        let io = DaemonIO(
+            clock: SystemClock(),
+            transport: Media(media: config.media, udpport: config.udpport, baud: config.baud,
+                             localAddresses: Set(localIPv4Addresses()), loop: loop, logger: logger) {
+                deliveries.daemon?.received($0, on: $1)
+            },
+            scripts: ScriptRunner(loop: loop) { deliveries.daemon?.scriptFinished($0) },
+            notifier: SystemdNotifier.fromProcess())
+        try self.init(config: config, paths: paths, options: options, logger: logger, loop: loop, io: io,
+                      state: StateFiles(directory: paths.stateDir))
+        deliveries.daemon = self
+    }
+
+    /// The daemon on the given I/O: the machine's (above) or a unit test's fakes.
+    init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions, logger: Logger, loop: EventLoop,
+         io: DaemonIO, state: any IdentityStore) throws(SystemError) {
         self.config = config
         self.paths = paths
         self.options = options
-        logger = Logger(destinations: Self.logDestinations(config, options))
-        loop = try EventLoop()
+        self.logger = logger
+        self.loop = loop
+        self.io = io
         scriptEnvironment = ScriptEnvironment(config: config, paths: paths)
 
-        let state = StateFiles(directory: paths.stateDir)
         let generation: UInt64
         switch config.hbgenmethod {
         case .time:
-            generation = UInt64(time(nil))
+            generation = io.clock.wallClockSeconds()
         case .file:
-            let bumped = try state.bumpGeneration(wallClockSeconds: UInt64(time(nil)))
+            let bumped = try state.bumpGeneration(wallClockSeconds: io.clock.wallClockSeconds())
             if let (level, text) = bumped.note { logger.log(level, text) }
             generation = bumped.generation
         }
@@ -80,59 +89,59 @@ public final class Daemon {
             logger.log(.error, "Cannot handle signals: \(error)")
             return 1
         }
-        let localAddresses = Set(localIPv4Addresses())
-        media = Media(media: config.media, udpport: config.udpport, baud: config.baud, localAddresses: localAddresses,
-                      loop: loop, logger: logger) { [unowned self] bytes, link in self.received(bytes, on: link) }
         startPingMedium()
-        do {
-            control = try ControlServer(
-                path: paths.controlSocket, loop: loop,
-                report: { [unowned self] in self.statusReport() },
-                perform: { [unowned self] request, _ in self.perform(request) })
-            control?.authorization = .fromConfig(config, logger: logger)
-        } catch {
-            logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
-        }
-        if let endpoint = config.metricsEndpoint {
-            do {
-                metrics = try MetricsServer(endpoint: endpoint, loop: loop) { [unowned self] in self.metricsText() }
-                logger.log(.info, "Metrics served on \(endpoint)")
-            } catch {
-                logger.log(.error, "Cannot serve metrics on \(endpoint): \(error)")
-            }
-        }
-        scripts = ScriptRunner(loop: loop) { [unowned self] in self.scriptFinished($0) }
+        openControlAndMetrics()
         startFencingParts()
         do {
-            fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.handle(.fromScript($0)) }
+            endpoints.fifo = try FifoReader(path: paths.fifo, loop: loop, logger: logger) { [unowned self] in self.handle(.fromScript($0)) }
         } catch {
             logger.log(.error, "Cannot open the FIFO \(paths.fifo): \(error)")
         }
         refreshLoadAverage()
         handle(.start)
-        systemd?.send("READY=1\nSTATUS=\(statusReport().systemdStatus)")
-        if let interval = systemd?.watchdogInterval { nextWatchdogPing = EventLoop.now() + interval }
-        armTimer(now: EventLoop.now())
+        io.notifier?.send("READY=1\nSTATUS=\(statusReport().systemdStatus)")
+        if let interval = io.notifier?.watchdogInterval { nextWatchdogPing = io.clock.now() + interval }
+        armTimer(now: io.clock.now())
         loop.run()
-        respawn?.stopAll()
-        watchdog?.close()
-        control?.close()
-        metrics?.close()
+        fencing.respawn?.stopAll()
+        fencing.watchdog?.close()
+        endpoints.close()
         logger.log(.info, "Heartbeat shutdown complete.")
         return 0
+    }
+
+    private func openControlAndMetrics() {
+        do {
+            let control = try ControlServer(
+                path: paths.controlSocket, loop: loop,
+                report: { [unowned self] in self.statusReport() },
+                perform: { [unowned self] request, _ in self.perform(request) })
+            control.authorization = .fromConfig(config, logger: logger)
+            endpoints.control = control
+        } catch {
+            logger.log(.error, "Cannot open the control socket \(paths.controlSocket): \(error)")
+        }
+        if let endpoint = config.metricsEndpoint {
+            do {
+                endpoints.metrics = try MetricsServer(endpoint: endpoint, loop: loop) { [unowned self] in self.metricsText() }
+                logger.log(.info, "Metrics served on \(endpoint)")
+            } catch {
+                logger.log(.error, "Cannot serve metrics on \(endpoint): \(error)")
+            }
+        }
     }
 
     // MARK: Events into the core
 
     func handle(_ event: Node.Event) {
-        let now = EventLoop.now()
+        let now = io.clock.now()
         perform(node.handle(event, now: now))
-        if respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
+        if fencing.respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
         armTimer(now: now)
-        guard systemd != nil || metrics != nil else { return }
+        guard io.notifier != nil || endpoints.metrics != nil else { return }
         let report = statusReport()
-        systemd?.status(report.systemdStatus)
-        if metrics != nil { metricsState.observe(report) }
+        io.notifier?.status(report.systemdStatus)
+        if endpoints.metrics != nil { metricsState.observe(report) }
     }
 
     private func metricsText() -> String {
@@ -141,7 +150,7 @@ public final class Daemon {
         return metricsState.text(statusReport(), heartbeats: heartbeats)
     }
 
-    private func received(_ bytes: ArraySlice<UInt8>, on link: String) {
+    func received(_ bytes: ArraySlice<UInt8>, on link: String) {
         do {
             let decoded = try Wire.decode(Array(bytes), keys: config.authKeys)
             handle(.received(decoded.message, link: link))
@@ -156,15 +165,15 @@ public final class Daemon {
     }
 
     private func timerFired() {
-        let now = EventLoop.now()
+        let now = io.clock.now()
         if now >= nextHousekeeping { housekeeping(now: now) }
-        if let due = nextWatchdogPing, now >= due, let interval = systemd?.watchdogInterval {
+        if let due = nextWatchdogPing, now >= due, let interval = io.notifier?.watchdogInterval {
             // Sent from the loop itself, so a stuck loop stops the pings and systemd restarts us.
-            systemd?.send("WATCHDOG=1")
+            io.notifier?.send("WATCHDOG=1")
             nextWatchdogPing = now + interval
         }
-        scripts.enforceTimeouts(now: now)
-        if let deadline = shutdownDeadline, now >= deadline {
+        io.scripts.enforceTimeouts(now: now)
+        if let deadline = shutdown.deadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
             loop.stop()
             return
@@ -175,30 +184,30 @@ public final class Daemon {
     private func housekeeping(now: Instant) {
         nextHousekeeping = now + Self.housekeepingPeriod
         refreshLoadAverage()
-        stonith?.checkStatus(now: now)
-        media.reopenBroken()
+        fencing.stonith?.checkStatus(now: now)
+        io.transport.reopenBroken()
         pingMedium?.reopenBroken()
         logger.flushRepeats()
     }
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, scripts?.nextDeadline, shutdownDeadline, nextWatchdogPing]
+        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, shutdown.deadline, nextWatchdogPing]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
 
     // MARK: Effects out of the core
 
-    private func perform(_ effects: [Node.Effect]) {
+    func perform(_ effects: [Node.Effect]) {
         for effect in effects {
             switch effect {
             case .send(let message), .resend(let message):
                 transmit(message)
             case .heartbeatSent:
                 // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
-                watchdog?.feed()
-                pingMedium?.sendHeartbeat(timestamp: String(UInt64(time(nil)), radix: 16))
+                fencing.watchdog?.feed()
+                pingMedium?.sendHeartbeat(timestamp: String(io.clock.wallClockSeconds(), radix: 16))
             case .nodeStatusChanged, .linkStatusChanged, .groupStateChanged:
                 // Logged by the core in 3.0.6's words; the status report shows the states.
                 break
@@ -211,9 +220,9 @@ public final class Daemon {
             case .fence(let node):
                 fence(node)
             case .starveWatchdog:
-                watchdog?.starve()
+                fencing.watchdog?.starve()
             case .shutdownComplete:
-                shutdownDeadline = nil
+                shutdown = .complete
                 loop.stop()
             }
         }
@@ -226,9 +235,9 @@ public final class Daemon {
         let description = ([run.resource.script] + arguments).joined(separator: " ")
         logger.log(.info, "Running \(description)")
         do {
-            try scripts.run(id: run.id, path: run.resource.path, arguments: arguments,
-                            environment: scriptEnvironment.entries(), timeout: run.timeout)
-            runningScripts[run.id] = (description, false)
+            try io.scripts.run(id: run.id, path: run.resource.path, arguments: arguments,
+                               environment: scriptEnvironment.entries(), timeout: run.timeout)
+            runningScripts.started(run.id, description: description, isEventScript: false)
         } catch {
             logger.log(.error, "Cannot run \(description): \(error)")
             handle(.scriptFinished(run.id, exitCode: 127, output: ""))
@@ -240,21 +249,20 @@ public final class Daemon {
         guard let type = message.type?.lowercased(), !type.isEmpty, !type.contains("/"), !type.hasPrefix("."),
               access(paths.configDir + "/rc.d/" + type, X_OK) == 0, access(paths.configDir + "/harc", X_OK) == 0
         else { return }
-        let id = nextEventScriptID
-        nextEventScriptID += 1
+        let id = runningScripts.nextEventScriptID()
         do {
-            try scripts.run(id: id, path: paths.configDir + "/harc", arguments: [type],
-                            environment: scriptEnvironment.entries(for: message, localStatus: node.membership.localStatus.rawValue),
-                            timeout: ScriptTimings.standard.startTimeout)
-            runningScripts[id] = ("harc \(type)", true)
+            try io.scripts.run(id: id, path: paths.configDir + "/harc", arguments: [type],
+                               environment: scriptEnvironment.entries(for: message, localStatus: node.membership.localStatus.rawValue),
+                               timeout: ScriptTimings.standard.startTimeout)
+            runningScripts.started(id, description: "harc \(type)", isEventScript: true)
         } catch {
             logger.log(.error, "Cannot run harc \(type): \(error)")
         }
     }
 
-    private func scriptFinished(_ result: ScriptRunner.Finished) {
-        if stonith?.finished(result) == true { return }
-        guard let script = runningScripts.removeValue(forKey: result.id) else { return }
+    func scriptFinished(_ result: ScriptRunner.Finished) {
+        if fencing.stonith?.finished(result) == true { return }
+        guard let script = runningScripts.finished(result.id) else { return }
         // A resource script's last argument is its operation (start, stop, status).
         let operation = script.isEventScript ? "event" : String(script.description.split(separator: " ").last ?? "")
         metricsState.scriptFinished(operation: operation, duration: result.duration)
@@ -287,7 +295,7 @@ public final class Daemon {
             handle(.takeover(set))
             return .success("takeover \(set.rawValue) requested")
         case .fenceConfirm(let node):
-            guard let stonith else { return .failure(ControlError("no STONITH device is configured")) }
+            guard let stonith = fencing.stonith else { return .failure(ControlError("no STONITH device is configured")) }
             return stonith.confirm(node)
         case .status, .reload:
             return .failure(ControlError("not an admin request"))
@@ -296,9 +304,9 @@ public final class Daemon {
 
     /// Stamps the message as the core says (`Node.outbound`), then signs it and sends it on every medium.
     private func transmit(_ message: Message) {
-        let stamped = node.outbound.stamped(message, timestamp: UInt64(time(nil)), load: loadAverage)
+        let stamped = node.outbound.stamped(message, timestamp: io.clock.wallClockSeconds(), load: loadAverage)
         do {
-            try media.send(stamped, keys: config.authKeys, innerAuth: node.outbound.innerAuth)
+            try io.transport.send(stamped, keys: config.authKeys, innerAuth: node.outbound.innerAuth)
         } catch {
             logger.log(.error, "Cannot encode \(message.type ?? "message"): \(error)")
         }
@@ -309,7 +317,7 @@ public final class Daemon {
     /// Everything `cl_status` and `hbctl status` show: the core's projection of the node, with
     /// the packets refused before decoding and the configuration's parameters.
     func statusReport() -> StatusReport {
-        node.statusReport(now: EventLoop.now(), parameters: config.parameters, wireRejects: wireRejects)
+        node.statusReport(now: io.clock.now(), parameters: config.parameters, wireRejects: wireRejects)
     }
 
     private func perform(_ request: ControlRequest) -> Result<String, ControlError> {
@@ -325,18 +333,19 @@ public final class Daemon {
 
     // MARK: Signals, realtime, housekeeping
 
-    private func signalled(_ signal: Int32) {
+    func signalled(_ signal: Int32) {
         switch signal {
         case SIGTERM, SIGINT:
             guard !shuttingDown else { break }
             logger.log(.info, "Heartbeat shutdown in progress. (\(getpid()))")
-            shuttingDown = true
-            systemd?.send("STOPPING=1")
+            io.notifier?.send("STOPPING=1")
             // The node releases every group, sends shutdone, then reports shutdownComplete.
-            shutdownDeadline = EventLoop.now() + Self.shutdownPatience
+            shutdown = .releasing(deadline: io.clock.now() + Self.shutdownPatience)
             handle(.shutdown)
         case SIGCHLD:
-            scripts.reap { [unowned self] pid, status in self.respawn?.exited(pid: pid, status: status, shuttingDown: self.shuttingDown) }
+            io.scripts.reap { [unowned self] pid, status in
+                self.fencing.respawn?.exited(pid: pid, status: status, shuttingDown: self.shuttingDown)
+            }
         case SIGHUP:
             reload()
         case SIGUSR1:
@@ -369,7 +378,7 @@ public final class Daemon {
         config.logBadPackets = newConfig.logBadPackets
         config.debug = newConfig.debug
         config.apiAuth = newConfig.apiAuth
-        control?.authorization = .fromConfig(newConfig, logger: logger)
+        endpoints.control?.authorization = .fromConfig(newConfig, logger: logger)
         logger.destinations = Self.logDestinations(newConfig, options)
         logger.log(.info, "Configuration reloaded: authkeys, apiauth and logging applied.")
         if membershipChanged {
@@ -382,5 +391,56 @@ public final class Daemon {
     private func refreshLoadAverage() {
         guard let bytes = readSmallFile("/proc/loadavg", limit: 128) else { return }
         loadAverage = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+    }
+}
+
+/// Lets the media and the script runner, built before the daemon, deliver to it.
+private final class Deliveries {
+    weak var daemon: Daemon?
+}
+
+/// The ways local clients reach the daemon: `cl_status`/`hbctl` over the control socket, scrapers
+/// over the metrics endpoint (when ha.cf has `metrics_listen`), scripts through the FIFO.
+private struct LocalEndpoints {
+    var control: ControlServer?
+    var metrics: MetricsServer?
+    var fifo: FifoReader?
+
+    func close() {
+        control?.close()
+        metrics?.close()
+    }
+}
+
+/// What each running script is, for its log line when it ends. Event scripts (`harc TYPE`) take
+/// ids of their own, apart from the resource scripts' and the STONITH plugin's.
+private struct RunningScripts {
+    private var running: [UInt64: (description: String, isEventScript: Bool)] = [:]
+    private var nextEventID: UInt64 = 1 << 62
+
+    mutating func nextEventScriptID() -> UInt64 {
+        defer { nextEventID += 1 }
+        return nextEventID
+    }
+
+    mutating func started(_ id: UInt64, description: String, isEventScript: Bool) {
+        running[id] = (description, isEventScript)
+    }
+
+    mutating func finished(_ id: UInt64) -> (description: String, isEventScript: Bool)? {
+        running.removeValue(forKey: id)
+    }
+}
+
+/// SIGTERM asks for a shutdown; the node then releases its groups within the patience, and says
+/// when it is done.
+enum Shutdown: Equatable {
+    case notAsked
+    case releasing(deadline: Instant)
+    case complete
+
+    /// When a shutdown still releasing gives up.
+    var deadline: Instant? {
+        if case .releasing(let deadline) = self { deadline } else { nil }
     }
 }

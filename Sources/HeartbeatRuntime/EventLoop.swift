@@ -12,7 +12,7 @@ public final class EventLoop {
     private var nextToken: UInt64 = 3
     private var timerHandler: (() -> Void)?
     private var signalHandler: ((Int32) -> Void)?
-    private var stopped = false
+    private(set) var stopped = false
     private static let timerToken: UInt64 = 1
     private static let signalToken: UInt64 = 2
 

@@ -93,7 +93,7 @@ public final class Stonith {
     }
 
     public let device: Device
-    private let runner: ScriptRunner
+    private let runner: any ScriptLauncher
     private let baseEnvironment: [String]
     private let logger: Logger
     private let onResult: (String, Bool) -> Void
@@ -104,7 +104,7 @@ public final class Stonith {
     private var awaitingOperator: [String: Instant] = [:]
     private var nextStatusCheck = Instant.zero
 
-    public init(device: Device, runner: ScriptRunner, environment: [String], logger: Logger,
+    init(device: Device, runner: any ScriptLauncher, environment: [String], logger: Logger,
                 onResult: @escaping (String, Bool) -> Void) {
         self.device = device
         self.runner = runner
