@@ -143,6 +143,17 @@ import Testing
         #expect(log.contains("node beta now reset"))
     }
 
+    @Test func aNotifyRunsHarcOnlyForATypeWithAnRcScript() throws {
+        let harness = try Harness()
+        mkdir(harness.directory + "/rc.d", 0o755)
+        for script in ["harc", "rc.d/ip-request"] {
+            try writeDurably(Array("#!/bin/sh\nexit 0\n".utf8), to: harness.directory + "/" + script, mode: 0o755)
+        }
+        harness.daemon.perform([.notify(Message(("t", "ip-request"), ("src", "beta"))), .notify(Message(("t", "other"), ("src", "beta")))])
+        #expect(harness.scripts.runs.map(\.path) == [harness.directory + "/harc"])
+        #expect(harness.scripts.runs.first?.arguments == ["ip-request"])
+    }
+
     @Test func shutdownCompleteStopsTheLoop() throws {
         let harness = try Harness()
         harness.daemon.handle(.start)
