@@ -40,7 +40,7 @@ let package = Package(
         // libm: HeartbeatCore's Double rounding needs it, and nothing else here links Foundation.
         .executableTarget(name: "hbsim", dependencies: ["HeartbeatSim"], linkerSettings: [.linkedLibrary("m")]),
         // libFuzzer targets of every parser hostile input reaches (`make fuzz`); a replay tool otherwise.
-        .executableTarget(name: "hbfuzz", dependencies: ["HeartbeatRuntime"], linkerSettings: [.linkedLibrary("m")]),
+        .executableTarget(name: "hbfuzz", dependencies: ["HeartbeatCore"], linkerSettings: [.linkedLibrary("m")]),
         .testTarget(name: "HeartbeatSimTests", dependencies: ["HeartbeatSim"]),
         .testTarget(name: "HeartbeatRuntimeTests", dependencies: ["HeartbeatRuntime"]),
         .testTarget(

@@ -1,5 +1,4 @@
 import HeartbeatCore
-import HeartbeatRuntime
 
 /// The parsers hostile bytes reach, one fuzz target each. Every target must return normally for
 /// any input; a trap, an ASan report or a broken invariant (`check`) is a finding.
