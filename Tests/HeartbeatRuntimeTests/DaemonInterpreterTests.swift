@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import HeartbeatCore
 import Testing
@@ -52,8 +53,8 @@ import Testing
         var watchdogInterval: Duration? { nil }
     }
 
-    /// A daemon for node alpha of alpha+beta, holding group `svc`, on fakes.
-    struct Harness {
+    /// A daemon for node alpha of alpha+beta, holding group `svc`, on fakes, in a directory of its own.
+    final class Harness {
         let daemon: Daemon
         let clock = FakeClock()
         let transport = FakeTransport()
@@ -78,6 +79,8 @@ import Testing
                                 io: DaemonIO(clock: clock, transport: transport, scripts: scripts, notifier: notifier),
                                 state: FakeState())
         }
+
+        deinit { try? FileManager.default.removeItem(atPath: directory) }
 
         /// Ticks the fake clock forward in 100 ms steps until `done`, for at most `limit`.
         func advance(until done: () -> Bool, limit: Duration = .seconds(60)) {
