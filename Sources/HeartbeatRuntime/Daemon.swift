@@ -6,7 +6,7 @@ import HeartbeatCore
 /// (docs/architecture.md, "The daemon").
 public final class Daemon {
     var config: ClusterConfig
-    private let paths: DaemonPaths
+    let paths: DaemonPaths
     let options: DaemonOptions
     let logger: Logger
     let loop: EventLoop
@@ -28,6 +28,8 @@ public final class Daemon {
     private static let shutdownPatience: Duration = .seconds(3600)
     var fencing = FencingParts()
     private var metricsState = MetricsState()
+    /// The groups that may run here, as recorded in the state directory (Daemon+HeldGroups.swift).
+    var heldGroups = HeldGroups()
 
     /// The daemon on this machine's media, scripts, clocks, state directory and systemd.
     public convenience init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
@@ -70,6 +72,7 @@ public final class Daemon {
         logger.log(.info, "Heartbeat generation: \(generation)")
         let (uuid, uuidNote) = try state.loadOrCreateUUID()
         if let (level, text) = uuidNote { logger.log(level, text) }
+        if options.manageResources { heldGroups = Self.loadHeldGroups(StateFiles(directory: paths.stateDir), config: config, logger: logger) }
 
         node = Node(cluster: config,
                     identity: NodeIdentity(uuid: uuid, generation: generation,
@@ -208,7 +211,9 @@ public final class Daemon {
                 // Our own heartbeat goes out only while the event loop runs: feed the watchdog (spec §7.2).
                 fencing.watchdog?.feed()
                 pingMedium?.sendHeartbeat(timestamp: String(io.clock.wallClockSeconds(), radix: 16))
-            case .nodeStatusChanged, .linkStatusChanged, .groupStateChanged:
+            case .groupStateChanged(let group, _, let to):
+                recordGroupState(group, to)
+            case .nodeStatusChanged, .linkStatusChanged:
                 // Logged by the core in 3.0.6's words; the status report shows the states.
                 break
             case .log(let level, let text):

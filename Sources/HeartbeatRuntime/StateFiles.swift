@@ -10,6 +10,7 @@ public struct StateFiles {
 
     public var generationPath: String { directory + "/hb_generation" }
     public var uuidPath: String { directory + "/hb_uuid" }
+    public var heldGroupsPath: String { directory + "/held_groups" }
 
     /// Reads, increments and durably writes back the generation. Returns it with a log line to emit.
     public func bumpGeneration(wallClockSeconds: UInt64) throws(SystemError) -> (generation: UInt64, note: (LogLevel, String)?) {
@@ -54,6 +55,22 @@ public struct StateFiles {
         try writeDurably(uuid, to: uuidPath, mode: 0o644)
         let note = existing.map { (LogLevel.error, "BROKEN node UUID in \(uuidPath) (\($0.count) bytes, not 16): replaced by a new one") }
         return (uuid, note)
+    }
+}
+
+extension StateFiles {
+    /// The groups recorded as held here (none when there is no record). A record that cannot be
+    /// read whole says nothing about what runs, so every configured group may: `configured` is
+    /// returned, with a log line.
+    public func loadHeldGroups(configured: [ResourceGroup]) -> (held: HeldGroups, note: (LogLevel, String)?) {
+        guard let bytes = readSmallFile(heldGroupsPath) else { return (HeldGroups(), nil) }
+        if let held = HeldGroups(decoding: bytes) { return (held, nil) }
+        return (HeldGroups(configured), (.error, "BROKEN record of held resource groups in \(heldGroupsPath) (\(bytes.count) bytes): every configured group may be running here"))
+    }
+
+    /// Written through a temporary file and fsynced: a crash leaves the old record or the new one.
+    public func saveHeldGroups(_ held: HeldGroups) throws(SystemError) {
+        try writeDurably(held.encoded(), to: heldGroupsPath, mode: 0o644)
     }
 }
 

@@ -4,7 +4,7 @@ import HeartbeatRuntime
 
 /// `heartbeat`: the cluster daemon, with 3.0.6's flags (spec §9) plus path overrides.
 let usage = """
-usage: heartbeat [-dfklMrsvV] [-D] [--config-dir DIR] [--state-dir DIR] [--run-dir DIR] [--pidfile FILE]
+usage: heartbeat [-dfklMrsvV] [-D] [--release-held] [--config-dir DIR] [--state-dir DIR] [--run-dir DIR] [--pidfile FILE]
   -f  stay in the foreground (for systemd and tests)
   -k  stop the running daemon and wait for it to exit
   -s  report whether the daemon is running
@@ -15,12 +15,13 @@ usage: heartbeat [-dfklMrsvV] [-D] [--config-dir DIR] [--state-dir DIR] [--run-d
   -D  print the default values of ha.cf directives
   -v  verbose
   -V  print the version
+  --release-held  stop the groups a daemon that died (kill -9, a crash) recorded as held here
 Paths also come from HA_CONFIG_DIR, HA_STATE_DIR, HA_RUN_DIR and HA_PIDFILE.
 """
 
 var options = DaemonOptions()
 var paths = DaemonPaths.fromEnvironment()
-enum Action { case start, stop, status, reload, version, defaults }
+enum Action { case start, stop, status, reload, version, defaults, releaseHeld }
 var action = Action.start
 
 var arguments = CommandLine.arguments.dropFirst()
@@ -37,6 +38,7 @@ while let argument = arguments.popFirst() {
     case "--state-dir": paths.stateDir = value()
     case "--run-dir": paths.runDir = value()
     case "--pidfile": paths.pidFile = value()
+    case "--release-held": action = .releaseHeld
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -75,6 +77,8 @@ case .stop:
     exit(stopDaemon(paths: paths))
 case .reload:
     exit(reloadDaemon(paths: paths))
+case .releaseHeld:
+    exit(releaseHeldGroups(paths: paths, options: options))
 case .start:
     exit(startDaemon(paths: paths, options: options))
 }

@@ -23,6 +23,8 @@ test_install_layout_and_exact_uninstall() {
     [ -x "$T/dest/etc/ha.d/resource.d/Dummy" ] || fail "resource scripts not executable"
     grep -qx 'ExecStart=/usr/lib/heartbeat/heartbeat -f' "$T/dest/usr/lib/systemd/system/heartbeat.service" \
         || fail "unit does not start the installed daemon"
+    grep -qx 'ExecStopPost=/usr/lib/heartbeat/heartbeat --release-held' "$T/dest/usr/lib/systemd/system/heartbeat.service" \
+        || fail "unit does not release what a killed daemon held"
     # man finds the installed page by name under the install's man path.
     MANPATH="$T/dest/usr/share/man" man -w hbctl | grep -qx "$T/dest/usr/share/man/man8/hbctl.8.gz" || fail "man cannot find hbctl(8)"
     grep -qx 'ConditionPathExists=/etc/ha.d/ha.cf' "$T/dest/usr/lib/systemd/system/heartbeat.service" \
