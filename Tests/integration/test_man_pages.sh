@@ -44,7 +44,7 @@ log "cl_status.1 documents $(wc -w <<<"$clsubs") subcommands"
 # heartbeat: every flag of its usage text.
 flags=$("$BIN/heartbeat" -h | sed -n 's/^  \(-[a-zA-Z]\) .*/\1/p')
 [ "$(wc -w <<<"$flags")" -ge 9 ] || fail "could not read heartbeat's flags: $flags"
-for flag in $flags --config-dir --state-dir --run-dir --pidfile; do
+for flag in $flags --release-held --config-dir --state-dir --run-dir --pidfile; do
     grep -q "^\.BI\? $(sed 's/-/\\\\-/g' <<<"$flag")\( \|$\)" "$MAN/heartbeat.8" || fail "heartbeat.8 does not document $flag"
 done
 log "heartbeat.8 documents $(wc -w <<<"$flags") flags and the path options"
