@@ -29,7 +29,7 @@ unit() {
     local i=$1 dir=$WORK/node$1; shift
     # shellcheck disable=SC2046 # node_env is words
     ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-        HA_NODE_NAME=node$i $(node_env "$i") "$@"
+        HA_NODE_NAME="node$i" $(node_env "$i") "$@"
 }
 unit 1 "${exec_start[@]}" >>"$WORK/node1/out" 2>&1 &
 started ours 1 $!
@@ -57,7 +57,7 @@ grep -q "Running Dummy svc stop" "$WORK/node1/ha-log" || fail "the release did n
 order=$(grep -o "Running [A-Za-z0-9]* [^ ]* stop" "$WORK/node1/ha-log" | cut -d' ' -f2 | tr '\n' ' ')
 [ "$order" = "Dummy IPaddr2 " ] || fail "release order was [$order], not Dummy then IPaddr2"
 one_owner() { has_vip 2 && ! has_vip 1; }
-t=$(wait_until 8000 one_owner) || fail "node2 did not take $VIP over (deadtime 1 s + scripts)"
+wait_until 8000 one_owner >/dev/null || fail "node2 did not take $VIP over (deadtime 1 s + scripts)"
 log "kill -9 node1 -> released on node1 by ExecStopPost in ${t_released} ms; only node2 holds $VIP after $(( $(now_ms) - t_killed )) ms"
 # The record is empty now, and a second run (systemd runs it after every stop) does nothing.
 ! grep -q "^group" "$WORK/node1/state/held_groups" || fail "the record still lists a group"
