@@ -137,4 +137,31 @@ import Testing
         #expect(hung.exitCode == nil)
         #expect(runToEnd(path: "/nonexistent", arguments: [], environment: [], timeout: .seconds(1)).exitCode == 127)
     }
+
+    /// The daemon writes the record when a group starts being taken, before its first script
+    /// runs, and clears it when the group has stopped (on fakes: DaemonInterpreterTests.Harness).
+    @Test func daemonRecordsAGroupBeforeItsFirstScriptAndClearsItWhenStopped() throws {
+        let harness = try DaemonInterpreterTests.Harness()
+        let daemon = harness.daemon
+        let state = StateFiles(directory: harness.directory)
+        func recorded() -> [String] { state.loadHeldGroups(configured: []).held.keys }
+        #expect(recorded().isEmpty)
+        daemon.handle(.start)
+        harness.advance(until: { !harness.scripts.runs.isEmpty })
+        #expect(recorded() == ["svc"], "recorded before the first script of the group runs")
+        let probe = try #require(harness.scripts.runs.first)
+        daemon.scriptFinished(.init(id: probe.id, exitCode: 3, output: "", timedOut: false, duration: .milliseconds(5)))
+        harness.advance(until: { harness.scripts.runs.count == 2 })
+        let start = try #require(harness.scripts.runs.last)
+        daemon.scriptFinished(.init(id: start.id, exitCode: 0, output: "", timedOut: false, duration: .milliseconds(5)))
+        harness.advance(until: { daemon.statusReport().groups.first?.state == "running" })
+        #expect(recorded() == ["svc"])
+        daemon.signalled(SIGTERM)
+        harness.advance(until: { harness.scripts.runs.last?.arguments == ["stop"] })
+        let stop = try #require(harness.scripts.runs.last)
+        #expect(recorded() == ["svc"], "still recorded while its stop runs")
+        daemon.scriptFinished(.init(id: stop.id, exitCode: 0, output: "", timedOut: false, duration: .milliseconds(5)))
+        harness.advance(until: { daemon.loop.stopped })
+        #expect(recorded().isEmpty)
+    }
 }
