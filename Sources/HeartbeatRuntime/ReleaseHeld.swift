@@ -11,7 +11,8 @@ public func releaseHeldGroups(paths: DaemonPaths, options: DaemonOptions) -> Int
         return 1
     }
     let (loaded, diagnostics) = loadConfiguration(paths: paths)
-    for diagnostic in diagnostics { writeError("\(diagnostic)\n") }
+    // Warnings were the daemon's to give at its start; this runs after every stop.
+    for diagnostic in diagnostics where diagnostic.severity == .error { writeError("\(diagnostic)\n") }
     guard let config = loaded else {
         writeError("heartbeat: configuration has errors; nothing released\n")
         return 1

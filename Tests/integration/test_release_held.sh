@@ -24,14 +24,15 @@ for i in 1 2; do
     write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret"
     use_dummy "$i" "node1 IPaddr2::$VIP/24/eth0 Dummy::svc"
 done
-# unit I CMD...: CMD in nodeI's namespace with the environment the unit gives both its commands.
-unit() {
-    local i=$1 dir=$WORK/node$1; shift
-    # shellcheck disable=SC2046 # node_env is words
-    ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-        HA_NODE_NAME="node$i" $(node_env "$i") "$@"
+# unit I CMD...: CMD in nodeI's namespace with the environment the unit gives both its commands
+# (a simple command, so that in the background $! is CMD's own PID, as systemd's main PID is).
+unit_env() {
+    echo "HA_CONFIG_DIR=$WORK/node$1/etc HA_STATE_DIR=$WORK/node$1/state HA_RUN_DIR=$WORK/node$1/run HA_NODE_NAME=node$1 $(node_env "$1")"
 }
-unit 1 "${exec_start[@]}" >>"$WORK/node1/out" 2>&1 &
+# shellcheck disable=SC2046 # unit_env is words
+unit() { local i=$1; shift; ip netns exec "${PREFIX}-$i" env $(unit_env "$i") "$@"; }
+# shellcheck disable=SC2046
+ip netns exec "${PREFIX}-1" env $(unit_env 1) "${exec_start[@]}" >>"$WORK/node1/out" 2>&1 &
 started ours 1 $!
 start_ours 2
 has_vip() { ip -n "${PREFIX}-$1" -br addr show eth0 | grep -q "$VIP/24"; }
@@ -75,7 +76,8 @@ replies=$(grep -c "reply from" "$WORK/arping")
 log "arping from a third host: $replies replies, all from node2's $mac2, no duplicate"
 
 # node1 comes back: it records again what it takes (auto_failback on moves the group home).
-unit 1 "${exec_start[@]}" >>"$WORK/node1/out" 2>&1 &
+# shellcheck disable=SC2046
+ip netns exec "${PREFIX}-1" env $(unit_env 1) "${exec_start[@]}" >>"$WORK/node1/out" 2>&1 &
 started ours 1 $!
 wait_until 20000 has_vip 1 >/dev/null || fail "node1 did not take $VIP back"
 wait_until 5000 grep -q "^group" "$WORK/node1/state/held_groups" >/dev/null || fail "node1 did not record its group again"
