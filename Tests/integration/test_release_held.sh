@@ -5,7 +5,8 @@
 # the group on node1 (svc first, then the address) from the record in its state directory. Within
 # deadtime + scripts exactly one node holds the address, and a third host's arping then hears one
 # MAC only, node2's. The command refuses to run while a node's daemon is alive, and does nothing
-# once the record is empty. About 15 s.
+# once the record is empty. A second kill -9 without the release shows what it prevents: both
+# MACs answer, until ExecStopPost runs. About 30 s.
 source "$(dirname "$0")/lib.sh"
 require "arping (package iputils-arping) is not installed" command -v arping
 DEST=$WORK/dest
@@ -58,7 +59,7 @@ grep -q "Running Dummy svc stop" "$WORK/node1/ha-log" || fail "the release did n
 order=$(grep -o "Running [A-Za-z0-9]* [^ ]* stop" "$WORK/node1/ha-log" | cut -d' ' -f2 | tr '\n' ' ')
 [ "$order" = "Dummy IPaddr2 " ] || fail "release order was [$order], not Dummy then IPaddr2"
 one_owner() { has_vip 2 && ! has_vip 1; }
-wait_until 8000 one_owner >/dev/null || fail "node2 did not take $VIP over (deadtime 1 s + scripts)"
+wait_until 5000 one_owner >/dev/null || fail "node2 did not take $VIP over within deadtime (1 s) + scripts"
 log "kill -9 node1 -> released on node1 by ExecStopPost in ${t_released} ms; only node2 holds $VIP after $(( $(now_ms) - t_killed )) ms"
 # The record is empty now, and a second run (systemd runs it after every stop) does nothing.
 ! grep -q "^group" "$WORK/node1/state/held_groups" || fail "the record still lists a group"
@@ -66,13 +67,17 @@ lines=$(wc -l < "$WORK/node1/ha-log")
 unit 1 "${exec_stop_post[@]}" || fail "--release-held with nothing recorded failed"
 [ "$(wc -l < "$WORK/node1/ha-log")" = "$lines" ] || fail "--release-held with nothing recorded logged something"
 
-# A third host asks who has the address: one MAC answers, node2's.
+# A third host asks who has the address: ask_arp sets $replies and $macs (the distinct MACs).
+mac1=$(ip -n "${PREFIX}-1" -br link show eth0 | awk '{ print toupper($3) }')
 mac2=$(ip -n "${PREFIX}-2" -br link show eth0 | awk '{ print toupper($3) }')
-ip netns exec "${PREFIX}-3" arping -c 10 -w 6 -I eth0 "$VIP" > "$WORK/arping" 2>&1
-macs=$(grep -o '\[[0-9A-Fa-f:]*\]' "$WORK/arping" | tr -d '[]' | tr a-f A-F | sort -u)
-replies=$(grep -c "reply from" "$WORK/arping")
-[ "$replies" -ge 5 ] || fail "too few ARP replies: $(cat "$WORK/arping")"
-[ "$macs" = "$mac2" ] || fail "ARP answers came from [$(echo "$macs" | tr '\n' ' ')], not node2's $mac2 alone"
+ask_arp() {
+    ip netns exec "${PREFIX}-3" arping -c 10 -w 6 -I eth0 "$VIP" > "$WORK/arping" 2>&1
+    replies=$(grep -c "reply from" "$WORK/arping")
+    macs=$(grep -o '\[[0-9A-Fa-f:]*\]' "$WORK/arping" | tr -d '[]' | tr a-f A-F | sort -u | tr '\n' ' ')
+    [ "$replies" -ge 5 ] || fail "too few ARP replies: $(cat "$WORK/arping")"
+}
+ask_arp
+[ "$macs" = "$mac2 " ] || fail "ARP answers came from [$macs], not node2's $mac2 alone"
 log "arping from a third host: $replies replies, all from node2's $mac2, no duplicate"
 
 # node1 comes back: it records again what it takes (auto_failback on moves the group home).
@@ -82,3 +87,16 @@ started ours 1 $!
 wait_until 20000 has_vip 1 >/dev/null || fail "node1 did not take $VIP back"
 wait_until 5000 grep -q "^group" "$WORK/node1/state/held_groups" >/dev/null || fail "node1 did not record its group again"
 log "node1 back: $VIP failed back and is recorded again"
+
+# The same kill -9 without the release, as the issue measured it: node2 takes the address while
+# node1 keeps it, and the third host hears both MACs. Then ExecStopPost: node2's alone again.
+past_startup 1
+kill_node 1
+wait_until 8000 has_vip 2 >/dev/null || fail "node2 did not take $VIP over the second time"
+has_vip 1 || fail "node1 lost $VIP without a release"
+ask_arp
+[ "$macs" = "$(printf '%s\n' "$mac1" "$mac2" | sort | tr '\n' ' ')" ] || fail "without the release, ARP answers came from [$macs], not both nodes"
+unit 1 "${exec_stop_post[@]}" >> "$WORK/node1/out" 2>&1 || fail "the second ExecStopPost failed"
+ask_arp
+[ "$macs" = "$mac2 " ] || fail "after the second release, ARP answers came from [$macs]"
+log "without the release both MACs answer for $VIP; after it, node2's alone"
