@@ -184,9 +184,11 @@ kill_pids() {
 
 # gone PIDS...: none of PIDS runs any more (a zombie counts as gone).
 gone() {
-    local p
+    local p stat
     for p in "$@"; do
-        [ -d "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] && return 1
+        { read -r stat < "/proc/$p/stat"; } 2>/dev/null || continue
+        stat=${stat##*) }   # the state follows the command name, which may hold spaces
+        [ "${stat%% *}" = Z ] || return 1
     done
     return 0
 }
