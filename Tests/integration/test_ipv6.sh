@@ -66,8 +66,13 @@ for medium in ucast6 mcast6; do
     # The old sockets are bound to an ifindex that no longer exists: without the reopen node1's
     # heartbeats would never reach node2 again.
     wait_log 1 "Interface eth0 changed; reopening" 2500 >/dev/null || fail "$medium: node1 did not reopen its sockets"
-    link_up() { [ "$(HA_RUN_DIR=$WORK/node$1/run "$BIN/cl_status" hblinkstatus "node$2" eth0)" = up ]; }
-    wait_until 5000 link_up 2 1 >/dev/null && wait_until 5000 link_up 1 2 >/dev/null || fail "$medium: links not up again after eth0 was re-created"
+    # recovered: node2 sees node1 active again, and both see the other's eth0 link up.
+    recovered() {
+        [ "$(HA_RUN_DIR=$WORK/node2/run "$BIN/cl_status" nodestatus node1)" = active ] \
+            && [ "$(HA_RUN_DIR=$WORK/node2/run "$BIN/cl_status" hblinkstatus node1 eth0)" = up ] \
+            && [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" hblinkstatus node2 eth0)" = up ]
+    }
+    wait_until 5000 recovered >/dev/null   # on a timeout the checks below say what did not recover
     [ "$(HA_RUN_DIR=$WORK/node2/run "$BIN/cl_status" nodestatus node1)" = active ] || fail "$medium: node1 not active on node2 after eth0 was re-created"
     [ "$(HA_RUN_DIR=$WORK/node2/run "$BIN/cl_status" hblinkstatus node1 eth0)" = up ] || fail "$medium: node1's link not up on node2 after eth0 was re-created"
     [ "$(HA_RUN_DIR=$WORK/node1/run "$BIN/cl_status" hblinkstatus node2 eth0)" = up ] || fail "$medium: node2's link not up on node1 after eth0 was re-created"
