@@ -2,7 +2,7 @@
 # The Prometheus endpoint (metrics_listen): node1 on loopback TCP, node2 on a Unix socket, scraped
 # with curl and read with the Python client's own parser. The scrape reflects membership, links,
 # heartbeat intervals, a failover with its script durations and packets rejected by reason; idle
-# and malformed connections neither block heartbeats nor the next scrape. About 10 s.
+# and malformed connections neither block heartbeats nor the next scrape. A few seconds.
 set -u
 source "$(dirname "$0")/lib.sh"
 make_namespaces 2

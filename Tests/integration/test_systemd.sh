@@ -3,7 +3,7 @@
 # WATCHDOG_USEC, says READY=1 once the daemon answers, STATUS= on membership changes, WATCHDOG=1
 # every WATCHDOG_USEC/2, STOPPING=1 on SIGTERM, all from the main PID (NotifyAccess=main).
 # The installed logrotate file then rotates the running daemon's log without losing a line.
-# About 10 s.
+# A few seconds.
 set -u
 source "$(dirname "$0")/lib.sh"
 DEST=$WORK/dest
