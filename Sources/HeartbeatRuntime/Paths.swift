@@ -31,12 +31,19 @@ public func environment(_ name: String) -> String? {
     return text.isEmpty ? nil : text
 }
 
-/// The pid recorded in a pidfile, if that process is alive.
+/// The pid recorded in a pidfile, if that process is alive. A zombie (killed, not yet reaped by
+/// its parent) is not: it holds nothing any more.
 public func runningPid(pidFile: String) -> pid_t? {
     guard let bytes = readSmallFile(pidFile, limit: 64),
-          let pid = pid_t(String(decoding: bytes, as: UTF8.self).trimmingSpaces), pid > 0
+          let pid = pid_t(String(decoding: bytes, as: UTF8.self).trimmingSpaces), pid > 0,
+          kill(pid, 0) == 0 || errno == EPERM
     else { return nil }
-    return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    // /proc/PID/stat: "PID (COMMAND) STATE ...", and COMMAND may hold spaces and parentheses.
+    let stat = readSmallFile("/proc/\(pid)/stat", limit: 512) ?? []
+    if let close = stat.lastIndex(of: UInt8(ascii: ")")), stat.count > close + 2, stat[close + 2] == UInt8(ascii: "Z") {
+        return nil
+    }
+    return pid
 }
 
 /// Creates a directory and its parents (mode 0755), ignoring ones that exist.

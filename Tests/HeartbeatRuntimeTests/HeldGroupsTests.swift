@@ -164,4 +164,22 @@ import Testing
         harness.advance(until: { daemon.loop.stopped })
         #expect(recorded().isEmpty)
     }
+
+    /// The release refuses only a live daemon: not a stale pid file, not a zombie left by kill -9.
+    @Test func onlyALiveDaemonCountsAsRunning() throws {
+        let pidFile = temporaryDirectory() + "/heartbeat.pid"
+        #expect(runningPid(pidFile: pidFile) == nil)
+        try writeDurably(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
+        #expect(runningPid(pidFile: pidFile) == getpid())
+        var child: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { free(argv[0]) }
+        #expect(posix_spawn(&child, "/bin/true", nil, nil, argv, nil) == 0)
+        try writeDurably(Array("\(child)\n".utf8), to: pidFile, mode: 0o644)
+        // Exited and not reaped (unless another test's reaper took it): dead either way.
+        let deadline = EventLoop.now() + .seconds(5)
+        while runningPid(pidFile: pidFile) != nil, EventLoop.now() < deadline { usleep(10_000) }
+        #expect(runningPid(pidFile: pidFile) == nil)
+        waitpid(child, nil, 0)
+    }
 }
