@@ -33,6 +33,8 @@ public struct Node: Sendable {
         /// A log line, worded for admins who grep for it; observers use the effects above instead.
         case log(LogLevel, String)
         case runScript(ScriptRun)
+        /// Tell the neighbours the group's addresses live here (see `ResourceEffect.announce`).
+        case announce(group: String, addresses: [ServiceAddress])
         /// A delivered message, for `harc <type>` when `rc.d/<type>` exists (spec §6.4).
         case notify(Message)
         case fence(String)
@@ -173,6 +175,8 @@ public struct Node: Sendable {
                 effects.append(.groupStateChanged(group: group, from: from, to: to))
             case .fence(let node):
                 effects.append(.fence(node))
+            case .announce(let group, let addresses):
+                effects.append(.announce(group: group, addresses: addresses))
             case .stopHeartbeats:
                 silenced = true
             case .starveWatchdog:

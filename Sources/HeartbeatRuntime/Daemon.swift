@@ -30,6 +30,7 @@ public final class Daemon {
     private var metricsState = MetricsState()
     /// The groups that may run here, as recorded in the state directory (Daemon+HeldGroups.swift).
     var heldGroups = HeldGroups()
+    private let announcer: AddressAnnouncer
 
     /// The daemon on this machine's media, scripts, clocks, state directory and systemd.
     public convenience init(config: ClusterConfig, paths: DaemonPaths, options: DaemonOptions) throws(SystemError) {
@@ -58,6 +59,7 @@ public final class Daemon {
         self.logger = logger
         self.loop = loop
         self.io = io
+        announcer = AddressAnnouncer(logger: logger)
         scriptEnvironment = ScriptEnvironment(config: config, paths: paths)
 
         let generation: UInt64
@@ -176,6 +178,7 @@ public final class Daemon {
             nextWatchdogPing = now + interval
         }
         io.scripts.enforceTimeouts(now: now)
+        announcer.sendDue(now: now)
         if let deadline = shutdown.deadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
             loop.stop()
@@ -195,7 +198,8 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, shutdown.deadline, nextWatchdogPing]
+        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, shutdown.deadline, nextWatchdogPing,
+                         announcer.nextDeadline]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
@@ -220,6 +224,8 @@ public final class Daemon {
                 logger.log(level, text)
             case .runScript(let run):
                 start(run)
+            case .announce(let group, let addresses):
+                announcer.announce(group: group, addresses: addresses, now: io.clock.now())
             case .notify(let message):
                 runEventScript(for: message)
             case .fence(let node):

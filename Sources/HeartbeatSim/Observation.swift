@@ -7,6 +7,8 @@ public enum Observation: Sendable, Hashable {
     /// `exitCode` is nil when the script timed out.
     case scriptEnded(node: Int, ScriptRun, exitCode: Int32?)
     case log(node: Int, LogLevel, String)
+    /// The node told its neighbours that the group's addresses live there (`Node.Effect.announce`).
+    case announced(node: Int, group: String)
     /// The node crashed or finished shutting down: nothing runs there any more.
     case down(node: Int)
 }

@@ -310,6 +310,8 @@ public struct Simulator {
             break
         case .runScript(let run):
             startScript(index, run)
+        case .announce(let group, _):
+            observe(.announced(node: index, group: group))
         case .notify:
             break
         case .fence(let target):

@@ -242,6 +242,7 @@ enum ResourceScenario {
         case .stopHeartbeats: return "stop-heartbeats"
         case .starveWatchdog: return "starve-watchdog"
         case .shutdownComplete: return "shutdown-complete"
+        case .announce(let group, let addresses): return (["announce", group] + addresses.map(\.description)).joined(separator: " ")
         case .groupStateChanged: return nil
         }
     }

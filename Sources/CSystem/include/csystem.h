@@ -68,4 +68,14 @@ int hb_pipe_cloexec_nonblock(int fds[2]);
 pid_t hb_spawn_as(const char *path, char *const argv[], char *const envp[], uid_t uid, gid_t gid);
 /* failfast: flush the disks and reboot the machine at once (like 3.0.6). */
 int hb_reboot_now(void);
+
+/* Address announcements (announce.c): one packet each, sent without blocking on the interface
+   with that index; mac is the interface's 6-byte hardware address. 0, or -1 with errno. */
+/* A gratuitous ARP request for address (4 bytes, network order), broadcast (RFC 5227 announcement). */
+int hb_send_gratuitous_arp(int ifindex, const uint8_t *mac, const uint8_t *address);
+/* An unsolicited neighbour advertisement for address (16 bytes) to all nodes, override flag set,
+   hop limit 255, sent from that address (RFC 4861 section 7.2.6). */
+int hb_send_unsolicited_na(int ifindex, const uint8_t *mac, const uint8_t *address);
+/* The interface's 6-byte hardware address; -1 when it has none of that size. */
+int hb_if_hwaddr(const char *ifname, uint8_t *mac);
 #endif

@@ -47,4 +47,8 @@ public enum ResourceEffect: Sendable, Hashable {
     case starveWatchdog
     /// Every group is released and `shutdone` was sent: the daemon may finish shutting down.
     case shutdownComplete
+    /// The group runs here and neighbours must learn (again) that its addresses live here: it just
+    /// started, or another node that may have announced them gave them up. The edge sends a
+    /// gratuitous ARP or unsolicited neighbour advertisement for each address (none: nothing to send).
+    case announce(group: String, addresses: [ServiceAddress])
 }

@@ -293,6 +293,7 @@ extension ResourceManager {
         case .acquire:
             setState(.running, ofGroup: index, into: &effects)
             records[index].peerOwner = nil
+            announceStarted(index, into: &effects)
         case .release:
             records[index].ownedHere = false
             if let failure = job.failure {

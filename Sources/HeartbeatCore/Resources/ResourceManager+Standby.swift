@@ -242,6 +242,7 @@ extension ResourceManager {
         guard standby != .none else { return }
         effects.append(.log(.info, "Cancelling pending standby operation"))
         standby = .none
+        markContested()
         queue.removeAll { $0.purpose == .standbyRelease || $0.purpose == .standbyAcquire }
     }
 
@@ -253,5 +254,6 @@ extension ResourceManager {
         }
         effects.append(.log(.warning, "No reply to standby request.  Standby request cancelled."))
         standby = .none
+        markContested()
     }
 }

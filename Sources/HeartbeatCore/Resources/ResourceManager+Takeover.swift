@@ -96,6 +96,7 @@ extension ResourceManager {
         forgetPeerState(node)
         peers[node]?.alive = true
         peers[node]?.heard = true
+        markContested()
         if abandonFencing(node) {
             effects.append(.log(.warning, "Fencing of \(node) abandoned: it is alive again."))
         }
@@ -130,6 +131,7 @@ extension ResourceManager {
         guard peers[node] != nil, lifecycle.isUpAfterComms else { return }
         peers[node]?.alive = true
         peers[node]?.heard = true
+        markContested()
         abandonFencing(node)
         if config.niceFailback {
             effects.append(.log(.info, "Partition with \(node) healed: asking for its holdings."))

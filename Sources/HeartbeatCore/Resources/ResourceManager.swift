@@ -69,6 +69,8 @@ public struct ResourceManager: Sendable {
         var scripts: [ScriptTiming] = []
         /// Legacy mode: the node we handed it to, or that asked for it.
         var peerOwner: String?
+        /// Another node may have announced its addresses since we last did (`+Announce`).
+        var contested = false
     }
 
     struct PeerRecord: Sendable, Hashable {
@@ -173,6 +175,7 @@ public struct ResourceManager: Sendable {
         }
         pump(now: now, into: &effects)
         resumeIfIdle(now: now, into: &effects)
+        announceUncontested(into: &effects)
         return effects
     }
 
@@ -224,6 +227,12 @@ extension ResourceManager {
     /// handed it to.
     func believedOwner(_ index: Int) -> String? {
         if claimed(index) || records[index].ownedHere { return config.localNode }
+        return claimingPeer(index)
+    }
+
+    /// A live peer that says it runs the group: by its holdings report, or in legacy mode because
+    /// we handed the group to it.
+    func claimingPeer(_ index: Int) -> String? {
         let preferred = records[index].group.preferredNode
         for name in peerNames {
             guard let peer = peers[name], peer.alive else { continue }
