@@ -13,16 +13,19 @@ extension ResourceManager {
 
     /// A node we had lost is back, or a standby ended half-way: the other node may have started
     /// any group meanwhile, so each one running here is announced again once nobody claims it.
-    mutating func markContested() {
+    mutating func markContested(returning node: String? = nil) {
         for index in records.indices { records[index].contested = true }
+        if let node { peers[node]?.reportedSinceReturn = false }
     }
 
     /// After every event: a group is contested while a peer claims it; once no peer does and it
-    /// runs here, announce it again. With holdings reports we wait until every live peer has said
-    /// it is stable, so that a peer back from a partition is heard (and its doubled copy gone)
-    /// before we speak; legacy mode has no reports to wait for.
+    /// runs here, announce it again. With holdings reports we wait until every live peer is
+    /// stable and a returning one has said what it holds, so that its doubled copy is gone before
+    /// we speak; legacy mode has no reports to wait for.
     mutating func announceUncontested(into effects: inout [ResourceEffect]) {
-        if config.niceFailback, !othersStable { return }
+        if config.niceFailback, !othersStable || peers.values.contains(where: { $0.alive && !$0.reportedSinceReturn }) {
+            return
+        }
         for index in records.indices {
             if claimingPeer(index) != nil {
                 records[index].contested = true

@@ -180,6 +180,7 @@ extension ResourceManager {
         var newlyStable = false
         switch message["isstable"] {
         case "1":
+            peers[peer]?.reportedSinceReturn = true
             if peers[peer]?.stable == false {
                 newlyStable = true
                 peers[peer]?.stable = true

@@ -96,7 +96,7 @@ extension ResourceManager {
         forgetPeerState(node)
         peers[node]?.alive = true
         peers[node]?.heard = true
-        markContested()
+        markContested(returning: node)
         if abandonFencing(node) {
             effects.append(.log(.warning, "Fencing of \(node) abandoned: it is alive again."))
         }
@@ -131,7 +131,7 @@ extension ResourceManager {
         guard peers[node] != nil, lifecycle.isUpAfterComms else { return }
         peers[node]?.alive = true
         peers[node]?.heard = true
-        markContested()
+        markContested(returning: node)
         abandonFencing(node)
         if config.niceFailback {
             effects.append(.log(.info, "Partition with \(node) healed: asking for its holdings."))

@@ -87,6 +87,9 @@ public struct ResourceManager: Sendable {
         var shuttingDown = false
         /// Generation and sequence number of the last holdings report applied.
         var lastReport: ReportOrder?
+        /// False from its return after we lost it until its first stable holdings report: what it
+        /// ran meanwhile is unknown (`+Announce`).
+        var reportedSinceReturn = true
     }
 
     /// Where a message stands in its sender's stream: generation first, then sequence number.
