@@ -76,6 +76,27 @@ test_ipaddr2_explicit_mask_label_broadcast() {
     run in_ns "$RS/IPaddr2" 10.201.0.61 start extra; expect_rc 2 "too many arguments"
 }
 
+test_ipaddr2_ipv6_in_netns() {
+    make_netns
+    ip -n "$NS" addr add fd00:201::1/64 dev "$DEV" nodad || fail "base IPv6 address"
+    local a=fd00:201::50
+    status_is in_ns "$RS/IPaddr2" $a stopped
+    run in_ns "$RS/IPaddr2" $a start; expect_rc 0 "start (subnet and interface from the on-link route)"
+    expect_eq "$(ip -n "$NS" -o -6 addr show to $a/128 | awk '{ print $2, $4 }')" "$DEV $a/64"
+    # No duplicate address detection: the address serves at once.
+    ip -n "$NS" -6 addr show to $a/128 | grep -q tentative && fail "$a is tentative after start"
+    run in_ns "$RS/IPaddr2" $a start; expect_rc 0 "second start"
+    status_is in_ns "$RS/IPaddr2" $a/64/$DEV running
+    run in_ns "$RS/IPaddr2" $a stop; expect_rc 0 "stop"
+    status_is in_ns "$RS/IPaddr2" $a stopped
+    run in_ns "$RS/IPaddr2" fd00:202::1 start; expect_rc 6 "no interface has a matching IPv6 subnet"
+    run in_ns "$RS/IPaddr2" fd00:202::1/128/$DEV start; expect_rc 0 "explicit interface and prefix"
+    run in_ns "$RS/IPaddr2" fd00:202::1/128/$DEV stop; expect_rc 0 "stop"
+    run in_ns "$RS/IPaddr2" fd00:201::51/129 start; expect_rc 2 "bad prefix length"
+    run in_ns "$RS/IPaddr2" fd00:201::51/64/$DEV:vip start; expect_rc 2 "IPv6 with a label"
+    run in_ns "$RS/IPaddr2" fd00:201::zz start; expect_rc 2 "bad address"
+}
+
 test_ipaddr2_start_returns_before_arp_finishes() {
     make_netns
     command -v arping >/dev/null || skip "arping is not installed (apt-get install iputils-arping)"
