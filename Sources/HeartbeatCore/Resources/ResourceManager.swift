@@ -54,6 +54,9 @@
 /// 16. When a stable peer's full holdings report shows nobody holds some of our own groups (the
 ///     peer restarted faster than deadtime and lost them), we acquire them; 3.0.6 only logged
 ///     "No one owns our local resources!" and left them down.
+/// 17. The addresses of a group are announced (`.announce`) when it has started here and again
+///     when a node that may have announced them too stops claiming it (deviation 6's heal above
+///     all); 3.0.6 got that only as a side effect of restarting every resource on a heal.
 public struct ResourceManager: Sendable {
     public let config: ResourceManagerConfig
 
