@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/ethernet.h>
-#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
 #include <string.h>
@@ -71,18 +70,3 @@ int hb_send_unsolicited_na(int ifindex, const uint8_t *mac, const uint8_t *addre
     return sent == (ssize_t)sizeof packet ? 0 : -1;
 }
 
-#include <net/if.h>
-#include <sys/ioctl.h>
-
-int hb_if_hwaddr(const char *ifname, uint8_t *mac) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq req;
-    memset(&req, 0, sizeof req);
-    strncpy(req.ifr_name, ifname, IFNAMSIZ - 1);
-    int rc = ioctl(fd, SIOCGIFHWADDR, &req);
-    close(fd);
-    if (rc != 0 || req.ifr_hwaddr.sa_family != ARPHRD_ETHER) return -1;
-    memcpy(mac, req.ifr_hwaddr.sa_data, 6);
-    return 0;
-}

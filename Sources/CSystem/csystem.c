@@ -98,15 +98,20 @@ int hb_mlockall(void) { return mlockall(MCL_CURRENT | MCL_FUTURE); }
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-static int if_ioctl(const char *ifname, unsigned long request, uint32_t *address) {
+/* One SIOCGIF* request about the interface, answered in *req. */
+static int if_request(const char *ifname, unsigned long request, struct ifreq *req) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    struct ifreq req;
-    memset(&req, 0, sizeof req);
-    strncpy(req.ifr_name, ifname, IFNAMSIZ - 1);
-    int rc = ioctl(fd, request, &req);
+    memset(req, 0, sizeof *req);
+    strncpy(req->ifr_name, ifname, IFNAMSIZ - 1);
+    int rc = ioctl(fd, request, req);
     close(fd);
-    if (rc != 0) return -1;
+    return rc;
+}
+
+static int if_ioctl(const char *ifname, unsigned long request, uint32_t *address) {
+    struct ifreq req;
+    if (if_request(ifname, request, &req) != 0) return -1;
     struct sockaddr_in *sin = (struct sockaddr_in *)(request == SIOCGIFBRDADDR ? &req.ifr_broadaddr : &req.ifr_addr);
     *address = sin->sin_addr.s_addr;
     return 0;
@@ -114,6 +119,14 @@ static int if_ioctl(const char *ifname, unsigned long request, uint32_t *address
 
 int hb_if_broadcast(const char *ifname, uint32_t *address) { return if_ioctl(ifname, SIOCGIFBRDADDR, address); }
 int hb_if_address(const char *ifname, uint32_t *address) { return if_ioctl(ifname, SIOCGIFADDR, address); }
+
+#include <net/if_arp.h>
+int hb_if_hwaddr(const char *ifname, uint8_t *mac) {
+    struct ifreq req;
+    if (if_request(ifname, SIOCGIFHWADDR, &req) != 0 || req.ifr_hwaddr.sa_family != ARPHRD_ETHER) return -1;
+    memcpy(mac, req.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
 
 int hb_mcast_join(int fd, uint32_t group, int ifindex) {
     struct ip_mreqn req;

@@ -76,6 +76,6 @@ int hb_send_gratuitous_arp(int ifindex, const uint8_t *mac, const uint8_t *addre
 /* An unsolicited neighbour advertisement for address (16 bytes) to all nodes, override flag set,
    hop limit 255, sent from that address (RFC 4861 section 7.2.6). */
 int hb_send_unsolicited_na(int ifindex, const uint8_t *mac, const uint8_t *address);
-/* The interface's 6-byte hardware address; -1 when it has none of that size. */
+/* The interface's 6-byte Ethernet address (csystem.c); -1 when it has none. */
 int hb_if_hwaddr(const char *ifname, uint8_t *mac);
 #endif
