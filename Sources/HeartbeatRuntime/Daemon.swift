@@ -315,7 +315,7 @@ public final class Daemon {
 
     /// Stamps the message as the core says (`Node.outbound`), then signs it and sends it on every medium.
     private func transmit(_ message: Message) {
-        let stamped = node.outbound.stamped(message, timestamp: io.clock.wallClockSeconds(), load: loadAverage)
+        let stamped = node.outbound.stamped(message, Outbound.Stamp(timestamp: io.clock.wallClockSeconds(), load: loadAverage))
         do {
             try io.transport.send(stamped, keys: config.authKeys, innerAuth: node.outbound.innerAuth)
         } catch {

@@ -52,9 +52,10 @@ extension SimLimits {
 extension Simulator {
     /// Our heartbeat reached the ping nodes we can reach: their echoes come back.
     mutating func echoPings(from index: Int) {
+        let timestamp = currentStamp().timestamp
         for target in 0..<config.pingNodes where ping.reaches[index][target] {
-            let echo = Message(("t", "NS_st"), ("st", "ping"), ("info", pingKinds[target]), ("src", config.pingNodeName(target)),
-                               ("ts", String(wallClockSeconds, radix: 16)))
+            var echo = Message(("t", "NS_st"), ("st", "ping"), ("info", pingKinds[target]), ("src", config.pingNodeName(target)))
+            echo.fields.append(Field(name: "ts", value: timestamp))
             queue.push(.deliver(to: index, sender: index, link: 0, message: echo), at: now + config.baseDelay * 2)
         }
     }

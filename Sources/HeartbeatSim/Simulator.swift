@@ -74,6 +74,7 @@ public struct Simulator {
     public let groups: [ResourceGroup]
     /// Stamps and encodes every message sent, as the daemon's transmit does.
     let outbound: Outbound
+    var stamp = (seconds: UInt64.max, value: Outbound.Stamp(timestamp: 0, load: ""))
     /// `config.settleTime`, computed once: the safety check reads it after every event.
     let settleTime: Duration
     var rng: SplitMix64
@@ -333,7 +334,7 @@ public struct Simulator {
     mutating func broadcast(_ message: Message, from index: Int) {
         messagesSent += 1
         // As the daemon: stamped, then one signed encoding for every medium.
-        let message = outbound.stamped(message, timestamp: wallClockSeconds, load: Self.load)
+        let message = outbound.stamped(message, currentStamp())
         if message.first(named: "seq") != nil {
             if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
             replayRing.append((index, message))
@@ -352,10 +353,14 @@ public struct Simulator {
         }
     }
 
-    /// The `ts` every message is stamped with: the virtual clock, whose epoch is the start of the run.
-    var wallClockSeconds: UInt64 { UInt64((now - Instant.zero).components.seconds) }
+    /// The stamp of this virtual second: `ts` counts seconds since the start of the run, and `ld`
+    /// is fixed (no machine behind it has a load). Made once a second, not once a message.
+    mutating func currentStamp() -> Outbound.Stamp {
+        let seconds = UInt64(now.nanoseconds / 1_000_000_000)
+        if seconds != stamp.seconds { stamp = (seconds, Outbound.Stamp(timestamp: seconds, load: Self.load)) }
+        return stamp.value
+    }
 
-    /// The `ld` every message carries: no machine behind it has a load.
     static let load = "0.00 0.00 0.00 1/1 1"
 
     /// A stamped message as the wire carries it, signed with `keys`. Only a message too large for
@@ -366,7 +371,7 @@ public struct Simulator {
 
     /// A message stamped now, as node messages are, and signed with `keys`: a packet to `inject`.
     public func forgedPacket(_ message: Message, keys: AuthKeys) -> [UInt8] {
-        packet(outbound.stamped(message, timestamp: wallClockSeconds, load: Self.load), keys: keys)
+        packet(outbound.stamped(message, Outbound.Stamp(timestamp: UInt64(now.nanoseconds / 1_000_000_000), load: Self.load)), keys: keys)
     }
 
     /// Puts a packet on the wire to `target` as if `sender` had sent it (a forgery or a corrupted

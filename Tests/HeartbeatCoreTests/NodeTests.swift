@@ -49,19 +49,20 @@ import Testing
     @Test func outboundStampsLikeTheDaemon() {
         let cluster = Self.cluster("hopfudge 3\nping 10.0.0.254\n")
         let outbound = Outbound(cluster: cluster)
-        let status = outbound.stamped(Message(("t", "status"), ("src", "node1")), timestamp: 0x5F00, load: "0.10 0.20 0.30 1/99 7")
+        let status = outbound.stamped(Message(("t", "status"), ("src", "node1")),
+                                      Outbound.Stamp(timestamp: 0x5F00, load: "0.10 0.20 0.30 1/99 7"))
         #expect(status.fields.map(\.name) == ["t", "src", "ts", "ld", "ttl"])
         #expect(status["ts"] == "5f00")
         #expect(status["ld"] == "0.10 0.20 0.30 1/99 7")
         #expect(status["ttl"] == "6")
-        let ack = outbound.stamped(Message(("t", "NS_ackmsg")), timestamp: 1, load: "x")
+        let ack = outbound.stamped(Message(("t", "NS_ackmsg")), Outbound.Stamp(timestamp: 1, load: "x"))
         #expect(ack.fields.map(\.name) == ["t", "ts", "ttl"])
     }
 
     @Test func outboundPacketsDecodeWithTheKeys() throws {
         let cluster = Self.cluster()
         let outbound = Outbound(cluster: cluster)
-        let stamped = outbound.stamped(Message(("t", "status"), ("src", "node1")), timestamp: 9, load: "l")
+        let stamped = outbound.stamped(Message(("t", "status"), ("src", "node1")), Outbound.Stamp(timestamp: 9, load: "l"))
         let packet = try outbound.packet(stamped, keys: cluster.authKeys)
         let decoded = try Wire.decode(packet, keys: cluster.authKeys)
         #expect(decoded.message["ts"] == "9")
