@@ -62,6 +62,18 @@ extension SimConfig {
         }
         return cluster
     }
+
+    /// Every node's configuration. All nodes read the same files, and validation differs between
+    /// them only in the local node (and in warnings, which nobody reads here): the files are
+    /// validated once, as node 1's, which saves a validation per node and seed in the sweep.
+    func clusters() -> [ClusterConfig] {
+        let first = cluster(node: 0)
+        return nodeNames.map { name in
+            var cluster = first
+            cluster.localNode = name
+            return cluster
+        }
+    }
 }
 
 /// A machine where every resource script and user exists and no address is local: the simulator's,

@@ -92,6 +92,8 @@ public struct Simulator {
     /// Since when nothing disturbs the cluster (no partition, lost medium, heavy loss or stall).
     public private(set) var quietSince = Instant.zero
     var replayRing: [(sender: Int, message: Message)] = []
+    /// Where the next message goes once the ring is full: the oldest one's slot.
+    var replayNext = 0
     var lastDecoded: (packet: [UInt8], message: Message)?
     /// Groups whose start an injected fault made fail: they stay released by design (deviation 1).
     public private(set) var failedGroups: Set<Int> = []
@@ -118,7 +120,7 @@ public struct Simulator {
     public init(config: SimConfig, seed: UInt64) {
         self.config = config
         self.seed = seed
-        self.clusters = config.nodeNames.indices.map(config.cluster(node:))
+        self.clusters = config.clusters()
         self.groups = clusters[0].resourceGroups
         self.outbound = Outbound(cluster: clusters[0])
         let pingGroups = Set(clusters[0].pingGroups.map(\.name))
@@ -336,8 +338,12 @@ public struct Simulator {
         // As the daemon: stamped, then one signed encoding for every medium.
         let message = outbound.stamped(message, currentStamp())
         if message.first(named: "seq") != nil {
-            if replayRing.count >= SimLimits.replayRingSize { replayRing.removeFirst() }
-            replayRing.append((index, message))
+            if replayRing.count < SimLimits.replayRingSize {
+                replayRing.append((index, message))
+            } else {
+                replayRing[replayNext] = (index, message)
+                replayNext = (replayNext + 1) % SimLimits.replayRingSize
+            }
         }
         let signed = config.authKeys.map { self.packet(message, keys: $0) }
         for link in config.links.indices {
@@ -630,7 +636,9 @@ public struct Simulator {
     /// Delivers again a message sent earlier (a replay on the wire) to a node that already had it.
     public mutating func replay() {
         guard !replayRing.isEmpty else { return }
-        let (sender, message) = replayRing[Int(rng.next(below: UInt64(replayRing.count)))]
+        // The draw counts from the oldest message, whichever slot it is in.
+        let age = Int(rng.next(below: UInt64(replayRing.count)))
+        let (sender, message) = replayRing[(replayNext + age) % replayRing.count]
         let targets = hosts.indices.filter { $0 != sender && hosts[$0].state == .up }
         guard !targets.isEmpty else { return }
         let target = targets[Int(rng.next(below: UInt64(targets.count)))]

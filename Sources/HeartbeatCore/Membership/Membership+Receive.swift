@@ -218,7 +218,7 @@ extension Membership {
         }
         records[index].lastStatusAt = now
 
-        noteConfigDigest(message["cfgdigest"], of: index, into: &effects)
+        noteConfigDigest(message.first(named: "cfgdigest"), of: index, into: &effects)
 
         if let deadtime = Self.hex(message["dt"]), deadtime > 0,
            deadtime <= UInt64(MembershipLimits.maxAdvertisedDeadtime.milliseconds) {
@@ -239,8 +239,11 @@ extension Membership {
     }
 
     /// Logs once per change when a peer's haresources/auth digest differs from ours.
-    mutating func noteConfigDigest(_ digest: String?, of index: Int, into effects: inout [MembershipEffect]) {
-        guard let digest, digest != records[index].configDigest else { return }
+    mutating func noteConfigDigest(_ field: Field?, of index: Int, into effects: inout [MembershipEffect]) {
+        // Compared as bytes: every status carries it, and it rarely changes.
+        guard case .string(let bytes)? = field?.value,
+              records[index].configDigest.map({ !$0.utf8.elementsEqual(bytes) }) ?? true else { return }
+        let digest = String(decoding: bytes, as: UTF8.self)
         records[index].configDigest = digest
         guard let ours = config.configDigest else { return }
         let name = records[index].name

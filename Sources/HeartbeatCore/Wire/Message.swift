@@ -37,7 +37,8 @@ public struct Message: Sendable, Hashable {
             fields.removeAll { $0.name == name }
             return
         }
-        if let index = fields.firstIndex(where: { $0.name == name }) {
+        let length = name.utf8.count
+        if let index = fields.firstIndex(where: { $0.name.utf8.count == length && $0.name == name }) {
             fields[index].value = value
         } else {
             fields.append(Field(name: name, value: value))
