@@ -9,7 +9,7 @@ extension Daemon {
         let (held, note) = state.loadHeldGroups(configured: config.resourceGroups)
         if let (level, text) = note { logger.log(level, text) }
         if !held.isEmpty {
-            logger.log(.warning, "Resource groups recorded as held by a daemon that did not release them: \(held.keys.joined(separator: " ")) (heartbeat --release-held stops them)")
+            logger.log(.warning, "Resource groups recorded as held by a daemon that did not release them: \(held.keys.joined(separator: " ")) (they stay recorded until this daemon stops them, or heartbeat --release-held does while no daemon runs)")
         }
         return held
     }
