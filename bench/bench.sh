@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: our heartbeat against the real Heartbeat 3.0.6, on the same configuration in the
-# same network namespaces. One cluster of each implementation runs at the same time, side by
+# same network namespaces, and against Debian's keepalived on a floating address (`keepalived`). One cluster of each implementation runs at the same time, side by
 # side on one bridge (different hosts and UDP ports), so machine noise hits both alike; the
 # moments that are timed (a kill, a cut, a standby) never overlap between the two. Prints each
 # figure's median/min/max and the ratio ours/3.0.6, and writes every run's raw numbers to
@@ -15,15 +15,21 @@
 #   IMPLS="ours 306"  the implementations measured
 #   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: under 3 minutes
 #   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
-#   FIGURES="pair lone failover load scale sim"   a subset, e.g. FIGURES=failover
+#   FIGURES="pair lone failover load scale sim keepalived"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
+# shellcheck source=bench/vip.sh
+source "$(dirname "$0")/vip.sh"
 [ "$(id -u)" = 0 ] || { say "make bench needs root (network namespaces)"; exit 1; }
 [ -x "$HB306" ] || { say "the real Heartbeat 3.0.6 ($HB306) is not installed: apt-get install heartbeat"; exit 1; }
 [ -x "$BIN/heartbeat" ] || { say "no $BIN/heartbeat: build first (swift build -c release)"; exit 1; }
+case " ${FIGURES:-keepalived} " in *" keepalived "*)
+    command -v keepalived >/dev/null || { say "the keepalived figure needs Debian's keepalived: apt-get install keepalived (or leave it out of FIGURES)"; exit 1; }
+    command -v ping >/dev/null || { say "the keepalived figure's client needs ping: apt-get install iputils-ping"; exit 1; } ;;
+esac
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -35,7 +41,7 @@ fi
 RUNS=${RUNS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-12}
 LOAD_SECONDS=${LOAD_SECONDS:-100}
-FIGURES=${FIGURES:-pair lone failover load scale sim}
+FIGURES=${FIGURES:-pair lone failover load scale sim keepalived}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
 SCALE=${SCALE:-4 8 16}
 SCALE_306_MAX=${SCALE_306_MAX:-8}
@@ -64,7 +70,7 @@ ms() { echo $(( ($1 + 500000) / 1000000 )); }               # ns -> ms (rounded)
 ms3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e6 }'; }   # ns -> ms, 3 decimals
 s3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e9 }'; }    # ns -> s, 3 decimals
 secs_to_ms() { case $1 in *ms) echo "${1%ms}" ;; *) echo $(( $1 * 1000 )) ;; esac; }
-label() { [ "$1" = ours ] && echo ours || echo 3.0.6; }
+label() { case $1 in ours) echo ours ;; 306) echo 3.0.6 ;; *) echo "$1" ;; esac; }
 max() { echo $(( $1 > $2 ? $1 : $2 )); }
 
 stop_pair() {
@@ -414,6 +420,7 @@ run_scale() {
 
 NEED=4
 for n in $SCALE; do case " $FIGURES " in *" scale "*) NEED=$(max "$NEED" $(( 4 + 2 * n ))) ;; esac; done
+case " $FIGURES " in *" keepalived "*) NEED=$(max "$NEED" "$VIP_CLIENT") ;; esac
 make_namespaces "$NEED"
 progress "bench: RUNS=$RUNS IDLE_SECONDS=$IDLE_SECONDS LOAD_SECONDS=$LOAD_SECONDS SCALE=\"$SCALE\", figures: $FIGURES; ours: $BIN"
 for fig in $FIGURES; do
@@ -446,6 +453,9 @@ for fig in $FIGURES; do
                 record "sim${SIM_NODES}_events_per_s" "events/s" ours 1 "$(echo "$line" | awk '{ print $(NF-1) }')"
                 record "sim${SIM_NODES}_wall" s ours 1 "$(echo "$line" | awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "s:") printf "%.3f", $i }')"
             else note ours 1 "FAILED: hbsim --scale $SIM_NODES: $line"; fi ;;
+        keepalived)
+            progress "floating address, ours vs keepalived $(keepalived --version 2>&1 | awk 'NR == 1 { print $2 }'): idle (${IDLE_SECONDS}s), cut link, heal, node loss, lone idle (keepalive 200 ms / deadtime 600 ms, advert_int 0.2)"
+            for r in $(seq 1 "$RUNS"); do run_vip "$r"; done ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -464,6 +474,7 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
     mem_total_kb="$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" \
     heartbeat_306="$(dpkg-query -W -f='${Version}' heartbeat 2>/dev/null)" \
+    keepalived="$(dpkg-query -W -f='${Version}' keepalived 2>/dev/null)" \
     sim_nodes="$SIM_NODES" runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
     figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"

@@ -50,15 +50,16 @@ launch() {
 }
 
 # node_pids H: the implementation's processes on host H (3.0.6: the `unshare` wrapper's
-# descendants — master, FIFO reader, read/write children per medium; ours: the daemon and its children).
+# descendants — master, FIFO reader, read/write children per medium; ours and keepalived: the
+# daemon and its children).
 node_pids() {
     local pid inner
     pid=$(cat "$WORK/node$1/pid")
-    if [ "$(cat "$WORK/node$1/impl")" = ours ]; then
-        tree_pids "$pid"
-    else
+    if [ "$(cat "$WORK/node$1/impl")" = 306 ]; then
         inner=$(child_pids "$pid" | head -1)
         [ -n "$inner" ] && tree_pids "$inner"
+    else
+        tree_pids "$pid"
     fi
 }
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """bench/summarize.py RAW NOTES OUT key=value...: the benchmark's table and JSON file.
 
-RAW has one line per measurement: figure, unit, impl (ours|306), run, value. NOTES has
+RAW has one line per measurement: figure, unit, impl (ours|306|keepalived), run, value. NOTES has
 impl, label, run, text. The key=value pairs describe the machine and the run (see bench.sh).
-Prints `figure  ours median/min/max  3.0.6 median/min/max  ratio` per figure and writes OUT.
+Prints `figure  ours median/min/max  3.0.6 …  ours/3.0.6  keepalived …  ours/keepalived` per
+figure (the keepalived columns when a figure has them) and writes OUT.
 Also usable on an existing results file: summarize.py --show FILE.json.
 """
 import json
 import statistics
 import sys
 
-IMPLS = {"ours": "ours", "306": "3.0.6"}
+IMPLS = {"ours": "ours", "306": "3.0.6", "keepalived": "keepalived"}
+# Each peer implementation and the key of ours/peer's ratio in a figure.
+PEERS = {"3.0.6": "ratio", "keepalived": "ratio_keepalived"}
 
 
 def fmt(v):
@@ -30,15 +33,18 @@ def stats(values):
 
 
 def table(figures):
-    rows = [("figure", "unit", "ours med/min/max", "3.0.6 med/min/max", "ours/3.0.6")]
+    peers = [p for p in PEERS if any(f.get(p) for f in figures.values())]
+    rows = [("figure", "unit", "ours med/min/max") + sum(((f"{p} med/min/max", f"ours/{p}") for p in peers), ())]
     for name, f in figures.items():
-        cells = []
-        for impl in ("ours", "3.0.6"):
-            s = f[impl]
+        cells = [name, f["unit"]]
+        for impl in ["ours"] + peers:
+            s = f.get(impl)
             cells.append("-" if s is None else f"{fmt(s['median'])}/{fmt(s['min'])}/{fmt(s['max'])} (n={s['n']})")
-        ratio = "-" if f["ratio"] is None else f"{f['ratio']:.2f}"
-        rows.append((name, f["unit"], cells[0], cells[1], ratio))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+            if impl != "ours":
+                ratio = f.get(PEERS[impl])
+                cells.append("-" if ratio is None else f"{ratio:.2f}")
+        rows.append(tuple(cells))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
@@ -66,13 +72,16 @@ def main():
     for name in order:
         rows = [r for r in raw if r["figure"] == name]
         f = {"unit": rows[0]["unit"]}
-        for impl in ("ours", "3.0.6"):
+        for impl in IMPLS.values():
             values = [r["value"] for r in rows if r["impl"] == impl]
-            f[impl] = stats(values)
-            if f[impl] is not None:
+            if values or impl != "keepalived":
+                f[impl] = stats(values)
+            if values:
                 f[impl]["runs"] = values
-        a, b = f["ours"], f["3.0.6"]
-        f["ratio"] = a["median"] / b["median"] if a and b and b["median"] else None
+        for peer, key in PEERS.items():
+            a, b = f["ours"], f.get(peer)
+            if peer in f or key == "ratio":
+                f[key] = a["median"] / b["median"] if a and b and b["median"] else None
         figures[name] = f
     machine = {k: meta.pop(k) for k in ("uname", "nproc", "cpu", "mem_total_kb") if k in meta}
     result = {
