@@ -15,6 +15,7 @@
 #   IMPLS="ours 306"  the implementations measured
 #   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: under 3 minutes
 #   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
+#   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
 #   FIGURES="pair lone failover load scale sim keepalived"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path

@@ -7,6 +7,7 @@
 # loss, each timed as the longest gap between two answers the client got. See bench/README.md.
 
 VIP_CLIENT=5
+CUT_SECONDS=${CUT_SECONDS:-10}
 vip_hosts() { if [ "$1" = ours ]; then echo "1 2"; else echo "3 4"; fi; }
 vip_address() { if [ "$1" = ours ]; then echo 10.77.0.100; else echo 10.77.0.101; fi; }
 
@@ -176,7 +177,8 @@ run_vip() {
     for impl in $ok; do
         read -r a b <<< "$(vip_hosts "$impl")"
         vip_event "$impl" "$r" vip_cut "detach $a" 10 holds "$b" || continue
-        sleep 1
+        # A cut that lasts: the client has since re-confirmed node2's MAC (ARP entry REACHABLE).
+        sleep "$CUT_SECONDS"
         # Healed: the peer releases its copy; ARP must lead the client back to node1.
         vip_event "$impl" "$r" vip_heal "attach $a" 90 releases "$b" || continue
         wait_until 5000 holds "$a" "$(vip_address "$impl")" >/dev/null || { note "$impl" "$r" "FAILED: node1 lost the address after the heal"; continue; }
