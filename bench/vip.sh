@@ -109,8 +109,8 @@ vip_event() {
     free_slot; return 1
 }
 
-# vip_idle_begin IMPL / vip_idle_end IMPL RUN ROLES: CPU, memory and (ours) heartbeats per host
-# over the window; ROLES names each host's role in order ("owner standby", or "lone" for host 2).
+# vip_idle_begin HOSTS / vip_idle_end IMPL RUN HOSTS ROLES: CPU, memory and (ours) heartbeats per
+# host over the window; ROLES names each host's role in order ("owner standby", or "lone").
 declare -A VIP_CPU VIP_UDP VIP_T
 udp_counters() {  # udp_counters H: "InDatagrams OutDatagrams" of namespace H
     # shellcheck disable=SC2016 # awk's fields
@@ -118,7 +118,7 @@ udp_counters() {  # udp_counters H: "InDatagrams OutDatagrams" of namespace H
 }
 vip_idle_begin() {
     local h
-    for h in $2; do
+    for h in $1; do
         VIP_T[$h]=$(now_us)
         # shellcheck disable=SC2046
         VIP_CPU[$h]=$(cpu_ns $(node_pids "$h"))
@@ -171,7 +171,7 @@ run_vip() {
     # 8 s after the launch: our nodes advertise deadtime + 2 s for their first 5 s.
     local launched=${T0[ours]}
     sleep_until $(( launched / 1000 + 8000000 ))
-    for impl in $ok; do vip_idle_begin "$impl" "$(vip_hosts "$impl")"; done
+    for impl in $ok; do vip_idle_begin "$(vip_hosts "$impl")"; done
     sleep "$IDLE_SECONDS"
     for impl in $ok; do vip_idle_end "$impl" "$r" "$(vip_hosts "$impl")" "owner standby"; done
     for impl in $ok; do
@@ -186,7 +186,7 @@ run_vip() {
         # The node dies: its daemon killed (PIDs looked up before the clock) and its port gone.
         vip_event "$impl" "$r" vip_node_loss "kill -9 $(kill_pids "$a"); detach $a" 10 holds "$b" || continue
         sleep 1
-        vip_idle_begin "$impl" "$b"
+        vip_idle_begin "$b"
         sleep "$IDLE_SECONDS"
         vip_idle_end "$impl" "$r" "$b" lone
     done
