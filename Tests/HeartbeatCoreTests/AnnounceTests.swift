@@ -12,7 +12,9 @@ import Testing
         ("IPv6addr", "fd00:79::6/64", ServiceAddress(address: "fd00:79::6")),
     ])
     func addressOfAResource(script: String, argument: String, expected: ServiceAddress) {
-        let resource = Resource(script: script, arguments: [argument], token: "\(script)::\(argument)")
+        // As haresources hands them over: the token split on "::".
+        let token = "\(script)::\(argument)"
+        let resource = Resource(script: script, arguments: token.split(separator: "::").dropFirst().map(String.init), token: token)
         #expect(ServiceAddress(resource: resource) == expected)
     }
 

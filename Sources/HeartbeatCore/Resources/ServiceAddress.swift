@@ -21,7 +21,9 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The address the resource manages; nil for a resource that manages none.
     public init?(resource: Resource) {
-        guard Self.addressScripts.contains(resource.script), let spec = resource.arguments.first else { return nil }
+        // haresources splits on "::", which an IPv6 address may contain: join the words again.
+        guard Self.addressScripts.contains(resource.script), !resource.arguments.isEmpty else { return nil }
+        let spec = resource.arguments.joined(separator: "::")
         let fields = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard let address = fields.first, !address.isEmpty else { return nil }
         self.address = address
