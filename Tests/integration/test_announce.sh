@@ -71,9 +71,11 @@ run_case() {
     # The client polls every 10 ms while the cluster heals; node2's deletion of the address is timed
     # by `ip monitor` in its namespace.
     ip netns exec "${PREFIX}-3" python3 "$ROOT/Tests/integration/echo_client.py" "$vip" 10 6 > "$WORK/replies$family" &
-    track $!
+    local client=$!
     ip -n "${PREFIX}-2" -ts -o monitor address > "$WORK/monitor$family" 2>&1 &
-    track $!
+    local monitor=$!
+    track $client; track $monitor
+    disown $client $monitor   # no "Killed" job reports
     sleep 0.5
     cut_nodes off
     wait_until 5000 off_node 2 "$family" "$vip" >/dev/null || fail "node2 did not release $vip after the heal"
@@ -91,6 +93,7 @@ run_case() {
     client_points_at "$family" "$vip" 1 || fail "the client's cache does not point at node1 after the heal: $(client_entry "$family" "$vip")"
     grep -q "announcing its addresses again" "$WORK/node2/ha-log" \
         && fail "node2, which released the address, announced it again"
+    kill $client $monitor 2>/dev/null
     kill_node 1; kill_node 2
 }
 
