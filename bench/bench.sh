@@ -125,19 +125,21 @@ standby() {
 
 # idle_begin IMPL / idle_end IMPL RUN PREFIX: CPU (ns, every thread of every process), memory
 # and packets sent of every host of IMPL's cluster over the window; recorded per node.
-declare -A IDLE_CPU IDLE_TX IDLE_T
+declare -A IDLE_CPU IDLE_TX IDLE_RX IDLE_T
+received_packets() { local c; read -r _ _ c _ <<< "$(link_counters "$1")"; echo "$c"; }
 idle_begin() {
     local h pids
-    IDLE_T[$1]=$(now_us); IDLE_CPU[$1]=0; IDLE_TX[$1]="0 0"
+    IDLE_T[$1]=$(now_us); IDLE_CPU[$1]=0; IDLE_TX[$1]="0 0"; IDLE_RX[$1]=0
     for h in ${HOSTS[$1]}; do
         pids=$(node_pids "$h")
         # shellcheck disable=SC2086
         IDLE_CPU[$1]=$(( IDLE_CPU[$1] + $(cpu_ns $pids) ))
         IDLE_TX[$1]=$(add_pairs "${IDLE_TX[$1]}" "$(link_counters "$h")")
+        IDLE_RX[$1]=$(( IDLE_RX[$1] + $(received_packets "$h") ))
     done
 }
 idle_end() {
-    local impl=$1 r=$2 fig=$3 h pids cpu=0 tx="0 0" rss=0 pss=0 procs=0 a0 a1 span n
+    local impl=$1 r=$2 fig=$3 h pids cpu=0 tx="0 0" rx=0 rss=0 pss=0 procs=0 a0 a1 span n
     span=$(( $(now_us) - IDLE_T[$impl] ))
     n=$(echo "${HOSTS[$impl]}" | wc -w)
     for h in ${HOSTS[$impl]}; do
@@ -147,16 +149,22 @@ idle_end() {
         # shellcheck disable=SC2086
         read -r a0 a1 <<< "$(mem_kb $pids)"; rss=$(( rss + a0 )); pss=$(( pss + a1 ))
         tx=$(add_pairs "$tx" "$(link_counters "$h")")
+        rx=$(( rx + $(received_packets "$h") ))
         procs=$(( procs + $(echo "$pids" | wc -w) ))
     done
     read -r a0 a1 <<< "$(sub_pairs "$tx" "${IDLE_TX[$impl]}")"
-    cpu=$(( cpu - IDLE_CPU[$impl] ))
+    cpu=$(( cpu - IDLE_CPU[$impl] )); rx=$(( rx - IDLE_RX[$impl] ))
     # per node: the cluster's sums divided by its size; CPU normalised to ms per minute.
     record "${fig}_cpu_per_node" "ms CPU/min" "$impl" "$r" "$(awk -v c="$cpu" -v n="$n" -v s="$span" 'BEGIN { printf "%.2f", c / 1e6 / n * 60e6 / s }')"
     record "${fig}_processes_per_node" count "$impl" "$r" "$(( procs / n ))"
     record "${fig}_rss_per_node" kB "$impl" "$r" $(( rss / n ))
     record "${fig}_pss_per_node" kB "$impl" "$r" $(( pss / n ))
     record "${fig}_packets_per_node" "packets/s" "$impl" "$r" "$(awk -v p="$a0" -v n="$n" -v s="$span" 'BEGIN { printf "%.2f", p / n * 1e6 / s }')"
+    # The cluster's CPU over the packets its nodes sent, and over those they received (µs): a
+    # node that only sends or only listens (a VRRP master, a backup) shows its cost per packet
+    # in one of them; each of ours sends and receives one heartbeat per interval.
+    [ "$a0" -gt 0 ] && record "${fig}_us_per_sent" "µs CPU/packet" "$impl" "$r" "$(awk -v c="$cpu" -v p="$a0" 'BEGIN { printf "%.1f", c / 1e3 / p }')"
+    [ "$rx" -gt 0 ] && record "${fig}_us_per_received" "µs CPU/packet" "$impl" "$r" "$(awk -v c="$cpu" -v p="$rx" 'BEGIN { printf "%.1f", c / 1e3 / p }')"
     record "${fig}_bytes_per_node" "bytes/s" "$impl" "$r" "$(awk -v p="$a1" -v n="$n" -v s="$span" 'BEGIN { printf "%.1f", p / n * 1e6 / s }')"
     progress "  $(label "$impl") run $r: idle $(( span / 1000000 ))s: $(ms "$cpu") ms CPU ($n nodes), RSS $rss kB, $a0 packets sent"
 }

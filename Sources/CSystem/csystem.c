@@ -91,7 +91,15 @@ int hb_set_realtime(int priority) {
     return sched_setscheduler(0, SCHED_RR, &param);
 }
 
-int hb_mlockall(void) { return mlockall(MCL_CURRENT | MCL_FUTURE); }
+/* MCL_ONFAULT locks each page when it is first touched instead of faulting in every mapped page
+ * at once: the shared libraries' code we never run (most of libswiftCore and libcrypto) stays out
+ * of memory, while every page the daemon does use is still locked before it could be paged out.
+ * Kernels before 4.4 refuse the flag (EINVAL): then everything is locked, as before. */
+int hb_mlockall(void) {
+    if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0) return 0;
+    if (errno != EINVAL) return -1;
+    return mlockall(MCL_CURRENT | MCL_FUTURE);
+}
 
 #include <net/if.h>
 #include <netinet/in.h>

@@ -140,10 +140,15 @@ public final class Daemon {
 
     func handle(_ event: Node.Event) {
         let now = io.clock.now()
-        perform(node.handle(event, now: now))
+        let effects = node.handle(event, now: now)
+        perform(effects)
         if fencing.respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
         armTimer(now: now)
-        guard io.notifier != nil || endpoints.metrics != nil else { return }
+        // A steady heartbeat only sends; a change of what systemd and the metrics show (node
+        // status, group owner, resources) comes with an effect of its own. So the status is
+        // projected only then, not on every packet and tick.
+        guard io.notifier != nil || endpoints.metrics != nil,
+              effects.contains(where: { !$0.isSending }) else { return }
         let report = statusReport()
         io.notifier?.status(report.systemdStatus)
         if endpoints.metrics != nil { metricsState.observe(report) }
@@ -402,6 +407,15 @@ public final class Daemon {
     private func refreshLoadAverage() {
         guard let bytes = readSmallFile("/proc/loadavg", limit: 128) else { return }
         loadAverage = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+    }
+}
+
+private extension Node.Effect {
+    var isSending: Bool {
+        switch self {
+        case .send, .resend, .heartbeatSent: true
+        default: false
+        }
     }
 }
 

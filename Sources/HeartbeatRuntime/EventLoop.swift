@@ -11,6 +11,9 @@ public final class EventLoop {
     private var handlers: [UInt64: () -> Void] = [:]
     private var nextToken: UInt64 = 3
     private var timerHandler: (() -> Void)?
+    /// What the timerfd is armed for, so that an unchanged deadline costs no system call; `nil`
+    /// once it fired (or was disarmed), so that the same deadline set again re-arms it.
+    private var armedDeadline: Instant?
     private var signalHandler: ((Int32) -> Void)?
     private(set) var stopped = false
     private static let timerToken: UInt64 = 1
@@ -52,6 +55,8 @@ public final class EventLoop {
     /// Arms the single deadline timer (absolute, monotonic); `nil` disarms it.
     public func setDeadline(_ deadline: Instant?, _ handler: @escaping () -> Void) {
         timerHandler = handler
+        guard deadline != armedDeadline else { return }
+        armedDeadline = deadline
         // A deadline already past still fires: the kernel treats it as expired at once.
         let nanoseconds = deadline.map { max($0.nanoseconds, 1) } ?? 0
         _ = hb_timerfd_set_abs(timerFD, nanoseconds)
@@ -86,6 +91,7 @@ public final class EventLoop {
         case Self.timerToken:
             var expirations: UInt64 = 0
             _ = read(timerFD, &expirations, 8)
+            armedDeadline = nil
             timerHandler?()
         case Self.signalToken:
             while case let signal = hb_signalfd_read(signalFD), signal > 0 {
