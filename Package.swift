@@ -25,7 +25,10 @@ let package = Package(
         .target(name: "HeartbeatCore", dependencies: ["CLibCrypto"]),
         // The shell around the core: files, sockets, timers, processes.
         .target(name: "HeartbeatRuntime", dependencies: ["HeartbeatCore", "CSystem"]),
-        .executableTarget(name: "heartbeat", dependencies: ["HeartbeatRuntime"]),
+        // The daemon links the Swift runtime statically: only what it calls is mapped (and locked
+        // by mlockall), not every page of libswiftCore and its companions (README, locked memory).
+        .executableTarget(name: "heartbeat", dependencies: ["HeartbeatRuntime"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(
             name: "hbctl",
             dependencies: [
