@@ -106,9 +106,9 @@ public struct Node: Sendable {
     private mutating func fromScript(_ message: Message, into effects: inout [Effect]) {
         let set = ResourceSet(rawValue: message["rsc_hold"] ?? "all") ?? .all
         switch (message.type, message["info"]) {
-        case ("ask_resources", "me") where resources != nil:
+        case (.askResources, "me") where resources != nil:
             resourceEvent(.standby(set), into: &effects)
-        case ("hb_takeover", _) where resources != nil:
+        case (.takeover, _) where resources != nil:
             resourceEvent(.takeover(set), into: &effects)
         default:
             route(membership.handle(.sendClientMessage(message), now: lastNow), into: &effects)

@@ -262,7 +262,7 @@ public final class Daemon {
 
     /// `harc TYPE` when `rc.d/TYPE` exists, as 3.0.6 notifies the world of a message (spec §6.4).
     private func runEventScript(for message: Message) {
-        guard let type = message.type?.lowercased(), !type.isEmpty, !type.contains("/"), !type.hasPrefix("."),
+        guard let type = message.type?.rawValue.lowercased(), !type.isEmpty, !type.contains("/"), !type.hasPrefix("."),
               access(paths.configDir + "/rc.d/" + type, X_OK) == 0, access(paths.configDir + "/harc", X_OK) == 0
         else { return }
         let id = runningScripts.nextEventScriptID()
@@ -324,7 +324,7 @@ public final class Daemon {
         do {
             try io.transport.send(stamped, keys: config.authKeys, innerAuth: node.outbound.innerAuth)
         } catch {
-            logger.log(.error, "Cannot encode \(message.type ?? "message"): \(error)")
+            logger.log(.error, "Cannot encode \(message.type?.rawValue ?? "message"): \(error)")
         }
     }
 

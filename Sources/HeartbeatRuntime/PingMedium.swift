@@ -89,7 +89,7 @@ public final class PingMedium {
         let keys = keys()
         for target in targets {
             guard let socket = sockets[target.family] else { continue }
-            let message = Message(("t", "NS_st"), ("st", "ping"), ("info", target.isGroup ? "ping_group" : "ping"),
+            let message = Message(type: .pingStatus, ("st", "ping"), ("info", target.isGroup ? "ping_group" : "ping"),
                                   ("src", target.name), ("ts", timestamp))
             guard let payload = try? Wire.encodeNetstring(message, signedWith: keys, innerAuth: true) else { continue }
             for address in target.addresses {

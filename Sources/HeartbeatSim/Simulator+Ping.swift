@@ -54,7 +54,7 @@ extension Simulator {
     mutating func echoPings(from index: Int) {
         let timestamp = currentStamp().timestamp
         for target in 0..<config.pingNodes where ping.reaches[index][target] {
-            var echo = Message(("t", "NS_st"), ("st", "ping"), ("info", pingKinds[target]), ("src", config.pingNodeName(target)))
+            var echo = Message(type: .pingStatus, ("st", "ping"), ("info", pingKinds[target]), ("src", config.pingNodeName(target)))
             echo.fields.append(Field(name: "ts", value: timestamp))
             queue.push(.deliver(to: index, sender: index, link: 0, message: echo), at: now + config.baseDelay * 2)
         }

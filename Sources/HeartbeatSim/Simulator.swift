@@ -262,7 +262,7 @@ public struct Simulator {
             handle(index, .tick)
         }
         // Ping echoes (`Simulator+Ping.swift`) would crowd everything else out of the trace.
-        if message.type != "NS_st" {
+        if message.type != .pingStatus {
             trace.record(.deliver(node: index, link: config.links[link], message: message, duplicate: duplicate), at: now)
         }
         if let key { hosts[index].seen.insert(key) }

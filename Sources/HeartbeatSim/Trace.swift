@@ -50,7 +50,7 @@ struct Trace {
         notable.lines + ["-- the last \(SimLimits.traceTail) events of all --"] + ring.lines.suffix(SimLimits.traceTail)
     }
 
-    private static let routineTypes = (status: Array("status".utf8), ack: Array("NS_ackmsg".utf8))
+    private static let routineTypes = (status: Array(MessageType.status.rawValue.utf8), ack: Array(MessageType.ack.rawValue.utf8))
 
     static func isRoutine(_ entry: Entry) -> Bool {
         switch entry {

@@ -75,10 +75,10 @@ struct Replay {
 /// Classic messages as 3.0.6 sends them on serial links and scripts write to the FIFO.
 func writeSeeds(into directory: String) -> Int32 {
     let messages = [
-        Message(("t", "status"), ("st", "active"), ("dt", "7530"), ("protocol", "1"), ("src", "node1"),
+        Message(type: .status, ("st", "active"), ("dt", "7530"), ("protocol", "1"), ("src", "node1"),
                 ("srcuuid", "AAECAwQFBgcICQoLDA0ODw=="), ("hg", "4a1b2c3d"), ("seq", "1f"), ("hbgen", "3"),
                 ("ts", "65f0a1b2"), ("ld", "0.10 0.05 0.01 1/100 1234"), ("ttl", "3")),
-        Message(("t", "ask_resources"), ("rsc_hold", "foreign"), ("info", "me"), ("src", "node2"), ("seq", "2a")),
+        Message(type: .askResources, ("rsc_hold", "foreign"), ("info", "me"), ("src", "node2"), ("seq", "2a")),
     ]
     var files: [(String, [UInt8])] = []
     for (index, message) in messages.enumerated() {

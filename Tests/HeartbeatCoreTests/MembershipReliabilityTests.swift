@@ -47,7 +47,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         byUUID.fields.insert(Field(name: "destuuid", value: .binary(testUUID(UInt8(ascii: "a")))), at: 1)
         byUUID.fields.insert(Field("dest", "c"), at: 1)  // destuuid wins over dest
         let toUs = a.receive(byUUID, at: at(300))
-        #expect(toUs.delivered.map(\.type) == ["y"])
+        #expect(toUs.delivered.map(\.type?.rawValue) == ["y"])
         #expect(!toUs.logged("lost packet"))
     }
 
@@ -75,7 +75,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         var requests: [(Instant, Message)] = []
         for step in 1...100 {
             let now = at(1200 + Int64(step) * 10)
-            for request in a.advance(to: now).sent(type: "NS_rexmit") { requests.append((a.now, request)) }
+            for request in a.advance(to: now).sent(type: .retransmitRequest) { requests.append((a.now, request)) }
         }
         #expect(requests.count >= 4)
         let first = requests[0]
@@ -90,7 +90,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         let fill = a.receive(peerMessage("b", seq: 26, hg: 5, ("t", "x")), at: at(2300))
         #expect(fill.delivered.count == 1)
         #expect(fill.logLines.contains("info: No pkts missing from b!"))
-        #expect(a.advance(to: at(4000)).sent(type: "NS_rexmit").isEmpty)
+        #expect(a.advance(to: at(4000)).sent(type: .retransmitRequest).isEmpty)
     }
 
     @Test func wideGapResetsTrackingInsteadOfRequesting() {
@@ -98,7 +98,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         let effects = a.receive(peerMessage("b", seq: 300, hg: 5, ("t", "x")), at: at(1100))
         #expect(effects.logLines == ["WARN: 298 lost packet(s) for [b] [1:300]", "ERROR: lost a lot of packets!"])
         #expect(effects.delivered.count == 1)
-        #expect(a.advance(to: at(3000)).sent(type: "NS_rexmit").isEmpty)
+        #expect(a.advance(to: at(3000)).sent(type: .retransmitRequest).isEmpty)
         #expect(a.receive(peerMessage("b", seq: 301, hg: 5, ("t", "x")), at: at(3000)).delivered.count == 1)
     }
 
@@ -109,23 +109,23 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         a.receive(peerMessage("b", seq: 3, hg: 5, ("t", "x")), at: at(200))
         a.advance(to: at(3100))
         #expect(a.membership.node("b")?.status == .dead)
-        #expect(a.advance(to: at(10_000)).sent(type: "NS_rexmit").isEmpty)
+        #expect(a.advance(to: at(10_000)).sent(type: .retransmitRequest).isEmpty)
     }
 
     @Test func lostMessageIsRetransmittedIdenticallyAcrossTheNetwork() throws {
         var cluster = activePair()
         // Drop it on its way to a; b's next heartbeat reveals the gap.
         cluster.fault = { from, to, _, message, _ in
-            from == "b" && to == "a" && message.type == "hello" ? [] : [.milliseconds(1)]
+            from == "b" && to == "a" && message.type?.rawValue == "hello" ? [] : [.milliseconds(1)]
         }
         let sentAt = cluster.now
         cluster.sendClient("b", Message(("t", "hello"), ("x", "1")))
-        let original = try #require(cluster.effects("b").sent(type: "hello").first)
+        let original = try #require(cluster.effects("b").sent(type: MessageType(rawValue: "hello")).first)
         cluster.run(until: sentAt + .milliseconds(10))
         cluster.fault = { _, _, _, _, _ in [.milliseconds(1)] }
         cluster.run(until: sentAt + .seconds(3))
         let seq = try #require(UInt64(original["seq"]!, radix: 16))
-        let requests = cluster.effects("a", after: sentAt).sent(type: "NS_rexmit")
+        let requests = cluster.effects("a", after: sentAt).sent(type: .retransmitRequest)
         #expect(requests.first?["firstseq"] == String(seq))
         #expect(cluster.effects("b", after: sentAt).resent == [original])
         let delivered = cluster.effects("a", after: sentAt).delivered
@@ -181,7 +181,7 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         b.receive(peerStatus("a", seq: 1), at: at(50))  // now b knows a's UUID
         for index in 0..<600 { b.handle(.sendClientMessage(Message(("t", "m"), ("i", String(index)))), at: at(100)) }
         let effects = b.receive(rexmitRequest(5), at: at(200))
-        let nak = try #require(effects.sent(type: "NS_nak_rexmit").first)
+        let nak = try #require(effects.sent(type: .retransmitRefused).first)
         #expect(nak.fields.map(\.name) == ["t", "firstseq", "dest", "info", "destuuid", "src", "srcuuid", "hg"])
         #expect(nak["firstseq"] == "5")
         #expect(nak["dest"] == "a")
@@ -194,14 +194,14 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         incoming.fields += [Field("src", "b"), Field("hg", "5")]
         let gaveUp = a.receive(incoming, at: at(1110))
         #expect(gaveUp.logLines == ["ERROR: Irretrievably lost packet: node b seq 2 (seqno too low)", "info: No pkts missing from b!"])
-        #expect(a.advance(to: at(3000)).sent(type: "NS_rexmit").isEmpty)
+        #expect(a.advance(to: at(3000)).sent(type: .retransmitRequest).isEmpty)
     }
 
     @Test func acksEveryTenthSeqAndAfterAGapFills() throws {
         var a = driverHearingB()
         var acks: [UInt64] = []
         for seq in UInt64(2)...40 {
-            for ack in a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1100)).sent(type: "NS_ackmsg") {
+            for ack in a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1100)).sent(type: .ack) {
                 #expect(ack.fields.map(\.name) == ["t", "dest", "ackseq", "destuuid", "src", "srcuuid", "hg"])
                 #expect(ack["dest"] == "b")
                 acks.append(UInt64(ack["ackseq"]!, radix: 16)!)
@@ -215,10 +215,10 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         // Lose 42; the trigger seqs after it are not ACKed until 42 arrives, then the highest is.
         var held: [UInt64] = []
         for seq in UInt64(41)...65 where seq != 42 {
-            held += a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1200)).sent(type: "NS_ackmsg").map { UInt64($0["ackseq"]!, radix: 16)! }
+            held += a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1200)).sent(type: .ack).map { UInt64($0["ackseq"]!, radix: 16)! }
         }
         #expect(held.allSatisfy { $0 < 42 })
-        let filled = a.receive(peerMessage("b", seq: 42, hg: 5, ("t", "x")), at: at(1300)).sent(type: "NS_ackmsg")
+        let filled = a.receive(peerMessage("b", seq: 42, hg: 5, ("t", "x")), at: at(1300)).sent(type: .ack)
         let expected = (UInt64(56)...65).last { $0 % 10 == trigger }!
         #expect(filled.map { $0["ackseq"] } == [String(expected, radix: 16)])
     }
@@ -256,6 +256,6 @@ func rexmitRequest(_ first: UInt64, _ last: UInt64? = nil) -> Message {
         #expect(newest == 10_001)
         let oldestKept = newest - UInt64(MembershipLimits.historyCapacity) + 1
         #expect(b.receive(rexmitRequest(oldestKept), at: at(500)).resent.count == 1)
-        #expect(b.receive(rexmitRequest(oldestKept - 1), at: at(500)).sent(type: "NS_nak_rexmit").first?["info"] == "seqno too low")
+        #expect(b.receive(rexmitRequest(oldestKept - 1), at: at(500)).sent(type: .retransmitRefused).first?["info"] == "seqno too low")
     }
 }

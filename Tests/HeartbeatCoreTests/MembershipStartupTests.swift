@@ -25,7 +25,7 @@ import Testing
         var a = Driver(testConfig("a"))
         var statuses: [(Instant, String, String)] = []
         func note(_ effects: [MembershipEffect], _ now: Instant) {
-            for message in effects.sent(type: "status") { statuses.append((now, message["st"]!, message["dt"]!)) }
+            for message in effects.sent(type: .status) { statuses.append((now, message["st"]!, message["dt"]!)) }
         }
         note(a.handle(.start, at: at(0)), at(0))
         var upLog = false
@@ -57,12 +57,12 @@ import Testing
             #expect(cluster.effects(name).logged("info: Local status now set to: 'active'"))
         }
         // a comes up first and asks b; b answers with the exact repnodes.
-        let request = cluster.effects("a").sent(type: "reqnodes")
+        let request = cluster.effects("a").sent(type: .nodeListRequest)
         #expect(request.count == 1)
         #expect(request.first?.fields.map(\.name) == ["t", "dest", "destuuid", "src", "srcuuid", "seq", "hg"])
         #expect(request.first?["dest"] == "b")
         #expect(request.first?.binary("destuuid") == testUUID(UInt8(ascii: "b")))
-        let reply = cluster.effects("b").sent(type: "repnodes").first
+        let reply = cluster.effects("b").sent(type: .nodeList).first
         #expect(reply?.fields.map(\.name) == ["dest", "t", "nodelist", "delnodelist", "destuuid", "src", "srcuuid", "seq", "hg"])
         #expect(reply?["dest"] == "a")
         #expect(reply?["nodelist"] == "a b ")
@@ -98,7 +98,7 @@ import Testing
             #expect(m.duplicateCount > 0)
         }
         // Losses were noticed and repaired by retransmission.
-        let requests = cluster.names.flatMap { cluster.effects($0).sent(type: "NS_rexmit") }
+        let requests = cluster.names.flatMap { cluster.effects($0).sent(type: .retransmitRequest) }
         let resends = cluster.names.flatMap { cluster.effects($0).resent }
         #expect(!requests.isEmpty)
         #expect(!resends.isEmpty)
@@ -133,7 +133,7 @@ import Testing
         a.handle(.start, at: at(0))
         let effects = a.advance(to: at(1000))
         #expect(a.membership.localStatus == .active)
-        #expect(effects.sent(type: "reqnodes").isEmpty)
+        #expect(effects.sent(type: .nodeListRequest).isEmpty)
         #expect(effects.contains(.commsUp))
         #expect(effects.statusChanges == ["a:init->up", "a:up->active"])
     }
@@ -147,7 +147,7 @@ import Testing
         let effects = a.advance(to: at(20_000))
         #expect(effects.logLines.contains("WARN: node b: is dead"))
         #expect(effects.contains(.commsUp))
-        #expect(effects.sent(type: "reqnodes").isEmpty)
+        #expect(effects.sent(type: .nodeListRequest).isEmpty)
         #expect(a.membership.localStatus == .active)
     }
 
@@ -157,14 +157,14 @@ import Testing
         a.receive(peerStatus("b", seq: 1, dt: 3000), at: at(100))
         a.receive(peerStatus("c", seq: 1, dt: 60_000), at: at(200))
         let first = a.advance(to: at(1000))
-        #expect(first.sent(type: "reqnodes").map { $0["dest"] } == ["b"])
+        #expect(first.sent(type: .nodeListRequest).map { $0["dest"] } == ["b"])
         let retries = a.advance(to: at(3000))
-        #expect(retries.sent(type: "reqnodes").map { $0["dest"] } == ["b", "b"])
+        #expect(retries.sent(type: .nodeListRequest).map { $0["dest"] } == ["b", "b"])
         // b falls silent and dies (its dt is 3 s after links-up); the next retry asks c.
         a.receive(peerStatus("c", seq: 2, dt: 60_000), at: at(3100))
         let later = a.advance(to: at(5000))
         #expect(later.logLines.contains("WARN: node b: is dead"))
-        #expect(later.sent(type: "reqnodes").map { $0["dest"] } == ["c", "c"])
+        #expect(later.sent(type: .nodeListRequest).map { $0["dest"] } == ["c", "c"])
         // c's reply lists a node we do not know and omits b: warn, keep our list, go active.
         let reply = peerMessage("c", seq: 3, hg: 5, ("dest", "a"), ("t", "repnodes"), ("nodelist", "a c x "), ("delnodelist", " "))
         let effects = a.receive(reply, at: at(5100))
@@ -183,13 +183,13 @@ import Testing
         #expect(!a.membership.flowControlEnabled)
         let up = a.advance(to: at(1000))
         // No reqnodes step, straight to active, and our status stops advertising `protocol`.
-        #expect(up.sent(type: "reqnodes").isEmpty)
+        #expect(up.sent(type: .nodeListRequest).isEmpty)
         #expect(up.contains(.commsUp))
-        #expect(up.sent(type: "status").allSatisfy { $0["protocol"] == nil })
+        #expect(up.sent(type: .status).allSatisfy { $0["protocol"] == nil })
         // And no ACKs, whatever the sequence numbers.
         var acks: [Message] = []
         for seq in UInt64(2)...30 {
-            acks += a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1000 + Int64(seq))).sent(type: "NS_ackmsg")
+            acks += a.receive(peerMessage("b", seq: seq, hg: 5, ("t", "x")), at: at(1000 + Int64(seq))).sent(type: .ack)
         }
         #expect(acks.isEmpty)
     }
@@ -234,7 +234,7 @@ import Testing
             links: ["eth0"], keepalive: .milliseconds(200), deadtime: .seconds(1), warntime: .milliseconds(500),
             initdead: .seconds(2), configDigest: "0000abcd"))
         let sent = membership.handle(.start, now: .zero)
-        let firstStatus = sent.compactMap { if case .send(let m) = $0, m.type == "status" { m } else { nil } }.first
+        let firstStatus = sent.compactMap { if case .send(let m) = $0, m.type == .status { m } else { nil } }.first
         #expect(firstStatus?["cfgdigest"] == "0000abcd")
 
         func errors(_ effects: [MembershipEffect]) -> [String] {

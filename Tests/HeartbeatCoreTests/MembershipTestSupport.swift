@@ -54,7 +54,7 @@ extension Array where Element == MembershipEffect {
     var delivered: [Message] { compactMap { if case .deliver(let m) = $0 { m } else { nil } } }
     var logLines: [String] { compactMap { if case .log(let level, let text) = $0 { "\(level.word): \(text)" } else { nil } } }
     func logged(_ fragment: String) -> Bool { logLines.contains { $0.contains(fragment) } }
-    func sent(type: String) -> [Message] { sent.filter { $0.type == type } }
+    func sent(type: MessageType) -> [Message] { sent.filter { $0.type == type } }
     var statusChanges: [String] {
         compactMap {
             if case .nodeStatusChanged(let node, let from, let to, _) = $0 { "\(node):\(from.rawValue)->\(to.rawValue)" } else { nil }

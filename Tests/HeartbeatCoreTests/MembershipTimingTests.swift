@@ -106,7 +106,7 @@ func activePair(links: [String] = ["eth0"]) -> SimCluster {
         #expect(heard.statusChanges.isEmpty)
         #expect(a.membership.node("b")?.deadAt == at(43_010))
         // Only the heartbeat was sent on waking, not a burst of the 29 missed ones.
-        #expect(wake.sent(type: "status").count == 1)
+        #expect(wake.sent(type: .status).count == 1)
     }
 
     @Test func repeatedStallsAreLoggedOnceInTenSecondsWithACount() {

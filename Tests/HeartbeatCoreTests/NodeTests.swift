@@ -75,7 +75,7 @@ import Testing
     @Test func startSaysAHeartbeatWentOut() {
         var node = Node(cluster: Self.cluster(), identity: Self.identity, scripts: nil)
         let effects = node.handle(.start, now: .zero)
-        let status = effects.firstIndex { if case .send(let message) = $0 { message.type == "status" } else { false } }
+        let status = effects.firstIndex { if case .send(let message) = $0 { message.type == .status } else { false } }
         let sent = effects.firstIndex(of: .heartbeatSent)
         #expect(status != nil && sent != nil && sent! > status!)
     }

@@ -95,7 +95,7 @@ import Testing
     @Test func aSendReachesTheMediumStampedWithTheConfiguredKeys() throws {
         let harness = try Harness()
         harness.daemon.handle(.start)
-        let heartbeat = try #require(harness.transport.sent.first { $0.message.type == "status" })
+        let heartbeat = try #require(harness.transport.sent.first { $0.message.type == .status })
         #expect(heartbeat.message["src"] == "alpha")
         #expect(heartbeat.message["ts"] == String(harness.clock.wall, radix: 16))
         #expect(heartbeat.message["ttl"] != nil && heartbeat.message["ld"] != nil)

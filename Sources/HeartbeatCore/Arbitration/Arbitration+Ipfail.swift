@@ -6,7 +6,7 @@ extension Arbitration {
         guard let type = message.type, let source = message["src"]?.lowercased(), source != config.localNode else { return nil }
         var effects: [Effect] = []
         switch type {
-        case "num_ping_nodes":
+        case .numPingNodes:
             guard active else { return effects }
             guard let theirs = message["num_ping"].flatMap({ Int($0.filter { $0 != " " }) }) else {
                 effects.append(.log(.error, "num_ping_nodes from \(source) without a valid num_ping field ignored"))
@@ -16,13 +16,13 @@ extension Arbitration {
             if source == partner { partnerCount = theirs }
             if ours > theirs {
                 effects.append(.log(.info, "Telling other node that we have more visible ping nodes."))
-                effects.append(.send(Self.ipfailMessage("you_are_dead", to: source)))
+                effects.append(.send(Self.ipfailMessage(.youAreDead, to: source)))
             } else if ours < theirs {
                 effects.append(.log(.info, "Giving up because we have less visible ping nodes."))
                 scheduleGiveUp(.all, now: now, into: &effects)
             } else {
                 effects.append(.log(.info, "Ping node count is balanced."))
-                effects.append(.send(Self.ipfailMessage("abort_giveup", to: source)))
+                effects.append(.send(Self.ipfailMessage(.abortGiveUp, to: source)))
                 if pendingGiveUp != nil {
                     abortGiveUp(into: &effects)
                 } else if config.autoFailback {
@@ -30,17 +30,17 @@ extension Arbitration {
                     scheduleGiveUp(.foreign, now: now, into: &effects)
                 }
             }
-        case "you_are_dead":
+        case .youAreDead:
             guard active else { return effects }
             effects.append(.log(.info, "Giving up because we were told that we have less ping nodes."))
             toldDead = true
             scheduleGiveUp(.all, now: now, into: &effects)
-        case "abort_giveup":
+        case .abortGiveUp:
             guard active else { return effects }
             // The peer found the counts balanced: we are no longer behind.
             toldDead = false
             abortGiveUp(into: &effects)
-        case "hbapi-clstat":
+        case .clientStatus:
             // A peer's ipfail signed on: compare counts (ipfail's join callback).
             guard active, message["st"] == "join", message["from_id"] == "ipfail" else { return nil }
             ask(now: now, into: &effects)
@@ -51,8 +51,8 @@ extension Arbitration {
         return effects
     }
 
-    static func ipfailMessage(_ type: String, to node: String, _ fields: (String, String)...) -> Message {
-        var message = Message(("t", type))
+    static func ipfailMessage(_ type: MessageType, to node: String, _ fields: (String, String)...) -> Message {
+        var message = Message(type: type)
         for (name, value) in fields { message[name] = value }
         message["dest"] = node
         message["from_id"] = "ipfail"
@@ -63,7 +63,7 @@ extension Arbitration {
     mutating func ask(now: Instant, into effects: inout [Effect]) {
         guard active, commsUp, let partner else { return }
         effects.append(.log(.info, "Asking other side for ping node count."))
-        effects.append(.send(Self.ipfailMessage("num_ping_nodes", to: partner, ("num_ping", String(counted(now: now))))))
+        effects.append(.send(Self.ipfailMessage(.numPingNodes, to: partner, ("num_ping", String(counted(now: now))))))
     }
 
     mutating func scheduleGiveUp(_ set: ResourceSet, now: Instant, into effects: inout [Effect]) {

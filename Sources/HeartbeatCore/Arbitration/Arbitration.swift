@@ -79,7 +79,7 @@ public struct Arbitration: Sendable {
 
     /// An authenticated `NS_st` echo reply (spec §4.5). Returns nil when it is not one of ours.
     public mutating func echoReply(_ message: Message, now: Instant) -> [Effect]? {
-        guard message.type == "NS_st", message["st"] == "ping", let source = message["src"],
+        guard message.type == .pingStatus, message["st"] == "ping", let source = message["src"],
               let info = message["info"], info == "ping" || info == "ping_group", pings.contains(source)
         else { return nil }
         var effects = pings.heard(source, isGroup: info == "ping_group", now: now).compactMap(Self.effect)

@@ -15,8 +15,8 @@ extension Membership {
             refreshLink(index, link: link, now: now, into: &effects)
             return
         }
-        let type = message.type ?? ""
-        if type.hasPrefix("NS_") {
+        let type = message.type
+        if type?.isUnsequenced == true {
             receiveUnsequenced(message, type: type, from: index, link: link, now: now, into: &effects)
         } else {
             receiveSequenced(message, type: type, from: index, link: link, now: now, into: &effects)
@@ -61,11 +61,11 @@ extension Membership {
     // MARK: - NS_ messages (step 2)
 
     mutating func receiveUnsequenced(
-        _ message: Message, type: String, from index: Int, link: String, now: Instant,
+        _ message: Message, type: MessageType?, from index: Int, link: String, now: Instant,
         into effects: inout [MembershipEffect]
     ) {
         let toUs = message["dest"].map { $0.lowercased() == records[localIndex].name } ?? true
-        if type == "NS_nak_rexmit" {
+        if type == .retransmitRefused {
             guard let seq = Self.hex(message["firstseq"]) else {
                 reject(.malformed)
                 return
@@ -87,8 +87,8 @@ extension Membership {
         }
         refreshLink(index, link: link, now: now, into: &effects)
         switch type {
-        case "NS_rexmit": answerRetransmitRequest(message, from: index, now: now, into: &effects)
-        case "NS_ackmsg": receiveAck(message, from: index)
+        case .retransmitRequest: answerRetransmitRequest(message, from: index, now: now, into: &effects)
+        case .ack: receiveAck(message, from: index)
         default: break  // NS_st belongs to ping nodes (not yet); other NS_ types carry nothing for us.
         }
     }
@@ -105,7 +105,7 @@ extension Membership {
     // MARK: - Sequenced messages (steps 3–10)
 
     mutating func receiveSequenced(
-        _ message: Message, type: String, from index: Int, link: String, now: Instant,
+        _ message: Message, type: MessageType?, from index: Int, link: String, now: Instant,
         into effects: inout [MembershipEffect]
     ) {
         let name = records[index].name
@@ -119,7 +119,7 @@ extension Membership {
         let acceptance = records[index].tracker.accept(
             seq: seq,
             generation: generation,
-            isStatus: type == "status",
+            isStatus: type == .status,
             nodeIsDead: records[index].status == .dead,
             now: now,
             firstRequestDelay: { Self.firstRexmitDelay(max: maxDelay, rng: &$0) },
@@ -178,9 +178,9 @@ extension Membership {
         guard isAddressedToUs(message) else { return }
         refreshLink(index, link: link, now: now, into: &effects)
         switch type {
-        case "status": receiveStatus(message, seq: seq, from: index, now: now, into: &effects)
-        case "reqnodes": answerNodeListRequest(from: index, now: now, into: &effects)
-        case "repnodes": receiveNodeList(message, from: index, now: now, into: &effects)
+        case .status: receiveStatus(message, seq: seq, from: index, now: now, into: &effects)
+        case .nodeListRequest: answerNodeListRequest(from: index, now: now, into: &effects)
+        case .nodeList: receiveNodeList(message, from: index, now: now, into: &effects)
         default: effects.append(.deliver(message))
         }
     }

@@ -5,7 +5,7 @@ extension Membership {
     /// appends `ts`, `ld`, `ttl` and `auth`.
     mutating func send(_ message: Message, now: Instant, into effects: inout [MembershipEffect]) {
         var headed = message
-        let unsequenced = (headed.type ?? "").hasPrefix("NS_")
+        let unsequenced = headed.type?.isUnsequenced == true
         // `NS_` messages keep header fields they already carry; others get ours in place.
         func put(_ name: String, _ value: Field.Value) {
             if unsequenced, headed.first(named: name) != nil { return }
@@ -34,7 +34,7 @@ extension Membership {
     }
 
     mutating func sendClientMessage(_ message: Message, now: Instant, into effects: inout [MembershipEffect]) {
-        guard let type = message.type, !type.isEmpty else {
+        guard let type = message.type, !type.rawValue.isEmpty else {
             reject(.missingType)
             effects.append(.log(.error, "Invalid message in send_cluster_msg: no type"))
             return
@@ -45,7 +45,7 @@ extension Membership {
     /// `NS_ackmsg` (spec §3.5); only while flow control is on.
     mutating func sendAck(_ seq: UInt64, to index: Int, now: Instant, into effects: inout [MembershipEffect]) {
         guard flowControl else { return }
-        let ack = Message(("t", "NS_ackmsg"), ("dest", records[index].name), ("ackseq", Self.hex(seq)))
+        let ack = Message(type: .ack, ("dest", records[index].name), ("ackseq", Self.hex(seq)))
         send(ack, now: now, into: &effects)
     }
 
@@ -84,7 +84,7 @@ extension Membership {
 
     mutating func sendNak(_ seq: UInt64, reason: String, to index: Int, now: Instant, into effects: inout [MembershipEffect]) {
         let nak = Message(
-            ("t", "NS_nak_rexmit"),
+            type: .retransmitRefused,
             ("firstseq", Self.hex(seq)),
             ("dest", records[index].name),
             ("info", reason)

@@ -18,7 +18,7 @@ extension Membership {
 
     mutating func sendStatus(now: Instant, into effects: inout [MembershipEffect]) {
         var message = Message(
-            ("t", "status"),
+            type: .status,
             ("st", localStatus.rawValue),
             ("dt", Self.hex(UInt64(advertisedDeadtime(now: now).milliseconds)))
         )
@@ -64,7 +64,7 @@ extension Membership {
         }
         phase = .awaitingNodeList
         reqnodes = ReqnodesState(targetIndex: target, nextRetryAt: now + MembershipLimits.reqnodesRetry)
-        send(Message(("t", "reqnodes"), ("dest", records[target].name)), now: now, into: &effects)
+        send(Message(type: .nodeListRequest, ("dest", records[target].name)), now: now, into: &effects)
     }
 
     mutating func retryNodeList(now: Instant, into effects: inout [MembershipEffect]) {
@@ -86,7 +86,7 @@ extension Membership {
         let names = records.filter { $0.type == .normal }.map { $0.name + " " }.joined()
         let reply = Message(
             ("dest", records[index].name),
-            ("t", "repnodes"),
+            ("t", MessageType.nodeList.rawValue),
             ("nodelist", names),
             ("delnodelist", " ")
         )

@@ -72,7 +72,7 @@ extension Membership {
             guard records[index].status == .up || records[index].status == .active else { continue }
             for seq in records[index].tracker.dueRequests(now: now, interval: repeatEvery) {
                 let request = Message(
-                    ("t", "NS_rexmit"),
+                    type: .retransmitRequest,
                     ("dest", records[index].name),
                     ("firstseq", String(seq)),
                     ("lastseq", String(seq))

@@ -81,7 +81,7 @@ extension ResourceManager {
     }
 
     func stonithMessage(_ node: String, result: String) -> Message {
-        Message(("t", "stonith"), ("node", node), ("result", result))
+        Message(type: .stonith, ("node", node), ("result", result))
     }
 
     /// Whether we are the node that fences without delay when `peer` and we fence each other.

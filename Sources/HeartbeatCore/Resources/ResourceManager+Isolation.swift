@@ -53,7 +53,7 @@ extension ResourceManager {
         isolationRecovery = .none
         guard lifecycle.handshake == .stable else { return }
         guard config.niceFailback else { return }
-        effects.append(.send(Message(("t", "starting"))))
+        effects.append(.send(Message(type: .starting)))
         effects.append(.send(holdingsMessage(stable: true)))
     }
 

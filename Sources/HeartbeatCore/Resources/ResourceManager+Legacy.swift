@@ -24,7 +24,7 @@ extension ResourceManager {
         for index in records.indices where isLocal(index) && !claimed(index) {
             let key = records[index].group.key
             legacyAwaiting.insert(key)
-            effects.append(.send(Message(("t", "ip-request"), ("ipaddr", key))))
+            effects.append(.send(Message(type: .ipRequest, ("ipaddr", key))))
         }
         if legacyAwaiting.isEmpty, !initialAcquisition.isDone(.local) { completeInitial(into: &effects) }
     }
@@ -57,7 +57,7 @@ extension ResourceManager {
     }
 
     func ipResponse(to peer: String, key: String, weOwn: Bool) -> Message {
-        Message(("t", "ip-request-resp"), ("dest", peer), ("ipaddr", key), ("weown", weOwn ? "yes" : "no"),
+        Message(type: .ipRequestResponse, ("dest", peer), ("ipaddr", key), ("weown", weOwn ? "yes" : "no"),
                 ("ok", "OK"))
     }
 

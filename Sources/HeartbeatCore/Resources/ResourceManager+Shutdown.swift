@@ -60,7 +60,7 @@ extension ResourceManager {
         for index in queue.indices { queue[index].purpose = .shutdown }
         for index in parked.indices { parked[index].job.purpose = .shutdown }
         if config.niceFailback, wasUp {
-            effects.append(.send(Message(("t", "resource"), ("rsc_hold", "none"), ("rtype", "full"),
+            effects.append(.send(Message(type: .resource, ("rsc_hold", "none"), ("rtype", "full"),
                                          ("isstable", "0"), ("info", "shutdown"))))
         }
         effects.append(.log(.info, "Giving up all HA resources."))
@@ -79,7 +79,7 @@ extension ResourceManager {
 
     mutating func completeShutdown(into effects: inout [ResourceEffect]) {
         effects.append(.log(.info, "All HA resources relinquished."))
-        effects.append(.send(Message(("t", "shutdone"), ("st", "dead"))))
+        effects.append(.send(Message(type: .shutdone, ("st", "dead"))))
         effects.append(.shutdownComplete)
         lifecycle = .stopped
     }

@@ -60,7 +60,7 @@ extension ResourceManager {
             return
         }
         let word = set == .failback ? "local" : set.rawValue
-        effects.append(.send(Message(("t", "hb_takeover"), ("rsc_hold", word))))
+        effects.append(.send(Message(type: .takeover, ("rsc_hold", word))))
     }
 
     /// A peer's `hb_takeover`: what 3.0.6's `rc.d/hb_takeover` does, with `failback` fixed.
@@ -90,7 +90,7 @@ extension ResourceManager {
             effects.append(.log(.warning, "standby message [me] from \(me) ignored.  local resources in flux."))
             return
         }
-        effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "me"))))
+        effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "me"))))
         effects.append(.log(.info, "\(me) wants to go standby [\(set.wire)]"))
         var before: [String: Bool] = [:]
         for name in peerNames {
@@ -143,7 +143,7 @@ extension ResourceManager {
             if info == "me" {
                 effects.append(.log(.info, "\(peer) wants to go standby [\(set.wire)]"))
                 peers[peer]?.stable = false
-                effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "other"))))
+                effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "other"))))
                 standby = .granting(set, from: peer, deadline: now + ResourceLimits.standbyTransferTimeout)
             } else {
                 ignored = true
@@ -203,7 +203,7 @@ extension ResourceManager {
         guard case .releasing(let set, _) = standby,
               groups(in: set).allSatisfy(isSettledStopped) else { return }
         effects.append(.log(.info, "\(set.wire) HA resource release completed (standby)."))
-        effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "done"))))
+        effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "done"))))
         effects.append(.log(.info, "Local standby process completed [\(set.wire)]."))
         standby = .awaitingPeerDone(set, deadline: now + ResourceLimits.standbyTransferTimeout)
     }
@@ -225,7 +225,7 @@ extension ResourceManager {
     mutating func completeStandbyAcquire(now: Instant, into effects: inout [ResourceEffect]) {
         guard case .acquiring(let set, _, _) = standby else { return }
         effects.append(.log(.info, "\(set.mirrored.wire) HA resource acquisition completed (standby)."))
-        effects.append(.send(Message(("t", "ask_resources"), ("rsc_hold", set.wire), ("info", "done"))))
+        effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "done"))))
         effects.append(.log(.info, "Standby resource acquisition done [\(set.wire)]."))
         standby = .none
         nominalHolds.formUnion(set.mirrored)

@@ -60,7 +60,7 @@ extension ResourceManager {
         // With every node up nobody's groups need taking over (3.0.6 comm_up_resource_action).
         if dead.isEmpty { initialAcquisition.markDone(.foreign) }
         if config.niceFailback {
-            effects.append(.send(Message(("t", "starting"))))
+            effects.append(.send(Message(type: .starting)))
             advanceHandshake(to: .starting)
             for name in peerNames where startingBeforeComms.contains(name) && live.contains(name) {
                 receiveStarting(from: name, now: now, into: &effects)
@@ -88,9 +88,9 @@ extension ResourceManager {
     mutating func receive(_ message: Message, now: Instant, into effects: inout [ResourceEffect]) {
         guard let source = message["src"]?.lowercased(), peers[source] != nil else { return }
         peers[source]?.heard = true
-        let type = message.type ?? ""
-        if type == "resource", isStaleReport(message, from: source) { return }
-        if type == "starting", isStaleReport(message, from: source) {
+        let type = message.type
+        if type == .resource, isStaleReport(message, from: source) { return }
+        if type == .starting, isStaleReport(message, from: source) {
             // Still a request for our holdings, but the peer's newer report already said
             // whether it is stable: answering must not mark it "in flux" again.
             if lifecycle.handshake != .waiting, config.niceFailback {
@@ -101,23 +101,23 @@ extension ResourceManager {
         if lifecycle.handshake == .waiting {
             // 3.0.6 only listens after comm-up; we remember what a peer said meanwhile.
             switch type {
-            case "starting": startingBeforeComms.insert(source)
-            case "resource": noteHoldings(message, from: source, into: &effects)
+            case .starting: startingBeforeComms.insert(source)
+            case .resource: noteHoldings(message, from: source, into: &effects)
             // A legacy peer that reached comm-up first asks for its groups now and never again;
             // we hold nothing yet, so we can answer at once (as 3.0.6's rc.d/ip-request did).
-            case "ip-request": receiveIPRequest(message, from: source, now: now, into: &effects)
+            case .ipRequest: receiveIPRequest(message, from: source, now: now, into: &effects)
             default: break
             }
             return
         }
         switch type {
-        case "starting": receiveStarting(from: source, now: now, into: &effects)
-        case "resource": receiveResource(message, from: source, now: now, into: &effects)
-        case "shutdone": receiveShutdone(from: source, now: now, into: &effects)
-        case "ask_resources": receiveAskResources(message, from: source, now: now, into: &effects)
-        case "hb_takeover": receiveTakeover(message, from: source, now: now, into: &effects)
-        case "ip-request": receiveIPRequest(message, from: source, now: now, into: &effects)
-        case "ip-request-resp": receiveIPResponse(message, from: source, now: now, into: &effects)
+        case .starting: receiveStarting(from: source, now: now, into: &effects)
+        case .resource: receiveResource(message, from: source, now: now, into: &effects)
+        case .shutdone: receiveShutdone(from: source, now: now, into: &effects)
+        case .askResources: receiveAskResources(message, from: source, now: now, into: &effects)
+        case .takeover: receiveTakeover(message, from: source, now: now, into: &effects)
+        case .ipRequest: receiveIPRequest(message, from: source, now: now, into: &effects)
+        case .ipRequestResponse: receiveIPResponse(message, from: source, now: now, into: &effects)
         default: break
         }
     }
@@ -304,7 +304,7 @@ extension ResourceManager {
     // MARK: Holdings
 
     func holdingsMessage(stable: Bool, info: String? = nil, intended: Bool = false) -> Message {
-        var message = Message(("t", "resource"), ("rsc_hold", holdings(intended: intended).wire),
+        var message = Message(type: .resource, ("rsc_hold", holdings(intended: intended).wire),
                               ("rtype", "full"), ("isstable", stable ? "1" : "0"))
         if let info { message["info"] = info }
         return message

@@ -72,7 +72,7 @@ extension ResourceManager {
 
     mutating func completeTakeover(from node: String, into effects: inout [ResourceEffect]) {
         if config.niceFailback {
-            effects.append(.send(Message(("t", "resource"), ("rsc_hold", "foreign"), ("info", "mach_down"))))
+            effects.append(.send(Message(type: .resource, ("rsc_hold", "foreign"), ("info", "mach_down"))))
         }
         effects.append(.log(.info, "mach_down takeover complete."))
         initialAcquisition.markDone(.foreign)
@@ -135,7 +135,7 @@ extension ResourceManager {
         abandonFencing(node)
         if config.niceFailback {
             effects.append(.log(.info, "Partition with \(node) healed: asking for its holdings."))
-            effects.append(.send(Message(("t", "starting"))))
+            effects.append(.send(Message(type: .starting)))
             effects.append(.send(holdingsMessage(stable: lifecycle.handshake == .stable)))
             return
         }

@@ -5,7 +5,7 @@ public struct Message: Sendable, Hashable {
 
     public init(_ fields: [Field] = []) { self.fields = fields }
 
-    /// Builds a message of string fields, in order: `Message(("t", "status"), ("st", "up"))`.
+    /// Builds a message of string fields, in order: `Message(("dest", "node2"), ("t", "repnodes"))`.
     public init(_ pairs: (String, String)...) {
         self.fields = pairs.map { Field($0.0, $0.1) }
     }
@@ -44,9 +44,6 @@ public struct Message: Sendable, Hashable {
             fields.append(Field(name: name, value: value))
         }
     }
-
-    /// The message type, field `t`.
-    public var type: String? { self["t"] }
 }
 
 public struct Field: Sendable, Hashable {
