@@ -36,7 +36,7 @@ extension Node {
         if !stalled {
             for index in membership.livePeerIndices
             where membership.records[index].lastStatusAt.map({ lastNow - $0 >= threshold }) ?? true {
-                silent.insert(membership.records[index].name)
+                silent.insert(membership.records[index].name.rawValue)
             }
         }
         apply(arbitration.tick(now: lastNow, stable: stable, silentPeers: silent,

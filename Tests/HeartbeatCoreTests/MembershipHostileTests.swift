@@ -15,12 +15,12 @@ import Testing
         var a = driverHearingB()
         let effects = a.receive(oldIncarnationPacket(seq: 7), at: at(1100))
         #expect(!effects.logged("UUID of node"))
-        #expect(a.membership.uuid(of: "b") == testUUID(UInt8(ascii: "b")))
+        #expect(a.membership.uuid(of: NodeName("b")) == testUUID(UInt8(ascii: "b")))
         // A real restart (a higher generation) still brings its new UUID.
         var restarted = peerStatus("b", seq: 1, hg: 6)
         restarted.fields = restarted.fields.map { $0.name == "srcuuid" ? Field(name: "srcuuid", value: .binary(testUUID(0x42))) : $0 }
         #expect(a.receive(restarted, at: at(1200)).logged("UUID of node b changed"))
-        #expect(a.membership.uuid(of: "b") == testUUID(0x42))
+        #expect(a.membership.uuid(of: NodeName("b")) == testUUID(0x42))
     }
 
     @Test func aReplayFloodLogsOneLineAMinutePerNodeAndCountsEveryPacket() {

@@ -1,11 +1,10 @@
 /// The receive path: spec §3.3 acceptance, then the message's effect on membership.
 extension Membership {
     mutating func receive(_ message: Message, link: String, now: Instant, into effects: inout [MembershipEffect]) {
-        guard let rawSource = message["src"], !rawSource.isEmpty else {
+        guard let source = message.source, !source.rawValue.isEmpty else {
             reject(.missingSource)
             return
         }
-        let source = rawSource.lowercased()
         guard let index = nodeIndex[source] else {
             reportUnknownNode(source, now: now, into: &effects)
             return
@@ -23,7 +22,7 @@ extension Membership {
         }
     }
 
-    mutating func reportUnknownNode(_ name: String, now: Instant, into effects: inout [MembershipEffect]) {
+    mutating func reportUnknownNode(_ name: NodeName, now: Instant, into effects: inout [MembershipEffect]) {
         reject(.unknownNode)
         if let last = unknownNodesLogged[name], now - last < MembershipLimits.unknownNodeLogPeriod { return }
         if unknownNodesLogged[name] == nil, unknownNodesLogged.count >= MembershipLimits.maxRememberedUnknownNodes,
@@ -54,8 +53,8 @@ extension Membership {
     /// Step 4: `destuuid` wins over `dest`; neither means broadcast.
     func isAddressedToUs(_ message: Message) -> Bool {
         if let uuid = message.binary("destuuid") { return uuid == config.localUUID }
-        guard let dest = message["dest"] else { return true }
-        return dest.lowercased() == records[localIndex].name
+        guard let dest = message.destination else { return true }
+        return dest == records[localIndex].name
     }
 
     // MARK: - NS_ messages (step 2)
@@ -64,7 +63,7 @@ extension Membership {
         _ message: Message, type: MessageType?, from index: Int, link: String, now: Instant,
         into effects: inout [MembershipEffect]
     ) {
-        let toUs = message["dest"].map { $0.lowercased() == records[localIndex].name } ?? true
+        let toUs = message.destination.map { $0 == records[localIndex].name } ?? true
         if type == .retransmitRefused {
             guard let seq = Self.hex(message["firstseq"]) else {
                 reject(.malformed)
@@ -152,7 +151,7 @@ extension Membership {
 
         if let old = acceptance.restartedFrom, old != 0 {
             effects.append(.log(.info, "Heartbeat restart on node \(name)"))
-            effects.append(.peerRestarted(node: name))
+            effects.append(.peerRestarted(node: name.rawValue))
         }
         if acceptance.restartedFrom != nil {
             // A new incarnation: its timestamps and acknowledgements start over.
@@ -162,7 +161,7 @@ extension Membership {
         if acceptance.partitionHealed {
             effects.append(.log(.critical, "Cluster node \(name) returning after partition."))
             effects.append(.log(.warning, "Deadtime value may be too small."))
-            effects.append(.partitionHealed(node: name))
+            effects.append(.partitionHealed(node: name.rawValue))
         }
         if let gap = acceptance.gap {
             effects.append(.log(.warning, "\(gap.count) lost packet(s) for [\(name)] [\(gap.after):\(gap.at)]"))
@@ -234,7 +233,7 @@ extension Membership {
         if status != old {
             records[index].status = status
             effects.append(.log(.info, "Status update for node \(name): status \(status.rawValue)"))
-            effects.append(.nodeStatusChanged(node: name, from: old, to: status, why: .announced))
+            effects.append(.nodeStatusChanged(node: name.rawValue, from: old, to: status, why: .announced))
         }
     }
 
@@ -262,7 +261,7 @@ extension Membership {
         if records[index].links[linkIndex].status == .dead {
             records[index].links[linkIndex].status = .up
             effects.append(.log(.info, "Link \(records[index].name):\(link) up."))
-            effects.append(.linkStatusChanged(node: records[index].name, link: link, from: .dead, to: .up))
+            effects.append(.linkStatusChanged(node: records[index].name.rawValue, link: link, from: .dead, to: .up))
         }
     }
 }

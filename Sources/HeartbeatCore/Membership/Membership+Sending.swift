@@ -11,12 +11,12 @@ extension Membership {
             if unsequenced, headed.first(named: name) != nil { return }
             headed.set(name, value)
         }
-        if let dest = headed["dest"] {
-            if let uuid = uuid(of: dest.lowercased()) { put("destuuid", .binary(uuid)) }
+        if let dest = headed.destination {
+            if let uuid = uuid(of: dest) { put("destuuid", .binary(uuid)) }
         } else if let destUUID = headed.binary("destuuid"), let name = records.first(where: { $0.uuid == destUUID })?.name {
-            headed.set("dest", .string(Array(name.utf8)))
+            headed.set("dest", .string(Array(name.rawValue.utf8)))
         }
-        put("src", .string(Array(records[localIndex].name.utf8)))
+        put("src", .string(Array(records[localIndex].name.rawValue.utf8)))
         put("srcuuid", .binary(config.localUUID))
         var seq: UInt64?
         if !unsequenced {
@@ -29,7 +29,7 @@ extension Membership {
         effects.append(.send(headed))
     }
 
-    func uuid(of name: String) -> [UInt8]? {
+    func uuid(of name: NodeName) -> [UInt8]? {
         nodeIndex[name].flatMap { records[$0].uuid }
     }
 
@@ -45,7 +45,7 @@ extension Membership {
     /// `NS_ackmsg` (spec §3.5); only while flow control is on.
     mutating func sendAck(_ seq: UInt64, to index: Int, now: Instant, into effects: inout [MembershipEffect]) {
         guard flowControl else { return }
-        let ack = Message(type: .ack, ("dest", records[index].name), ("ackseq", Self.hex(seq)))
+        let ack = Message(type: .ack, ("dest", records[index].name.rawValue), ("ackseq", Self.hex(seq)))
         send(ack, now: now, into: &effects)
     }
 
@@ -86,7 +86,7 @@ extension Membership {
         let nak = Message(
             type: .retransmitRefused,
             ("firstseq", Self.hex(seq)),
-            ("dest", records[index].name),
+            ("dest", records[index].name.rawValue),
             ("info", reason)
         )
         send(nak, now: now, into: &effects)

@@ -36,7 +36,7 @@ extension Membership {
         records[localIndex].status = status
         sendStatus(now: now, into: &effects)
         effects.append(.log(.info, "Local status now set to: '\(status.rawValue)'"))
-        effects.append(.nodeStatusChanged(node: config.localNode.lowercased(), from: old, to: status, why: .localTransition))
+        effects.append(.nodeStatusChanged(node: records[localIndex].name.rawValue, from: old, to: status, why: .localTransition))
     }
 
     /// Links are up when every node was heard from or declared dead (spec §5.4 step 3).
@@ -64,7 +64,7 @@ extension Membership {
         }
         phase = .awaitingNodeList
         reqnodes = ReqnodesState(targetIndex: target, nextRetryAt: now + MembershipLimits.reqnodesRetry)
-        send(Message(type: .nodeListRequest, ("dest", records[target].name)), now: now, into: &effects)
+        send(Message(type: .nodeListRequest, ("dest", records[target].name.rawValue)), now: now, into: &effects)
     }
 
     mutating func retryNodeList(now: Instant, into effects: inout [MembershipEffect]) {
@@ -83,9 +83,9 @@ extension Membership {
     /// Answers a peer's `reqnodes` with our normal nodes (spec §5.4 interop requirement).
     /// Field order as 3.0.6 builds it: `dest` before `t`.
     mutating func answerNodeListRequest(from index: Int, now: Instant, into effects: inout [MembershipEffect]) {
-        let names = records.filter { $0.type == .normal }.map { $0.name + " " }.joined()
+        let names = records.filter { $0.type == .normal }.map { $0.name.rawValue + " " }.joined()
         let reply = Message(
-            ("dest", records[index].name),
+            ("dest", records[index].name.rawValue),
             ("t", MessageType.nodeList.rawValue),
             ("nodelist", names),
             ("delnodelist", " ")
@@ -97,16 +97,16 @@ extension Membership {
     /// list: differences are logged and the configured list stays.
     mutating func receiveNodeList(_ message: Message, from index: Int, now: Instant, into effects: inout [MembershipEffect]) {
         guard phase == .awaitingNodeList else { return }
-        let listed = (message["nodelist"] ?? "").split(separator: " ").map { $0.lowercased() }
+        let listed = (message["nodelist"] ?? "").split(separator: " ").map(NodeName.init)
         let configured = records.filter { $0.type == .normal }.map(\.name)
         let unknown = listed.filter { !configured.contains($0) }
         let omitted = configured.filter { !listed.contains($0) }
         let peer = records[index].name
         if !unknown.isEmpty {
-            effects.append(.log(.warning, "repnodes from \(peer) lists node(s) not in our configuration: \(unknown.joined(separator: " ")); keeping our configured node list"))
+            effects.append(.log(.warning, "repnodes from \(peer) lists node(s) not in our configuration: \(unknown.map(\.rawValue).joined(separator: " ")); keeping our configured node list"))
         }
         if !omitted.isEmpty {
-            effects.append(.log(.warning, "repnodes from \(peer) omits configured node(s): \(omitted.joined(separator: " ")); keeping them"))
+            effects.append(.log(.warning, "repnodes from \(peer) omits configured node(s): \(omitted.map(\.rawValue).joined(separator: " ")); keeping them"))
         }
         commNowUp(now: now, into: &effects)
     }

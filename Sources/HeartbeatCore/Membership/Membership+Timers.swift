@@ -50,7 +50,7 @@ extension Membership {
                     records[index].links[link].status = .dead
                     let name = records[index].links[link].name
                     effects.append(.log(.info, "Link \(records[index].name):\(name) dead."))
-                    effects.append(.linkStatusChanged(node: records[index].name, link: name, from: .up, to: .dead))
+                    effects.append(.linkStatusChanged(node: records[index].name.rawValue, link: name, from: .up, to: .dead))
                 }
             }
         }
@@ -62,7 +62,7 @@ extension Membership {
         records[index].status = .dead
         records[index].tracker.resetForDeath()
         records[index].heardAnyPacket = false
-        effects.append(.nodeStatusChanged(node: records[index].name, from: old, to: .dead, why: .timedOut))
+        effects.append(.nodeStatusChanged(node: records[index].name.rawValue, from: old, to: .dead, why: .timedOut))
     }
 
     /// One `NS_rexmit` per missing seq whose time came, to peers that are up or active.
@@ -73,7 +73,7 @@ extension Membership {
             for seq in records[index].tracker.dueRequests(now: now, interval: repeatEvery) {
                 let request = Message(
                     type: .retransmitRequest,
-                    ("dest", records[index].name),
+                    ("dest", records[index].name.rawValue),
                     ("firstseq", String(seq)),
                     ("lastseq", String(seq))
                 )

@@ -14,7 +14,7 @@ public struct Membership: Sendable {
     }
 
     struct NodeRecord: Sendable, Hashable {
-        let name: String
+        let name: NodeName
         let isLocal: Bool
         var type: NodeType = .normal
         var status: NodeStatus = .initial
@@ -44,7 +44,7 @@ public struct Membership: Sendable {
     }
 
     var records: [NodeRecord]
-    let nodeIndex: [String: Int]
+    let nodeIndex: [NodeName: Int]
     let localIndex: Int
     var phase: Phase = .notStarted
     var startedAt: Instant = .zero
@@ -66,7 +66,7 @@ public struct Membership: Sendable {
     var stallGraceUntil: Instant?
     var rejected: [RejectReason: Int] = [:]
     var duplicates = 0
-    var unknownNodesLogged: [String: Instant] = [:]
+    var unknownNodesLogged: [NodeName: Instant] = [:]
     /// When a replay from each node was last logged (by node index); the `replay` counter has them all.
     var replaysLogged: [Int: Instant] = [:]
 
@@ -75,11 +75,11 @@ public struct Membership: Sendable {
         precondition(config.keepalive > .zero, "keepalive must be positive")
         precondition(config.deadtime > .zero && config.initdead > .zero, "deadtime and initdead must be positive")
         self.config = config
-        var names: [String] = []
-        for name in config.nodes.map({ $0.lowercased() }) where !names.contains(name) {
+        var names: [NodeName] = []
+        for name in config.nodes.map(NodeName.init) where !names.contains(name) {
             names.append(name)
         }
-        let local = config.localNode.lowercased()
+        let local = NodeName(config.localNode)
         if !names.contains(local) { names.append(local) }
         var linkNames: [String] = []
         for link in config.links where !linkNames.contains(link) {
@@ -87,7 +87,7 @@ public struct Membership: Sendable {
         }
         var rng = SplitMix64(seed: config.ackSeed)
         var records: [NodeRecord] = []
-        var index: [String: Int] = [:]
+        var index: [NodeName: Int] = [:]
         for name in names {
             let isLocal = name == local
             let trigger = isLocal ? 0 : rng.next(below: MembershipLimits.ackEvery)
@@ -171,7 +171,7 @@ public struct Membership: Sendable {
         switch phase {
         case .notStarted: .notStarted
         case .startingLinks: .startingLinks
-        case .awaitingNodeList: .awaitingNodeList(from: reqnodes.map { records[$0.targetIndex].name } ?? "")
+        case .awaitingNodeList: .awaitingNodeList(from: reqnodes.map { records[$0.targetIndex].name.rawValue } ?? "")
         case .up: .up
         case .stopped: .stopped
         }
@@ -197,13 +197,13 @@ public struct Membership: Sendable {
     }
 
     public func node(_ name: String) -> NodeSnapshot? {
-        nodeIndex[name.lowercased()].map(snapshot)
+        nodeIndex[NodeName(name)].map(snapshot)
     }
 
     func snapshot(_ index: Int) -> NodeSnapshot {
         let record = records[index]
         return NodeSnapshot(
-            name: record.name,
+            name: record.name.rawValue,
             type: record.type,
             status: record.status,
             isLocal: record.isLocal,
