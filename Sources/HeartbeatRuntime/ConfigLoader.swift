@@ -107,7 +107,7 @@ public struct SystemFacts: MachineFacts {
     /// - Parameter nodeName: overrides the name; otherwise the first line of `<configdir>/nodeinfo`,
     ///   else `uname -n`, lower-cased (spec §5.7).
     public init(configDirectory: String, nodeName: String? = nil) {
-        localNodeName = (nodeName ?? Self.nodeInfo(configDirectory) ?? Self.unameNode()).lowercased()
+        localNodeName = NodeName(nodeName ?? Self.nodeInfo(configDirectory) ?? Self.unameNode()).rawValue
         localAddresses = Self.interfaceAddresses()
     }
 

@@ -23,7 +23,7 @@ public func reportStatus(paths: DaemonPaths) -> Int32 {
         var name = utsname()
         uname(&name)
         let host = withUnsafeBytes(of: &name.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        print("heartbeat OK [pid \(pid) et al] is running on \(host) [\(host.lowercased())]...")
+        print("heartbeat OK [pid \(pid) et al] is running on \(host) [\(NodeName(host))]...")
         return 0
     }
     print("heartbeat is stopped. No process")

@@ -81,7 +81,7 @@ extension SimConfig {
 public struct SimulatedMachine: MachineFacts {
     public let localNodeName: String
 
-    public init(localNodeName: String) { self.localNodeName = localNodeName.lowercased() }
+    public init(localNodeName: String) { self.localNodeName = NodeName(localNodeName).rawValue }
 
     public func isLocalAddress(_ address: String) -> Bool { false }
     public func isExecutableFile(_ path: String) -> Bool { true }

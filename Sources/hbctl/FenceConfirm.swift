@@ -22,7 +22,7 @@ struct FenceConfirm: ParsableCommand {
     func run() throws {
         let path = runDir.map { $0 + "/control" } ?? ControlClient.defaultPath()
         do {
-            switch try ControlClient(path: path).send(.fenceConfirm(node.lowercased())) {
+            switch try ControlClient(path: path).send(.fenceConfirm(NodeName(node).rawValue)) {
             case .ok(let text):
                 ControlClient.write("\(text)\n", to: STDOUT_FILENO)
             case .error(let text):

@@ -3,7 +3,7 @@
 extension Arbitration {
     /// One of ipfail's messages (or a client sign-on) from a peer; nil when it is none of them.
     public mutating func peerMessage(_ message: Message, now: Instant) -> [Effect]? {
-        guard let type = message.type, let source = message["src"]?.lowercased(), source != config.localNode else { return nil }
+        guard let type = message.type, let source = message.source?.rawValue, source != config.localNode else { return nil }
         var effects: [Effect] = []
         switch type {
         case .numPingNodes:

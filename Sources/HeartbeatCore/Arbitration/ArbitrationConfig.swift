@@ -18,8 +18,8 @@ public struct ArbitrationConfig: Sendable, Hashable {
     public init(localNode: String, nodes: [String], pingTargets: [PingNodes.Target], deadping: Duration,
                 keepalive: Duration, enabled: Bool, isolationGuard: Bool = true, autoFailback: Bool,
                 holdDown: Duration? = nil) {
-        self.localNode = localNode.lowercased()
-        self.nodes = nodes.map { $0.lowercased() }
+        self.localNode = NodeName(localNode).rawValue
+        self.nodes = nodes.map { NodeName($0).rawValue }
         self.pingTargets = pingTargets
         self.deadping = deadping
         self.keepalive = keepalive

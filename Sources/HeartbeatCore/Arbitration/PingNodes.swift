@@ -9,7 +9,7 @@ public struct PingNodes: Sendable, Hashable {
         public var isGroup: Bool
 
         public init(name: String, isGroup: Bool) {
-            self.name = name.lowercased()
+            self.name = NodeName(name).rawValue
             self.isGroup = isGroup
         }
     }
@@ -57,7 +57,7 @@ public struct PingNodes: Sendable, Hashable {
     public var isEmpty: Bool { records.isEmpty }
     public var names: [String] { records.map(\.target.name) }
 
-    public func contains(_ name: String) -> Bool { records.contains { $0.target.name == name.lowercased() } }
+    public func contains(_ name: String) -> Bool { records.contains { $0.target.name == NodeName(name).rawValue } }
 
     public func snapshots(now: Instant) -> [Snapshot] {
         records.map { Snapshot(name: $0.target.name, isGroup: $0.target.isGroup, status: $0.status,
@@ -81,7 +81,7 @@ public struct PingNodes: Sendable, Hashable {
     /// An authenticated echo reply for `name` (`info` already checked against its kind).
     public mutating func heard(_ name: String, isGroup: Bool, now: Instant) -> [Change] {
         guard startedAt != nil,
-              let index = records.firstIndex(where: { $0.target.name == name.lowercased() && $0.target.isGroup == isGroup })
+              let index = records.firstIndex(where: { $0.target.name == NodeName(name).rawValue && $0.target.isGroup == isGroup })
         else { return [] }
         records[index].lastHeard = now
         let old = records[index].status

@@ -65,11 +65,11 @@ struct HaCfDirective: Sendable {
             return true
         },
         list("ping", "IPv4 ping nodes: hosts answering ICMP echo, tracked like nodes") { parser, _, value, line in
-            parser.addPingNode(PingNode(name: value.lowercased(), family: .ipv4), line: line)
+            parser.addPingNode(PingNode(name: NodeName(value).rawValue, family: .ipv4), line: line)
             return true
         },
         list("ping6", "IPv6 ping nodes") { parser, _, value, line in
-            parser.addPingNode(PingNode(name: value.lowercased(), family: .ipv6), line: line)
+            parser.addPingNode(PingNode(name: NodeName(value).rawValue, family: .ipv6), line: line)
             return true
         },
         wholeLine("ping_group", "one ping node that is up while any of its hosts answers") { $0.parsePingGroup($3, line: $4) },

@@ -172,7 +172,7 @@ public struct HaCfParser {
     // MARK: what directives add
 
     mutating func addNode(_ value: String, line: Int) {
-        let name = value.lowercased()
+        let name = NodeName(value).rawValue
         // 3.0.6 keeps names in a 100-byte buffer (HOSTLENG).
         if name.utf8.count >= 100 {
             error(line, "node name [\(value)] is too long", hint: "node names must be shorter than 100 bytes")
@@ -280,14 +280,14 @@ public struct HaCfParser {
             error(line, "ping_group needs a name and at least one host", hint: "write 'ping_group <name> <host> [<host>…]'")
             return
         }
-        let name = words[0].lowercased()
+        let name = NodeName(words[0]).rawValue
         if result.nodes.contains(name) || result.pingNodes.contains(where: { $0.name == name })
             || result.pingGroups.contains(where: { $0.name == name })
         {
             error(line, "ping_group name [\(name)] is already used by a node or ping node", hint: "choose another name")
             return
         }
-        result.pingGroups.append(PingGroup(name: name, hosts: words.dropFirst().map { $0.lowercased() }))
+        result.pingGroups.append(PingGroup(name: name, hosts: words.dropFirst().map { NodeName($0).rawValue }))
     }
 
     mutating func parseStonith(_ rest: String, _ words: [String], line: Int) {
@@ -310,7 +310,7 @@ public struct HaCfParser {
         parameters = parameters.drop { Self.whitespace.contains($0) }.dropFirst(words[1].count)
         parameters = parameters.drop { Self.whitespace.contains($0) }
         result.stonith.append(
-            StonithDirective(host: words[0].lowercased(), type: words[1], parameters: String(parameters), line: line))
+            StonithDirective(host: NodeName(words[0]).rawValue, type: words[1], parameters: String(parameters), line: line))
     }
 
     mutating func parseRespawn(_ directive: String, _ rest: String, _ words: [String], line: Int) {

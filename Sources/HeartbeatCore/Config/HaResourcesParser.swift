@@ -59,7 +59,7 @@ public enum HaResourcesParser {
     }
 
     static func finishGroup(_ tokens: [(text: String, line: Int)], line: Int, file: String, into result: inout HaResources) {
-        let node = tokens[0].text.lowercased()
+        let node = NodeName(tokens[0].text).rawValue
         guard tokens.count >= 2 else {
             result.diagnostics.append(Diagnostic(
                 .error, file: file, line: line, "resource group for node [\(node)] lists no resources",

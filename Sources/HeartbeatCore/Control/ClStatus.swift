@@ -368,8 +368,8 @@ private struct Run {
             log("REASON: no node named \(nodeName)")
             return finish(ClStatus.unknownError)
         }
-        let wanted = nodeName.lowercased()
-        let status = report.clients.first { $0.node.lowercased() == wanted && $0.client == clientName }?.status ?? .offline
+        let wanted = NodeName(nodeName)
+        let status = report.clients.first { NodeName($0.node) == wanted && $0.client == clientName }?.status ?? .offline
         // 3.0.6 prints the bare word even with -m.
         print(status.rawValue)
         let code: Int32 = switch status {

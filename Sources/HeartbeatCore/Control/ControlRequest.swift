@@ -68,7 +68,7 @@ public enum ControlRequest: Sendable, Equatable {
                 throw arguments.isEmpty ? .badArgument(verb: verb, argument: "")
                                         : .unexpectedArgument(verb: verb, argument: arguments.last!)
             }
-            self = .fenceConfirm(node.lowercased())
+            self = .fenceConfirm(NodeName(node).rawValue)
         default: throw .unknownVerb(verb)
         }
     }

@@ -156,8 +156,8 @@ public struct StatusReport: Sendable, Equatable {
 
     /// Node lookup as the 3.0.6 API does it: names are compared lower-cased (spec §5.7).
     public func node(named name: String) -> Node? {
-        let wanted = name.lowercased()
-        return nodes.first { $0.name.lowercased() == wanted }
+        let wanted = NodeName(name)
+        return nodes.first { NodeName($0.name) == wanted }
     }
 
     /// Nodes whose advertised configuration digest differs from ours (3.0.6 nodes send none).

@@ -63,7 +63,7 @@ extension ResourceManager {
 
     /// Our request was answered: take the group (`rc.d/ip-request-resp`).
     mutating func receiveIPResponse(_ message: Message, from peer: String, now: Instant, into effects: inout [ResourceEffect]) {
-        guard !config.niceFailback, lifecycle.handshake == .stable, message["dest"]?.lowercased() == config.localNode,
+        guard !config.niceFailback, lifecycle.handshake == .stable, message.destination?.rawValue == config.localNode,
               let key = message["ipaddr"] else { return }
         let ok = message["ok"] ?? ""
         effects.append(.log(.info, "received ip-request-resp \(key) \(ok) \(message["weown"] ?? "")"))

@@ -51,7 +51,7 @@ extension ResourceManager {
 
     mutating func commsUp(liveNodes: [String], now: Instant, into effects: inout [ResourceEffect]) {
         guard lifecycle.handshake == .waiting else { return }
-        let live = Set(liveNodes.map { $0.lowercased() })
+        let live = Set(liveNodes.map { NodeName($0).rawValue })
         for name in peerNames {
             peers[name]?.alive = live.contains(name)
             if live.contains(name) { peers[name]?.heard = true }
@@ -86,7 +86,7 @@ extension ResourceManager {
     // MARK: Messages
 
     mutating func receive(_ message: Message, now: Instant, into effects: inout [ResourceEffect]) {
-        guard let source = message["src"]?.lowercased(), peers[source] != nil else { return }
+        guard let source = message.source?.rawValue, peers[source] != nil else { return }
         peers[source]?.heard = true
         let type = message.type
         if type == .resource, isStaleReport(message, from: source) { return }

@@ -165,15 +165,15 @@ public struct ResourceManager: Sendable {
         guard lifecycle != .stopped else { return effects }
         switch event {
         case .commsUp(let live): commsUp(liveNodes: live, now: now, into: &effects)
-        case .nodeDead(let node): nodeDead(node.lowercased(), now: now, into: &effects)
-        case .nodeRestarted(let node): nodeRestarted(node.lowercased(), into: &effects)
-        case .nodeCameBack(let node): nodeCameBack(node.lowercased(), into: &effects)
-        case .partitionHealed(let node): partitionHealed(node.lowercased(), now: now, into: &effects)
+        case .nodeDead(let node): nodeDead(NodeName(node).rawValue, now: now, into: &effects)
+        case .nodeRestarted(let node): nodeRestarted(NodeName(node).rawValue, into: &effects)
+        case .nodeCameBack(let node): nodeCameBack(NodeName(node).rawValue, into: &effects)
+        case .partitionHealed(let node): partitionHealed(NodeName(node).rawValue, now: now, into: &effects)
         case .message(let message): receive(message, now: now, into: &effects)
         case .scriptFinished(let id, let code, let output):
             scriptEnded(id, exitCode: code, output: output, now: now, into: &effects)
         case .scriptTimedOut(let id): scriptEnded(id, exitCode: nil, output: "", now: now, into: &effects)
-        case .fenceResult(let node, let ok): fenceResult(node.lowercased(), succeeded: ok, now: now, into: &effects)
+        case .fenceResult(let node, let ok): fenceResult(NodeName(node).rawValue, succeeded: ok, now: now, into: &effects)
         case .tick: tick(now: now, into: &effects)
         case .standby(let set): adminStandby(set, now: now, into: &effects)
         case .takeover(let set): adminTakeover(set, into: &effects)

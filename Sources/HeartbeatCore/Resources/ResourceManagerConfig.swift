@@ -19,8 +19,8 @@ public struct ResourceManagerConfig: Sendable, Hashable {
         localNode: String, nodes: [String], groups: [ResourceGroup], autoFailback: AutoFailback,
         scripts: ScriptTimings = .standard, fencingConfigured: Bool = false, watchdogConfigured: Bool = false
     ) {
-        self.localNode = localNode.lowercased()
-        self.nodes = nodes.map { $0.lowercased() }
+        self.localNode = NodeName(localNode).rawValue
+        self.nodes = nodes.map { NodeName($0).rawValue }
         self.groups = groups
         self.autoFailback = autoFailback
         self.scripts = scripts
