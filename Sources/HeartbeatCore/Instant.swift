@@ -33,8 +33,8 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 extension Duration {
     /// Whole nanoseconds (saturating far beyond any timeout this daemon uses).
     public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        // One 128-bit division: `components` divides and multiplies, on every deadline asked for.
+        Int64(truncatingIfNeeded: attoseconds / 1_000_000_000)
     }
 
     /// Whole milliseconds, rounded down.

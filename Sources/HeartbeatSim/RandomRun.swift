@@ -38,7 +38,8 @@ public enum RandomRun {
         "swift run --scratch-path .build-sim hbsim --seed \(seed)"
     }
 
-    public static func run(seed: UInt64) -> RunResult {
+    /// `keepTrace: false` renders the trace only for a failing run (the sweep prints no other).
+    public static func run(seed: UInt64, keepTrace: Bool = true) -> RunResult {
         let config = SimConfig.random(seed: seed)
         var sim = Simulator(config: config, seed: seed)
         var rng = SplitMix64(seed: seed ^ 0xD1CE_D1CE_D1CE_D1CE)
@@ -172,7 +173,7 @@ public enum RandomRun {
         }
         return RunResult(seed: seed, config: config, violation: sim.violation, traceHash: sim.traceHash,
                          steps: sim.steps, simulatedTime: sim.now, scriptRuns: sim.scriptRuns,
-                         schedule: schedule, trace: sim.traceLines)
+                         schedule: schedule, trace: keepTrace || sim.violation != nil ? sim.traceLines : [])
     }
 
     static func pickOwner(_ sim: inout Simulator, _ rng: inout SplitMix64) -> Int? {

@@ -29,7 +29,7 @@ if let seed = value(after: "--seed") {
     var failures = 0
     var steps = 0
     for seed in start..<(start + count) {
-        let result = RandomRun.run(seed: seed)
+        let result = RandomRun.run(seed: seed, keepTrace: false)
         steps += result.steps
         if perSeed {
             let outcome = result.violation == nil ? "pass" : "fail"
