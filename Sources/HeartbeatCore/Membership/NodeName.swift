@@ -4,7 +4,11 @@ public struct NodeName: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The lower-cased name, as it goes on the wire and into logs.
     public let rawValue: String
 
-    public init(_ name: some StringProtocol) { rawValue = name.lowercased() }
+    public init(_ name: some StringProtocol) {
+        // Names arrive lower case: lowercased() made a new string for every message received.
+        let lower = name.utf8.allSatisfy { $0 < 0x80 && !(0x41...0x5A).contains($0) }
+        rawValue = lower ? String(name) : name.lowercased()
+    }
 
     public var description: String { rawValue }
 
