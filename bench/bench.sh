@@ -13,7 +13,7 @@
 #   SCALE="4 8 16"    cluster sizes of the scale figure; SCALE_KILLS=3 deaths timed per size
 #   SCALE_306_MAX=8   the largest size 3.0.6 runs at (its 16-node cluster forks without end here)
 #   IMPLS="ours 306"  the implementations measured
-#   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: under 3 minutes
+#   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: about 5 minutes
 #   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
 #   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
 #   FIGURES="pair lone failover load scale sim keepalived"   a subset, e.g. FIGURES=keepalived
