@@ -78,6 +78,9 @@ public struct ClusterConfig: Sendable, Hashable {
     public var parameters: [String: String]
     /// Where the Prometheus endpoint listens (`metrics_listen`, our extension); nil: off.
     public var metricsEndpoint: MetricsEndpoint? = nil
+    /// The `monitors` file's checks (our extension, a file of its own so that ha.cf and
+    /// haresources stay readable by 3.0.6); empty: no monitoring.
+    public var monitors: [MonitorSpec] = []
 
     /// The value `cl_status hbparameter -p NAME` prints, or nil when unset.
     public func parameter(_ name: String) -> String? { parameters[name] }
