@@ -34,7 +34,7 @@ extension Node {
         resources = scripts.map { scripts in
             var config = ResourceManagerConfig(cluster: cluster, scripts: scripts)
             if let resourceNodes { config.nodes = resourceNodes }
-            return ResourceManager(config: config)
+            return ResourceManager(config: config, monitors: cluster.monitors)
         }
         arbitration = Arbitration(config: ArbitrationConfig(cluster: cluster))
         outbound = Outbound(cluster: cluster)

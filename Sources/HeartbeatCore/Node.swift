@@ -18,6 +18,11 @@ public struct Node: Sendable {
         case fenceResult(String, succeeded: Bool)
         /// SIGTERM: release every group, send `shutdone`, then stop (spec §5.8).
         case shutdown
+        /// A `.runCheck` ended: passed or failed with the latency the edge measured, or killed at
+        /// its timeout.
+        case checkFinished(CheckRun.ID, CheckOutcome)
+        /// `hbctl monitor reset [GROUP]` (nil: every group): forget failures, eligibility, hold-down.
+        case monitorReset(group: String?)
     }
 
     public enum Effect: Sendable, Hashable {
@@ -42,6 +47,11 @@ public struct Node: Sendable {
         case starveWatchdog
         /// Everything is released and membership has stopped: the process may exit.
         case shutdownComplete
+        /// Run one monitor check now, outside the script queue, killed at its timeout; answer with
+        /// `.checkFinished` (see `ResourceEffect.runCheck`).
+        case runCheck(CheckRun)
+        /// Kill a running check; no answer is needed.
+        case cancelCheck(CheckRun.ID)
     }
 
     public internal(set) var membership: Membership
@@ -97,8 +107,31 @@ public struct Node: Sendable {
             } else {
                 stopMembership(into: &effects)
             }
+        case .checkFinished(let id, let outcome):
+            resourceEvent(.checkFinished(id, outcome), into: &effects)
+        case .monitorReset(let group):
+            resourceEvent(.monitorReset(group: group), into: &effects)
         }
+        advertiseHealth(into: &effects)
         return effects
+    }
+
+    /// Installs a new `monitors` file (`heartbeat -r`, after it validated): unchanged lines keep
+    /// their state, checks of dropped lines are cancelled.
+    public mutating func replaceMonitors(_ specs: [MonitorSpec]) -> [Effect] {
+        var effects: [Effect] = []
+        guard resources != nil else { return effects }
+        resourceEffects(resources!.replaceMonitors(specs, now: lastNow), into: &effects)
+        advertiseHealth(into: &effects)
+        return effects
+    }
+
+    /// Our `svcbad` follows the groups the resource manager finds unfit here; a change goes out
+    /// in a heartbeat at once.
+    private mutating func advertiseHealth(into effects: inout [Effect]) {
+        let unfit = resources?.unfitGroupKeys ?? []
+        guard unfit != membership.advertisedUnfitGroups else { return }
+        route(membership.advertiseUnfitGroups(unfit, now: lastNow), into: &effects)
     }
 
     /// `hb_standby` and `hb_takeover` arrive through the FIFO as the messages they would send;
@@ -146,6 +179,8 @@ public struct Node: Sendable {
                 resourceEvent(.partitionHealed(node), into: &effects)
             case .peerRestarted(let node):
                 resourceEvent(.nodeRestarted(node), into: &effects)
+            case .peerUnfitChanged(let node, let groups):
+                resourceEvent(.peerUnfit(node, groups: groups), into: &effects)
             case .deliver(let message):
                 if let decided = arbitration.peerMessage(message, now: lastNow) {
                     apply(decided, into: &effects)
@@ -183,6 +218,10 @@ public struct Node: Sendable {
                 effects.append(.starveWatchdog)
             case .shutdownComplete:
                 stopMembership(into: &effects)
+            case .runCheck(let run):
+                effects.append(.runCheck(run))
+            case .cancelCheck(let id):
+                effects.append(.cancelCheck(id))
             }
         }
     }

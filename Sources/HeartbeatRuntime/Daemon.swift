@@ -240,6 +240,8 @@ public final class Daemon {
             case .shutdownComplete:
                 shutdown = .complete
                 loop.stop()
+            case .runCheck, .cancelCheck:
+                break // placeholder until the check runner lands
             }
         }
     }

@@ -330,6 +330,8 @@ public struct Simulator {
             nodes[index] = nil
             hosts[index].incarnation += 1
             hosts[index].running = 0
+        case .runCheck, .cancelCheck:
+            break // placeholder until the simulator's check model lands
         }
     }
 

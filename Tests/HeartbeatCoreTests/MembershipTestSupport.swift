@@ -163,7 +163,8 @@ struct SimCluster {
                         }
                     }
                 }
-            case .log, .heartbeatSent, .nodeStatusChanged, .linkStatusChanged, .deliver, .commsUp, .peerRestarted, .partitionHealed:
+            case .log, .heartbeatSent, .nodeStatusChanged, .linkStatusChanged, .deliver, .commsUp, .peerRestarted, .partitionHealed,
+                 .peerUnfitChanged:
                 break
             }
         }

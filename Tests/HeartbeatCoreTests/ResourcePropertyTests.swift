@@ -93,7 +93,7 @@ struct TwoNodeSim {
                 message["src"] = Self.names[index]
                 let other = 1 - index
                 if nodes[other].manager != nil { nodes[other].inbox.append(message) }
-            case .log, .groupStateChanged, .fence, .stopHeartbeats, .starveWatchdog, .announce:
+            case .log, .groupStateChanged, .fence, .stopHeartbeats, .starveWatchdog, .announce, .runCheck, .cancelCheck:
                 break
             case .shutdownComplete:
                 nodes[index].manager = nil

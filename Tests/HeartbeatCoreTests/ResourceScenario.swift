@@ -244,6 +244,8 @@ enum ResourceScenario {
         case .shutdownComplete: return "shutdown-complete"
         case .announce(let group, let addresses): return (["announce", group] + addresses.map(\.description)).joined(separator: " ")
         case .groupStateChanged: return nil
+        case .runCheck(let run): return "check \(run.id) \(run.group) \(run.check.text)"
+        case .cancelCheck(let id): return "cancel-check \(id)"
         }
     }
 

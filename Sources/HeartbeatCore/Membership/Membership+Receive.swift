@@ -218,6 +218,7 @@ extension Membership {
         records[index].lastStatusAt = now
 
         noteConfigDigest(message.first(named: "cfgdigest"), of: index, into: &effects)
+        noteUnfitGroups(message, of: index, into: &effects)
 
         if let deadtime = Self.hex(message["dt"]), deadtime > 0,
            deadtime <= UInt64(MembershipLimits.maxAdvertisedDeadtime.milliseconds) {

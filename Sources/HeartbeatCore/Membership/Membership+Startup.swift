@@ -25,6 +25,10 @@ extension Membership {
         // 3.0.6 stops advertising `protocol` once it turned flow control off.
         if flowControl { message.fields.append(Field("protocol", "1")) }
         if let digest = config.configDigest { message.fields.append(Field("cfgdigest", digest)) }
+        // Omitted when empty: no cost while every group is healthy.
+        if !advertisedUnfitGroups.isEmpty {
+            message.fields.append(Field("svcbad", advertisedUnfitGroups.joined(separator: " ")))
+        }
         send(message, now: now, into: &effects)
         effects.append(.heartbeatSent)
     }

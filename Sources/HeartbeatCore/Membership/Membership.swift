@@ -28,6 +28,8 @@ public struct Membership: Sendable {
         var advertisedDeadtime: Duration
         /// The peer's `cfgdigest`, if it sends one.
         var configDigest: String?
+        /// The peer's `svcbad`: groups it is unfit for, space-separated ("" when absent).
+        var unfitGroups = ""
         var links: [LinkRecord]
         var intervals = HeartbeatIntervals()
         /// Sender side: the highest of our seqs this peer acknowledged.
@@ -69,6 +71,8 @@ public struct Membership: Sendable {
     var unknownNodesLogged: [NodeName: Instant] = [:]
     /// When a replay from each node was last logged (by node index); the `replay` counter has them all.
     var replaysLogged: [Int: Instant] = [:]
+    /// Our own `svcbad` (`Membership+Health.swift`).
+    public internal(set) var advertisedUnfitGroups: [String] = []
 
     /// Node names are lower-cased and de-duplicated; the local node is added if the list lacks it.
     public init(config: MembershipConfig) {

@@ -26,4 +26,7 @@ public enum MembershipEffect: Sendable, Hashable {
     /// "Cluster node N returning after partition." 3.0.6 then releases everything and restarts; we
     /// only report it, and the resource layer decides (spec §10 item 1).
     case partitionHealed(node: String)
+    /// A peer's `svcbad` changed: the resource groups it says it is unfit for (empty: none, as
+    /// from a peer that never sends the field, like 3.0.6).
+    case peerUnfitChanged(node: String, groups: [String])
 }

@@ -28,6 +28,12 @@ public enum ResourceEvent: Sendable, Hashable {
     case takeover(ResourceSet)
     /// SIGTERM / `heartbeat -k`: release everything, then send `shutdone` (spec §5.8).
     case shutdown
+    /// A `.runCheck` ended (the edge measured its latency, or killed it at its timeout).
+    case checkFinished(CheckRun.ID, CheckOutcome)
+    /// `hbctl monitor reset [GROUP]`: forget the group's failures (nil: every group's).
+    case monitorReset(group: String?)
+    /// A peer's `svcbad` changed: the groups it says it is unfit for (empty: fit for all).
+    case peerUnfit(String, groups: [String])
 }
 
 /// What `ResourceManager.handle(_:now:)` asks the runtime to do, in order.
@@ -51,4 +57,9 @@ public enum ResourceEffect: Sendable, Hashable {
     /// started, or another node that may have announced them gave them up. The edge sends a
     /// gratuitous ARP or unsolicited neighbour advertisement for each address (none: nothing to send).
     case announce(group: String, addresses: [ServiceAddress])
+    /// Run one monitor check outside the script queue; answer with `.checkFinished`.
+    case runCheck(CheckRun)
+    /// The check's group is being stopped or moved (or its line was dropped): kill the check; no
+    /// answer is needed (a late one is ignored).
+    case cancelCheck(CheckRun.ID)
 }

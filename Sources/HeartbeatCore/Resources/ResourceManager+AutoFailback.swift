@@ -30,6 +30,11 @@ extension ResourceManager {
         failback = .owed
         // The owner is not back yet: its stable report will call us again.
         guard anyPeerAlive else { return }
+        // Never pull a group to a node that says it is unfit for it: wait for its `svcbad` to clear.
+        if let reason = failbackHeldBackByHealth() {
+            effects.append(.log(.info, "Auto failback held back: \(reason)."))
+            return
+        }
         if standby != .none || !othersStable || !isIdleForFailback {
             effects.append(.log(.debug, "Auto failback delayed."))
             failback = .delayed(until: now + ResourceLimits.autoFailbackRetry)

@@ -17,6 +17,8 @@ extension ResourceManager {
         case ipGrant(String)
         /// Release after a partition heal or a double-ownership report.
         case heal(String)
+        /// A failing group is stopped and started again in place (`+Health`).
+        case monitorRestart
         /// The step that waited is gone (the requester died or restarted): nothing follows.
         case abandoned
     }

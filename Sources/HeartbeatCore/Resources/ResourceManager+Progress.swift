@@ -37,7 +37,7 @@ extension ResourceManager {
             completeLegacyInitialIfDone(into: &effects)
         case .heal(let node):
             completeHeal(node, into: &effects)
-        case .abandoned:
+        case .abandoned, .monitorRestart:
             break
         }
     }

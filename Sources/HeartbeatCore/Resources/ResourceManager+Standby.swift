@@ -75,7 +75,9 @@ extension ResourceManager {
     }
 
     /// Sends `me` after the checks 3.0.6 makes when its own `me` comes back (deviation 9).
-    mutating func requestStandby(_ set: HoldSet, now: Instant, into effects: inout [ResourceEffect]) {
+    /// `monitorMove`: a monitor gives the set away for its health; `svcmove=1` tells a peer of ours
+    /// to start the hold-down of what it takes (3.0.6 ignores the field).
+    mutating func requestStandby(_ set: HoldSet, now: Instant, into effects: inout [ResourceEffect], monitorMove: Bool = false) {
         let me = config.localNode
         guard lifecycle.handshake != nil else { return }
         if standby != .none {
@@ -90,7 +92,9 @@ extension ResourceManager {
             effects.append(.log(.warning, "standby message [me] from \(me) ignored.  local resources in flux."))
             return
         }
-        effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "me"))))
+        var request = Message(type: .askResources, ("rsc_hold", set.wire), ("info", "me"))
+        if monitorMove { request["svcmove"] = "1" }
+        effects.append(.send(request))
         effects.append(.log(.info, "\(me) wants to go standby [\(set.wire)]"))
         var before: [String: Bool] = [:]
         for name in peerNames {
@@ -142,6 +146,7 @@ extension ResourceManager {
             }
             if info == "me" {
                 effects.append(.log(.info, "\(peer) wants to go standby [\(set.wire)]"))
+                health.incomingMoveFrom = message["svcmove"] == nil ? nil : peer
                 peers[peer]?.stable = false
                 effects.append(.send(Message(type: .askResources, ("rsc_hold", set.wire), ("info", "other"))))
                 standby = .granting(set, from: peer, deadline: now + ResourceLimits.standbyTransferTimeout)
@@ -188,6 +193,7 @@ extension ResourceManager {
         for name in peerNames where peers[name]?.alive == true { peers[name]?.stable = false }
         standby = .releasing(set, deadline: now + ResourceLimits.standbyTransferTimeout)
         nominalHolds.subtract(set)
+        noteStandbyRelease(set, now: now, into: &effects)
         for index in groups(in: set).reversed() {
             queueRelease(index, purpose: .standbyRelease, reason: "standby")
         }
@@ -219,6 +225,7 @@ extension ResourceManager {
             guard preferred == config.localNode || preferred == peer else { continue }
             queueAcquire(index, purpose: .standbyAcquire, reason: "standby of \(peer)")
         }
+        noteStandbyArrival(mirror, from: peer, now: now)
         if !hasPending(.standbyAcquire) { completeStandbyAcquire(now: now, into: &effects) }
     }
 

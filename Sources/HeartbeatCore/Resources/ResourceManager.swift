@@ -148,7 +148,10 @@ public struct ResourceManager: Sendable {
     var parked: [ParkedJob] = []
     var nextScriptID: ScriptRun.ID = 1
 
-    public init(config: ResourceManagerConfig) {
+    /// Service health: the `monitors` lines, groups' failures, peers' `svcbad` (`+Health`).
+    var health = HealthState()
+
+    public init(config: ResourceManagerConfig, monitors: [MonitorSpec] = []) {
         self.config = config
         self.records = config.groups.map { GroupRecord(group: $0) }
         self.halvesWithGroups = config.groups.reduce(HoldSet.none) { set, group in
@@ -158,6 +161,8 @@ public struct ResourceManager: Sendable {
         var peers: [String: PeerRecord] = [:]
         for name in peerNames { peers[name] = PeerRecord() }
         self.peers = peers
+        var unreported: [ResourceEffect] = []
+        replaceMonitors(monitors, now: .zero, into: &unreported)
     }
 
     public mutating func handle(_ event: ResourceEvent, now: Instant) -> [ResourceEffect] {
@@ -178,7 +183,11 @@ public struct ResourceManager: Sendable {
         case .standby(let set): adminStandby(set, now: now, into: &effects)
         case .takeover(let set): adminTakeover(set, into: &effects)
         case .shutdown: shutdown(now: now, into: &effects)
+        case .checkFinished(let id, let outcome): checkFinished(id, outcome, now: now, into: &effects)
+        case .monitorReset(let group): monitorReset(group, now: now, into: &effects)
+        case .peerUnfit(let node, let keys): peerUnfit(NodeName(node).rawValue, groups: keys, now: now, into: &effects)
         }
+        superviseHealth(now: now, into: &effects)
         pump(now: now, into: &effects)
         resumeIfIdle(now: now, into: &effects)
         announceUncontested(into: &effects)
@@ -191,7 +200,7 @@ public struct ResourceManager: Sendable {
         var earliest = Instant.earliest(Instant.earliest(active?.retryAt, standby.deadline), failback.retryAt)
         for retry in parked { earliest = .earliest(earliest, retry.retryAt) }
         for attempt in fencing.values { earliest = .earliest(earliest, attempt.dueAt) }
-        return earliest
+        return .earliest(earliest, healthDeadline)
     }
 }
 
@@ -214,6 +223,16 @@ extension ResourceManager {
         case .all: return .all
         default: return .none
         }
+    }
+
+    /// Installs a new `monitors` file (`heartbeat -r`); see `replaceMonitors(_:now:into:)`.
+    public mutating func replaceMonitors(_ specs: [MonitorSpec], now: Instant) -> [ResourceEffect] {
+        var effects: [ResourceEffect] = []
+        let before = health.lines.count
+        replaceMonitors(specs, now: now, into: &effects)
+        effects.append(.log(.info, "Monitors reloaded: \(health.lines.count) check(s), \(before) before"))
+        superviseHealth(now: now, into: &effects)
+        return effects
     }
 
     /// Every group in haresources order, as `hbctl status` shows it.
