@@ -1,7 +1,7 @@
 import Glibc
 import HeartbeatCore
 
-/// Reads `ha.cf`, `authkeys` and `haresources` from the config directory, asks the machine the
+/// Reads `ha.cf`, `authkeys`, `haresources` and `monitors` (if there is one) from the config directory, asks the machine the
 /// facts validation needs (node name, own addresses, executables, users, authkeys mode), and
 /// returns the validated `ClusterConfig` with every diagnostic.
 ///
@@ -62,7 +62,7 @@ public struct ConfigLoader: Sendable {
         ClusterConfig.validate(readInput(), machine: SystemFacts(configDirectory: configDirectory, nodeName: nodeName))
     }
 
-    /// The three files as they are on disk, with the authkeys permission bits.
+    /// The files as they are on disk, with the authkeys permission bits.
     public func readInput() -> ConfigInput {
         let input = ConfigInput(
             configDirectory: configDirectory, initDirectory: initDirectory, haCf: .missing, authKeys: .missing,
@@ -71,7 +71,18 @@ public struct ConfigLoader: Sendable {
         let mode = stat(input.authKeysPath, &statBuffer) == 0 ? UInt32(statBuffer.st_mode) & 0o7777 : nil
         return ConfigInput(
             configDirectory: configDirectory, initDirectory: initDirectory, haCf: Self.read(input.haCfPath),
-            authKeys: Self.read(input.authKeysPath), authKeysMode: mode, haResources: Self.read(input.haResourcesPath))
+            authKeys: Self.read(input.authKeysPath), authKeysMode: mode, haResources: Self.read(input.haResourcesPath),
+            monitors: Self.read(input.monitorsPath))
+    }
+
+    /// `heartbeat -r`: re-reads `<dir>/monitors` against the running configuration's groups. A
+    /// missing file means no checks; any error throws every diagnostic (the caller keeps the old checks).
+    public static func loadMonitors(dir: String, cluster: ClusterConfig) throws(MonitorsFileError) -> [MonitorSpec] {
+        let path = dir.hasSuffix("/") ? dir + "monitors" : dir + "/monitors"
+        let (monitors, diagnostics) = ClusterConfig.validateMonitors(
+            read(path), file: path, groups: cluster.resourceGroups, machine: SystemFacts(configDirectory: dir, nodeName: cluster.localNode))
+        guard !diagnostics.hasErrors else { throw MonitorsFileError(diagnostics: diagnostics) }
+        return monitors
     }
 
     /// Config files are small; anything past 1 MiB is not a config file we should trust.
@@ -97,6 +108,13 @@ public struct ConfigLoader: Sendable {
         }
         return .unreadable("larger than \(sizeLimit) bytes")
     }
+}
+
+/// A `monitors` file that cannot be used; `diagnostics` holds every error and warning, FILE:LINE.
+public struct MonitorsFileError: Error, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
 /// The real machine, asked through Glibc.

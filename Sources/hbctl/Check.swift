@@ -3,17 +3,18 @@ import Glibc
 import HeartbeatCore
 import HeartbeatRuntime
 
-/// `hbctl check`: validates ha.cf, authkeys and haresources the way the daemon would at start,
-/// printing every problem (not just the first) to stderr and a one-line summary to stdout.
+/// `hbctl check`: validates ha.cf, authkeys, haresources and monitors (when there is one) the way
+/// the daemon would at start, printing every problem (not just the first) to stderr and a one-line
+/// summary to stdout.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check ha.cf, authkeys and haresources and report every problem.",
+        abstract: "Check ha.cf, authkeys, haresources and monitors and report every problem.",
         discussion: """
             Exits 0 when the configuration is usable (warnings allowed), 1 when it has errors.
             Directories default to $HA_CONFIG_DIR / $HA_INITD_DIR, else /etc/ha.d and /etc/init.d.
             """)
 
-    @Option(name: .customLong("config-dir"), help: "The config directory holding ha.cf, authkeys, haresources.")
+    @Option(name: .customLong("config-dir"), help: "The config directory holding ha.cf, authkeys, haresources, monitors.")
     var configDirectory: String?
 
     @Option(name: .customLong("initd-dir"), help: "Where resource scripts are looked up after resource.d.")

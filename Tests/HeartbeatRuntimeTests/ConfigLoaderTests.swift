@@ -41,4 +41,34 @@ import Testing
         #expect(stonith.allSatisfy { $0.severity == .error && $0.hint != nil })
         #expect(stonith.first?.description.hasPrefix(directory + "/ha.cf:6: error: STONITH device type [ipmilan] is not supported") == true)
     }
+
+    /// `monitors` is read with the other files (a broken one stops the start), and `heartbeat -r`
+    /// re-reads it alone: the new checks, or every error at once.
+    @Test func monitorsFileIsReadAndReRead() throws {
+        let directory = temporaryDirectory()
+        try write("node alpha beta\nbcast eth0\nlogfacility daemon\n", to: directory + "/ha.cf")
+        try write("auth 1\n1 sha1 s\n", to: directory + "/authkeys", mode: 0o600)
+        try write("alpha Dummy::web\n", to: directory + "/haresources")
+        _ = mkdir(directory + "/resource.d", 0o755)
+        try write("#!/bin/sh\n", to: directory + "/resource.d/Dummy", mode: 0o755)
+        let loader = ConfigLoader(configDirectory: directory, nodeName: "alpha")
+        let config = try #require(loader.load().0)
+        #expect(config.monitors == [])
+
+        try write("Dummy::web tcp:127.0.0.1:80 name=www\n", to: directory + "/monitors")
+        #expect(try #require(loader.load().0).monitors.map(\.alias) == ["www"])
+        #expect(try ConfigLoader.loadMonitors(dir: directory, cluster: config).map(\.check) == [.tcp(host: "127.0.0.1", port: 80)])
+
+        try write("Dummy::web status name=www\nwww exec:relative\ndummy::wbe status\n", to: directory + "/monitors")
+        let (broken, diagnostics) = loader.load()
+        #expect(broken == nil)
+        #expect(diagnostics.filter { $0.severity == .error }.map(\.line) == [2, 3])
+        #expect(throws: MonitorsFileError.self) { try ConfigLoader.loadMonitors(dir: directory, cluster: config) }
+        do {
+            _ = try ConfigLoader.loadMonitors(dir: directory, cluster: config)
+        } catch {
+            #expect(error.description.hasPrefix(directory + "/monitors:2: error: exec: needs an absolute path"))
+            #expect(error.description.contains(directory + "/monitors:3: error: unknown group [dummy::wbe]\n  hint: did you mean Dummy::web?"))
+        }
+    }
 }

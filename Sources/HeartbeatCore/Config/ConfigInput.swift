@@ -11,7 +11,7 @@ public protocol MachineFacts {
     func userExists(_ name: String) -> Bool
 }
 
-/// The three configuration files as read from disk, and where they came from.
+/// The configuration files as read from disk, and where they came from.
 public struct ConfigInput: Sendable {
     /// A file's contents, or why there are none.
     public enum Contents: Sendable, Hashable {
@@ -30,10 +30,12 @@ public struct ConfigInput: Sendable {
     /// The permission bits of authkeys (`st_mode & 0o7777`), or nil when unknown.
     public var authKeysMode: UInt32?
     public var haResources: Contents
+    /// `monitors` (our extension); missing means no monitoring.
+    public var monitors: Contents
 
     public init(
         configDirectory: String, initDirectory: String = "/etc/init.d", haCf: Contents, authKeys: Contents,
-        authKeysMode: UInt32?, haResources: Contents
+        authKeysMode: UInt32?, haResources: Contents, monitors: Contents = .missing
     ) {
         self.configDirectory = configDirectory
         self.initDirectory = initDirectory
@@ -41,11 +43,13 @@ public struct ConfigInput: Sendable {
         self.authKeys = authKeys
         self.authKeysMode = authKeysMode
         self.haResources = haResources
+        self.monitors = monitors
     }
 
     public var haCfPath: String { Self.join(configDirectory, "ha.cf") }
     public var authKeysPath: String { Self.join(configDirectory, "authkeys") }
     public var haResourcesPath: String { Self.join(configDirectory, "haresources") }
+    public var monitorsPath: String { Self.join(configDirectory, "monitors") }
     public var resourceDirectory: String { Self.join(configDirectory, "resource.d") }
 
     static func join(_ directory: String, _ name: String) -> String {

@@ -1,7 +1,7 @@
 extension ClusterConfig {
-    /// Parses the three files and checks every relation between values in this one place (like
+    /// Parses the files and checks every relation between values in this one place (like
     /// etcd raft's `Config.validate`): timing order, required media and nodes, the local node, the
-    /// haresources nodes and scripts, respawn programs. Fills 3.0.6's defaults and derived values.
+    /// haresources nodes and scripts, respawn programs, the monitors' groups. Fills 3.0.6's defaults and derived values.
     ///
     /// Every problem in every file is reported, each with its file and line; errors in one file do
     /// not stop the others from being checked.
@@ -59,9 +59,32 @@ extension ClusterConfig {
         return Diagnostic(.error, file: path, line: 0, "Cannot open \(what) [\(path)]: it does not exist", hint: fix)
     }
 
-    /// Groups diagnostics by file (ha.cf, authkeys, haresources, others) and orders each by line.
+    /// The `monitors` file checked against the validated groups and the machine; no checks and no
+    /// diagnostics when it is missing. `validate` calls it, and so does `heartbeat -r` to re-read it.
+    public static func validateMonitors(
+        _ contents: ConfigInput.Contents, file: String, groups: [ResourceGroup], machine: some MachineFacts
+    ) -> ([MonitorSpec], [Diagnostic]) {
+        switch contents {
+        case .missing:
+            return ([], [])
+        case .unreadable:
+            return ([], [cannotRead(contents, file, what: "monitors file", fix: "remove it for no monitoring")])
+        case .text(let text):
+            var (specs, diagnostics) = MonitorsParser.parse(text, file: file, groups: groups)
+            for spec in specs {
+                if case .exec(let path, _) = spec.check, !machine.isExecutableFile(path) {
+                    diagnostics.append(Diagnostic(
+                        .warning, file: file, line: spec.line, "check program [\(path)] is missing or not executable: the check will fail",
+                        hint: "install it there and chmod +x it (check `ls -l \(path)`)"))
+                }
+            }
+            return (specs, diagnostics)
+        }
+    }
+
+    /// Groups diagnostics by file (ha.cf, authkeys, haresources, monitors, others) and orders each by line.
     static func sorted(_ diagnostics: [Diagnostic], _ input: ConfigInput) -> [Diagnostic] {
-        let order = [input.haCfPath, input.authKeysPath, input.haResourcesPath]
+        let order = [input.haCfPath, input.authKeysPath, input.haResourcesPath, input.monitorsPath]
         let rank = { (d: Diagnostic) in order.firstIndex(of: d.file) ?? order.count }
         return diagnostics.enumerated().sorted { a, b in
             (rank(a.element), a.element.line, a.offset) < (rank(b.element), b.element.line, b.offset)
@@ -106,6 +129,9 @@ private struct Checker<Machine: MachineFacts> {
         checkStonith()
         let groups = checkResources(resources)
         checkPartitionRisk(groups: groups)
+        let (monitors, monitorDiagnostics) = ClusterConfig.validateMonitors(
+            input.monitors, file: input.monitorsPath, groups: groups, machine: machine)
+        diagnostics += monitorDiagnostics
 
         // 3.0.6 fills these when they are not written (spec §8; `heartbeat -D`).
         for (name, value) in HeartbeatDefaults.table.map({ ($0.directive, $0.value) }) where parameters[name] == nil {
@@ -130,7 +156,7 @@ private struct Checker<Machine: MachineFacts> {
             compression: haCf.compression, compressionThreshold: haCf.compressionThreshold,
             coredumps: haCf.coredumps, coreroot: haCf.coreroot, environment: haCf.environment,
             cluster: haCf.cluster, authKeys: authKeys, resourceGroups: groups, parameters: parameters,
-            metricsEndpoint: haCf.metricsEndpoint)
+            metricsEndpoint: haCf.metricsEndpoint, monitors: monitors)
     }
 
     // MARK: nodes and media

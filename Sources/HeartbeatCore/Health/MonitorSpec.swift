@@ -42,7 +42,7 @@ public struct MonitorSpec: Sendable, Hashable {
     /// The least time between two automatic moves of the group.
     public var holddown: Duration
     public var onFail: OnFail
-    /// The `name=` given on this line, if any.
+    /// The group's `name=` alias (given on any of its lines), if it has one.
     public var alias: String?
     /// Where the line is in the `monitors` file.
     public var line: Int
@@ -73,6 +73,18 @@ public struct MonitorSpec: Sendable, Hashable {
         self.onFail = onFail
         self.alias = alias
         self.line = line
+    }
+}
+
+extension MonitorSpec.Check: CustomStringConvertible {
+    /// The check as written in the `monitors` file (without its options), for log lines and status.
+    public var description: String {
+        switch self {
+        case .status: "status"
+        case .exec(let path, let arguments): (["exec:" + path] + arguments).joined(separator: " ")
+        case .tcp(let host, let port): host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
+        case .http(let url, _, _): url
+        }
     }
 }
 
