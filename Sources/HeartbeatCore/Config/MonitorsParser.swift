@@ -489,7 +489,7 @@ private struct Reader {
         }
 
         var specs: [MonitorSpec] = []
-        var seen: [String: Int] = [:]
+        var seen: [String: [MonitorSpec.Check: Int]] = [:]
         for (index, entry) in pending.enumerated() {
             let line = entry.spec.line
             let key: String
@@ -515,11 +515,10 @@ private struct Reader {
             var spec = entry.spec
             spec.group = key
             spec.alias = names.alias(of: key)
-            let identity = "\(key)\n\(spec.check)"
-            if let earlier = seen[identity] {
+            if let earlier = seen[key, default: [:]][spec.check] {
                 warning(line, "this check of group [\(key)] repeats line \(earlier)", "remove one of the two lines")
             } else {
-                seen[identity] = line
+                seen[key, default: [:]][spec.check] = line
             }
             checkAddress(spec)
             specs.append(spec)

@@ -76,18 +76,6 @@ public struct MonitorSpec: Sendable, Hashable {
     }
 }
 
-extension MonitorSpec.Check: CustomStringConvertible {
-    /// The check as written in the `monitors` file (without its options), for log lines and status.
-    public var description: String {
-        switch self {
-        case .status: "status"
-        case .exec(let path, let arguments): (["exec:" + path] + arguments).joined(separator: " ")
-        case .tcp(let host, let port): host.contains(":") ? "tcp:[\(host)]:\(port)" : "tcp:\(host):\(port)"
-        case .http(let url, _, _): url
-        }
-    }
-}
-
 /// The HTTP status codes a check accepts: exact codes and whole classes (`2xx`).
 public struct HTTPExpectation: Sendable, Hashable {
     public var codes: Set<Int>
