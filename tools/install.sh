@@ -54,6 +54,8 @@ install)
         put 644 "$root/tools/heartbeat.logrotate" "$SYSCONFDIR/logrotate.d/heartbeat"
     fi
     for doc in "$root"/README.md "$root"/docs/*.md; do put 644 "$doc" "$PREFIX/share/doc/heartbeat-swift/$(basename "$doc")"; done
+    # A sample monitors file would turn monitoring on against groups the admin may not have.
+    put 644 "$root/ha.d/monitors" "$PREFIX/share/doc/heartbeat-swift/examples/monitors"
     for sample in ha.cf authkeys haresources; do
         mode=644; [ $sample = authkeys ] && mode=600
         put $mode "$root/ha.d/$sample" "$PREFIX/share/doc/heartbeat-swift/examples/$sample"

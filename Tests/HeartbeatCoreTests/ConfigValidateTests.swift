@@ -184,7 +184,7 @@ import Testing
             configDirectory: directory, initDirectory: "/nonexistent", haCf: try read("ha.cf"), authKeys: try read("authkeys"),
             // Git does not keep mode 0600, so a fresh checkout's authkeys may be 0644; the mode check
             // has its own tests (ConfigAuthKeysTests).
-            authKeysMode: nil, haResources: try read("haresources"))
+            authKeysMode: nil, haResources: try read("haresources"), monitors: try read("monitors"))
         let (config, diagnostics) = ClusterConfig.validate(input, machine: Disk())
         #expect(diagnostics.errors == [], "\(diagnostics)")
         let c = try #require(config)
@@ -192,6 +192,8 @@ import Testing
         #expect(c.resourceGroups.map(\.key) == ["Dummy::web", "Dummy::db"])
         #expect(c.resourceGroups[0].resources[0].path == directory + "/resource.d/Dummy")
         #expect(c.authKeys.active.method == .sha1)
+        #expect(c.monitors.map(\.group) == ["Dummy::web", "Dummy::db"])
+        #expect(c.monitors.map(\.alias) == ["web", nil])
     }
 }
 

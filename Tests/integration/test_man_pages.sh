@@ -6,14 +6,14 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 MAN=$ROOT/man
-for page in heartbeat.8 ha.cf.5 authkeys.5 haresources.5 cl_status.1 hbctl.8; do
+for page in heartbeat.8 ha.cf.5 authkeys.5 haresources.5 monitors.5 cl_status.1 hbctl.8; do
     [ -f "$MAN/$page" ] || fail "man/$page missing"
     warnings=$(groff -ww -z -man "$MAN/$page" 2>&1)
     [ -z "$warnings" ] || fail "groff warns about $page: $warnings"
     warnings=$(MANWIDTH=80 man --warnings -l -Tutf8 "$MAN/$page" 2>&1 >/dev/null)
     [ -z "$warnings" ] || fail "man warns about $page: $warnings"
 done
-log "six pages render without warnings"
+log "seven pages render without warnings"
 
 # hbctl: subcommands as `.B hbctl SUB ...` entries, every --option somewhere in hbctl.8.
 subcommands() { "$BIN/hbctl" "$@" --help | sed -n '/^SUBCOMMANDS:/,/^$/p' | awk 'NR > 1 && /^  [a-z]/ { print $1 }'; }

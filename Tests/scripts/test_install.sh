@@ -15,9 +15,12 @@ test_install_layout_and_exact_uninstall() {
              etc/ha.d/resource.d/IPaddr2 etc/ha.d/ha.cf etc/ha.d/authkeys etc/ha.d/haresources \
              usr/lib/systemd/system/heartbeat.service etc/logrotate.d/heartbeat \
              usr/share/man/man8/heartbeat.8.gz usr/share/man/man5/ha.cf.5.gz usr/share/man/man5/authkeys.5.gz \
-             usr/share/man/man5/haresources.5.gz usr/share/man/man1/cl_status.1.gz usr/share/man/man8/hbctl.8.gz; do
+             usr/share/man/man5/haresources.5.gz usr/share/man/man5/monitors.5.gz usr/share/man/man1/cl_status.1.gz \
+             usr/share/man/man8/hbctl.8.gz usr/share/doc/heartbeat-swift/examples/monitors; do
         [ -e "$T/dest/$f" ] || fail "missing $f"
     done
+    # The sample monitors file names the sample's groups: in /etc/ha.d it would check the admin's.
+    [ ! -e "$T/dest/etc/ha.d/monitors" ] || fail "install put a sample monitors file in /etc/ha.d"
     [ "$(readlink "$T/dest/usr/sbin/heartbeat")" = ../lib/heartbeat/heartbeat ] || fail "sbin/heartbeat link wrong"
     [ "$(stat -c %a "$T/dest/etc/ha.d/authkeys")" = 600 ] || fail "authkeys not mode 600"
     [ -x "$T/dest/etc/ha.d/resource.d/Dummy" ] || fail "resource scripts not executable"
