@@ -38,7 +38,7 @@ protocol ScriptLauncher: AnyObject {
     var nextDeadline: Instant? { get }
     func enforceTimeouts(now: Instant)
     /// On SIGCHLD: collects exited children; those that are not scripts go to `other`.
-    func reap(other: (pid_t, Int32) -> Void)
+    func reap(other: ((pid_t, Int32) -> Void)?)
 }
 
 extension ScriptRunner: ScriptLauncher {}

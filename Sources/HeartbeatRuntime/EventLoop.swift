@@ -47,6 +47,17 @@ public final class EventLoop {
         return token
     }
 
+    /// Calls `handler` whenever `fd` is writable or broken (a non-blocking connect has ended).
+    /// Returns a token for `remove`.
+    @discardableResult
+    public func watchWritable(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> UInt64 {
+        let token = nextToken
+        nextToken += 1
+        guard hb_epoll_watch_writable(epollFD, fd, token, 1) == 0 else { throw SystemError("epoll_ctl add") }
+        handlers[token] = handler
+        return token
+    }
+
     public func remove(_ fd: Int32, token: UInt64) {
         _ = hb_epoll_del(epollFD, fd)
         handlers[token] = nil

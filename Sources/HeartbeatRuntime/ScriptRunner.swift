@@ -44,39 +44,15 @@ public final class ScriptRunner {
     public func run(id: UInt64, path: String, arguments: [String], environment: [String], timeout: Duration) throws(SystemError) {
         var fds: [Int32] = [0, 0]
         guard hb_pipe_cloexec_nonblock(&fds) == 0 else { throw SystemError("pipe2") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The daemon blocks its signals for signalfd; scripts must start with none blocked, and in
-        // their own process group so a timeout can end everything they started.
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        close(fds[1])
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(path: path, arguments: arguments, environment: environment, output: fds[1])
+        } catch {
             close(fds[0])
-            throw SystemError("spawn \(path)", code: result)
+            close(fds[1])
+            throw error
         }
+        close(fds[1])
         let now = EventLoop.now()
         let reader = fds[0]
         let token = try loop.watch(reader) { [unowned self] in self.readOutput(of: pid) }
@@ -84,8 +60,18 @@ public final class ScriptRunner {
     }
 
     /// Call on SIGCHLD: reaps every exited child and reports it; children that are not scripts
-    /// (respawned clients) go to `other` with their wait status.
-    public func reap(other: (pid_t, Int32) -> Void = { _, _ in }) {
+    /// (respawned clients, checks) go to `other` with their wait status. Without `other` only the
+    /// scripts are waited for, so children of anyone else in the process are left to their owner.
+    public func reap(other: ((pid_t, Int32) -> Void)? = nil) {
+        guard let other else {
+            for pid in children.keys {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid, let child = children.removeValue(forKey: pid) {
+                    finish(child, pid: pid, status: status)
+                }
+            }
+            return
+        }
         while true {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
@@ -146,10 +132,8 @@ public final class ScriptRunner {
             loop.remove(child.pipe, token: child.token)
             close(child.pipe)
         }
-        let exited = status & 0x7f == 0
-        let exitCode = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         onFinished(Finished(
-            id: child.id, exitCode: exitCode, output: String(decoding: child.output, as: UTF8.self),
+            id: child.id, exitCode: ChildProcess.exitCode(fromWaitStatus: status), output: String(decoding: child.output, as: UTF8.self),
             timedOut: child.killedAt != nil, duration: EventLoop.now() - child.started))
     }
 }

@@ -30,7 +30,7 @@ import Testing
         }
         var nextDeadline: Instant? { nil }
         func enforceTimeouts(now: Instant) {}
-        func reap(other: (pid_t, Int32) -> Void) {}
+        func reap(other: ((pid_t, Int32) -> Void)?) {}
     }
 
     struct FakeState: IdentityStore {
