@@ -44,6 +44,7 @@ public final class Daemon {
                 deliveries.daemon?.received($0, on: $1)
             },
             scripts: ScriptRunner(loop: loop) { deliveries.daemon?.scriptFinished($0) },
+            checks: CheckRunner(loop: loop) { deliveries.daemon?.handle(.checkFinished($0, $1)) },
             notifier: SystemdNotifier.fromProcess())
         try self.init(config: config, paths: paths, options: options, logger: logger, loop: loop, io: io,
                       state: StateFiles(directory: paths.stateDir))
@@ -183,6 +184,7 @@ public final class Daemon {
             nextWatchdogPing = now + interval
         }
         io.scripts.enforceTimeouts(now: now)
+        io.checks.enforceTimeouts(now: now)
         announcer.sendDue(now: now)
         if let deadline = shutdown.deadline, now >= deadline {
             logger.log(.critical, "Emergency shutdown: resources not released within \(Self.shutdownPatience).")
@@ -203,8 +205,8 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, shutdown.deadline, nextWatchdogPing,
-                         announcer.nextDeadline]
+        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, io.checks.nextDeadline, shutdown.deadline,
+                         nextWatchdogPing, announcer.nextDeadline]
         let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
         loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
     }
@@ -240,8 +242,11 @@ public final class Daemon {
             case .shutdownComplete:
                 shutdown = .complete
                 loop.stop()
-            case .runCheck, .cancelCheck:
-                break // placeholder until the check runner lands
+            case .runCheck(let run):
+                // Checks see what scripts see, so `status` runs each script as the resource queue would.
+                io.checks.start(run, environment: scriptEnvironment.entries())
+            case .cancelCheck(let id):
+                io.checks.cancel(id)
             }
         }
     }
@@ -315,6 +320,13 @@ public final class Daemon {
         case .fenceConfirm(let node):
             guard let stonith = fencing.stonith else { return .failure(ControlError("no STONITH device is configured")) }
             return stonith.confirm(node)
+        case .monitorReset(let name):
+            // The core resolves the name the same way; asking first lets the admin hear of a typo.
+            if let name, node.resources?.monitoredGroupKey(named: name) == nil {
+                return .failure(ControlError("no monitored group \(name) (see hbctl status)"))
+            }
+            handle(.monitorReset(group: name))
+            return .success("monitor state reset for \(name.map { "group \($0)" } ?? "every monitored group")")
         case .status, .reload:
             return .failure(ControlError("not an admin request"))
         }
@@ -338,13 +350,13 @@ public final class Daemon {
         node.statusReport(now: io.clock.now(), parameters: config.parameters, wireRejects: wireRejects)
     }
 
-    private func perform(_ request: ControlRequest) -> Result<String, ControlError> {
+    func perform(_ request: ControlRequest) -> Result<String, ControlError> {
         switch request {
         case .status:
             return .success(statusReport().encoded())
         case .reload:
             return reload() ? .success("configuration reloaded") : .failure(ControlError("configuration has errors; nothing changed"))
-        case .standby, .takeover, .fenceConfirm:
+        case .standby, .takeover, .fenceConfirm, .monitorReset:
             return admin(request)
         }
     }
@@ -362,6 +374,7 @@ public final class Daemon {
             handle(.shutdown)
         case SIGCHLD:
             io.scripts.reap { [unowned self] pid, status in
+                guard !self.io.checks.reaped(pid: pid, status: status) else { return }
                 self.fencing.respawn?.exited(pid: pid, status: status, shuttingDown: self.shuttingDown)
             }
         case SIGHUP:
@@ -399,6 +412,14 @@ public final class Daemon {
         endpoints.control?.authorization = .fromConfig(newConfig, logger: logger)
         logger.destinations = Self.logDestinations(newConfig, options)
         logger.log(.info, "Configuration reloaded: authkeys, apiauth and logging applied.")
+        if newConfig.monitors != config.monitors {
+            config.monitors = newConfig.monitors
+            // Lines that did not change keep their counts; checks of dropped lines are cancelled.
+            let now = io.clock.now()
+            perform(node.replaceMonitors(newConfig.monitors))
+            armTimer(now: now)
+            logger.log(.info, "Monitors reloaded: \(newConfig.monitors.count) checks.")
+        }
         if membershipChanged {
             logger.log(.warning, "Changes to nodes, media or timing take effect when heartbeat restarts.")
         }

@@ -8,6 +8,7 @@ struct DaemonIO {
     /// Every medium a message goes out on.
     var transport: any MessageTransport
     var scripts: any ScriptLauncher
+    var checks: any CheckLauncher
     /// systemd, when started by a `Type=notify` unit.
     var notifier: (any ServiceNotifier)?
 }
@@ -42,6 +43,20 @@ protocol ScriptLauncher: AnyObject {
 }
 
 extension ScriptRunner: ScriptLauncher {}
+
+/// Runs monitor checks without blocking; their ends come back as `(CheckRun.ID, CheckOutcome)`.
+protocol CheckLauncher: AnyObject {
+    func start(_ run: CheckRun, environment: [String])
+    /// Kills the check; nothing comes back for it.
+    func cancel(_ id: CheckRun.ID)
+    /// When `enforceTimeouts` next has something to do.
+    var nextDeadline: Instant? { get }
+    func enforceTimeouts(now: Instant)
+    /// A child the daemon reaped: whether it was a check's (then it is dealt with).
+    func reaped(pid: pid_t, status: Int32) -> Bool
+}
+
+extension CheckRunner: CheckLauncher {}
 
 /// The node's persistent identity: its UUID and a generation that rises on every start.
 protocol IdentityStore {

@@ -17,13 +17,22 @@ struct ControlAuthorizationTests {
         #expect(authorization.permits(.takeover(.foreign), from: .init(uid: 4321, gid: 90)))
         #expect(!authorization.permits(.standby(.all), from: alice))
         #expect(!authorization.permits(.reload, from: alice))
+        #expect(!authorization.permits(.monitorReset(group: nil), from: alice))
+    }
+
+    @Test func monitorResetIsGrantedByHbctlOnly() {
+        let (authorization, _) = ControlAuthorization.resolve(
+            [APIAuth(client: "hbctl", uids: ["1000"], gids: []), APIAuth(client: "hb_standby", uids: ["2000"], gids: [])],
+            user: { _ in nil }, group: { _ in nil })
+        #expect(authorization.permits(.monitorReset(group: "db"), from: alice))
+        #expect(!authorization.permits(.monitorReset(group: "db"), from: .init(uid: 2000, gid: 2000)))
     }
 
     @Test func builtInClientsGrantNoControlRequests() {
         // ipfail, ccm, ping, lha-snmpagent and anon are 3.0.6's API clients, not ours: the default
         // configuration leaves every state change to root.
         let (authorization, _) = ControlAuthorization.resolve(APIAuth.builtIn, user: { _ in 1000 }, group: { _ in 1000 })
-        for request in [ControlRequest.standby(.all), .takeover(.all), .reload] {
+        for request in [ControlRequest.standby(.all), .takeover(.all), .reload, .monitorReset(group: "db")] {
             #expect(!authorization.permits(request, from: alice))
         }
         #expect(authorization.permits(.status, from: alice))
@@ -31,7 +40,7 @@ struct ControlAuthorizationTests {
 
     @Test func privilegeLevels() {
         #expect(ControlRequest.status.privilege == .read)
-        for request in [ControlRequest.standby(.all), .takeover(.failback), .reload] {
+        for request in [ControlRequest.standby(.all), .takeover(.failback), .reload, .monitorReset(group: nil)] {
             #expect(request.privilege == .admin)
         }
         #expect(ControlAuthorization.Privilege.fencing > .admin)

@@ -79,7 +79,12 @@ import Testing
         #expect(try ControlRequest(line: "standby foreign\n") == .standby(.foreign))
         #expect(try ControlRequest(line: "takeover  failback\n") == .takeover(.failback))
         #expect(try ControlRequest(line: "reload\n") == .reload)
-        for request in [ControlRequest.status, .standby(.local), .takeover(.all), .reload] {
+        #expect(try ControlRequest(line: "monitor-reset\n") == .monitorReset(group: nil))
+        #expect(try ControlRequest(line: "monitor-reset IPaddr2::10.0.0.5/24/eth0\n") == .monitorReset(group: "IPaddr2::10.0.0.5/24/eth0"))
+        #expect(throws: ControlRequestError.unexpectedArgument(verb: "monitor-reset", argument: "web")) {
+            try ControlRequest(line: "monitor-reset db web\n")
+        }
+        for request in [ControlRequest.status, .standby(.local), .takeover(.all), .reload, .monitorReset(group: nil), .monitorReset(group: "db")] {
             #expect(try ControlRequest(line: request.line) == request)
         }
         #expect(throws: ControlRequestError.empty) { try ControlRequest(line: "\n") }
@@ -100,7 +105,7 @@ import Testing
         let root = ControlAuthorization.Peer(uid: 0, gid: 0)
         #expect(ControlRequest.status.isReadOnly)
         #expect(ControlAuthorization().permits(.status, from: nobody))
-        for request in [ControlRequest.standby(.all), .takeover(.local), .reload] {
+        for request in [ControlRequest.standby(.all), .takeover(.local), .reload, .monitorReset(group: nil)] {
             #expect(!request.isReadOnly)
             #expect(!ControlAuthorization().permits(request, from: nobody))
             #expect(ControlAuthorization().permits(request, from: root))

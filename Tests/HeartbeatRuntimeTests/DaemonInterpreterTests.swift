@@ -33,6 +33,16 @@ import Testing
         func reap(other: ((pid_t, Int32) -> Void)?) {}
     }
 
+    final class FakeChecks: CheckLauncher {
+        var started: [(run: CheckRun, environment: [String])] = []
+        var cancelled: [CheckRun.ID] = []
+        func start(_ run: CheckRun, environment: [String]) { started.append((run, environment)) }
+        func cancel(_ id: CheckRun.ID) { cancelled.append(id) }
+        var nextDeadline: Instant? { nil }
+        func enforceTimeouts(now: Instant) {}
+        func reaped(pid: pid_t, status: Int32) -> Bool { false }
+    }
+
     struct FakeState: IdentityStore {
         func bumpGeneration(wallClockSeconds: UInt64) throws(SystemError) -> (generation: UInt64, note: (LogLevel, String)?) {
             (7, nil)
@@ -59,10 +69,11 @@ import Testing
         let clock = FakeClock()
         let transport = FakeTransport()
         let scripts = FakeScripts()
+        let checks = FakeChecks()
         let notifier = FakeNotifier()
         let directory: String
 
-        init() throws {
+        init(monitors: [MonitorSpec] = []) throws {
             var template = Array("/tmp/hb-daemon-XXXXXX".utf8CString)
             directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
             mkdir(directory + "/resource.d", 0o755)
@@ -72,11 +83,12 @@ import Testing
             try writeDurably(Array("alpha svc\n".utf8), to: directory + "/haresources", mode: 0o644)
             try writeDurably(Array("#!/bin/sh\nexit 0\n".utf8), to: directory + "/resource.d/svc", mode: 0o755)
             let (loaded, diagnostics) = ConfigLoader(configDirectory: directory, nodeName: "alpha").load()
-            let config = try #require(loaded, "\(diagnostics)")
+            var config = try #require(loaded, "\(diagnostics)")
+            config.monitors = monitors
             let paths = DaemonPaths(configDir: directory, stateDir: directory, runDir: directory, pidFile: directory + "/pid")
             daemon = try Daemon(config: config, paths: paths, options: DaemonOptions(),
                                 logger: Logger(destinations: .init(logFile: directory + "/log")), loop: try EventLoop(),
-                                io: DaemonIO(clock: clock, transport: transport, scripts: scripts, notifier: notifier),
+                                io: DaemonIO(clock: clock, transport: transport, scripts: scripts, checks: checks, notifier: notifier),
                                 state: FakeState())
         }
 
@@ -129,6 +141,44 @@ import Testing
         harness.advance(until: { daemon.statusReport().groups.first?.state != "starting" })
         let group = try #require(daemon.statusReport().groups.first)
         #expect(group.state == "running" && group.owner == "alpha")
+    }
+
+    /// Starts the node and answers its scripts until group `svc` runs here.
+    private func startGroup(_ harness: Harness) throws {
+        harness.daemon.handle(.start)
+        harness.advance(until: { !harness.scripts.runs.isEmpty })
+        let probe = try #require(harness.scripts.runs.last)
+        harness.daemon.scriptFinished(.init(id: probe.id, exitCode: 3, output: "", timedOut: false, duration: .milliseconds(5)))
+        harness.advance(until: { harness.scripts.runs.count == 2 })
+        let start = try #require(harness.scripts.runs.last)
+        harness.daemon.scriptFinished(.init(id: start.id, exitCode: 0, output: "", timedOut: false, duration: .milliseconds(5)))
+        harness.advance(until: { harness.daemon.statusReport().groups.first?.state == "running" })
+    }
+
+    @Test func aCheckGoesToTheCheckRunnerWithTheScriptEnvironmentAndItsFailureRestartsTheGroup() throws {
+        let harness = try Harness(monitors: [MonitorSpec(group: "svc", check: .status, interval: .seconds(1), timeout: .milliseconds(500),
+                                                         restarts: 1, line: 1)])
+        try startGroup(harness)
+        harness.advance(until: { !harness.checks.started.isEmpty })
+        let (run, environment) = try #require(harness.checks.started.first)
+        #expect(run.group == "svc" && run.check == .status && run.timeout == .milliseconds(500))
+        #expect(run.resources.map(\.path) == [harness.directory + "/resource.d/svc"])
+        #expect(environment.contains("HA_CURHOST=alpha"))
+        // The failure comes back to the core, which restarts the group in place: stop, then start.
+        let scriptsBefore = harness.scripts.runs.count
+        harness.daemon.handle(.checkFinished(run.id, .failed(latency: .milliseconds(3), detail: "resource svc not running")))
+        harness.advance(until: { harness.scripts.runs.count > scriptsBefore })
+        #expect(harness.scripts.runs.dropFirst(scriptsBefore).first?.arguments == ["stop"])
+    }
+
+    @Test func monitorResetNamesAMonitoredGroupOrAll() throws {
+        let harness = try Harness(monitors: [MonitorSpec(group: "svc", check: .tcp(host: "127.0.0.1", port: 80), alias: "web", line: 1)])
+        try startGroup(harness)
+        #expect(harness.daemon.perform(.monitorReset(group: "nosuch")) == .failure(ControlError("no monitored group nosuch (see hbctl status)")))
+        #expect(harness.daemon.perform(.monitorReset(group: "web")) == .success("monitor state reset for group web"))
+        #expect(harness.daemon.perform(.monitorReset(group: nil)) == .success("monitor state reset for every monitored group"))
+        let log = String(decoding: readSmallFile(harness.directory + "/log") ?? [], as: UTF8.self)
+        #expect(log.contains("Monitor state of group svc reset"))
     }
 
     @Test func aFenceGoesToTheStonithDeviceAndItsAnswerToTheNode() throws {

@@ -12,6 +12,7 @@
 /// | `standby [set]`      | admin     | `hb_standby`, `hbctl`              |
 /// | `takeover [set]`     | admin     | `hb_takeover`, `hbctl`             |
 /// | `reload`             | admin     | `hbctl`                            |
+/// | `monitor-reset [g]`  | admin     | `hbctl`                            |
 /// | `fence-confirm NODE` | fencing   | root only: no apiauth line grants them |
 ///
 /// Fencing (power-cycling a node, confirming a manual fence) can destroy data when misused, so
@@ -93,7 +94,7 @@ extension ControlRequest {
     public var privilege: ControlAuthorization.Privilege {
         switch self {
         case .status: .read
-        case .standby, .takeover, .reload: .admin
+        case .standby, .takeover, .reload, .monitorReset: .admin
         case .fenceConfirm: .fencing
         }
     }
@@ -101,7 +102,7 @@ extension ControlRequest {
     /// The `apiauth` client names, besides `hbctl`, that authorise this request.
     public var apiClients: [String] {
         switch self {
-        case .status, .reload, .fenceConfirm: []
+        case .status, .reload, .fenceConfirm, .monitorReset: []
         case .standby: ["hb_standby"]
         case .takeover: ["hb_takeover"]
         }

@@ -12,6 +12,10 @@ public enum ControlRequest: Sendable, Equatable {
     /// `hbctl fence-confirm NODE`: the operator has reset NODE by hand (the `meatware` STONITH
     /// device waits for this, spec §7.3).
     case fenceConfirm(String)
+    /// `hbctl monitor reset [GROUP]`: forget the group's check failures (nil: every monitored
+    /// group's), as Pacemaker's `crm_resource --cleanup`. GROUP is as the monitors file names it:
+    /// the group's key, a `name=` alias or a resource token of one group.
+    case monitorReset(group: String?)
 
     /// The argument of `hb_standby`/`hb_takeover`, relative to the requesting node (spec §6.8).
     public enum ResourceSet: String, Sendable, CaseIterable {
@@ -33,6 +37,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .takeover(let set): "takeover \(set.rawValue)\n"
         case .reload: "reload\n"
         case .fenceConfirm(let node): "fence-confirm \(node)\n"
+        case .monitorReset(let group): "monitor-reset" + (group.map { " " + $0 } ?? "") + "\n"
         }
     }
 
@@ -69,6 +74,9 @@ public enum ControlRequest: Sendable, Equatable {
                                         : .unexpectedArgument(verb: verb, argument: arguments.last!)
             }
             self = .fenceConfirm(NodeName(node).rawValue)
+        case "monitor-reset":
+            guard arguments.count <= 1 else { throw .unexpectedArgument(verb: verb, argument: arguments.last!) }
+            self = .monitorReset(group: arguments.first)
         default: throw .unknownVerb(verb)
         }
     }
