@@ -1,7 +1,5 @@
 import ArgumentParser
-import Glibc
 import HeartbeatCore
-import HeartbeatRuntime
 
 /// `hbctl fence-confirm NODE`: tells the daemon the operator has reset NODE by hand, which the
 /// `meatware` STONITH device waits for before the node's groups are taken over (like
@@ -20,18 +18,6 @@ struct FenceConfirm: ParsableCommand {
     var runDir: String?
 
     func run() throws {
-        let path = runDir.map { $0 + "/control" } ?? ControlClient.defaultPath()
-        do {
-            switch try ControlClient(path: path).send(.fenceConfirm(NodeName(node).rawValue)) {
-            case .ok(let text):
-                ControlClient.write("\(text)\n", to: STDOUT_FILENO)
-            case .error(let text):
-                ControlClient.write("hbctl fence-confirm: \(text)\n", to: STDERR_FILENO)
-                throw ExitCode(1)
-            }
-        } catch let error as ControlClientError {
-            ControlClient.write("hbctl fence-confirm: \(error)\n", to: STDERR_FILENO)
-            throw ExitCode(1)
-        }
+        try sendAdminRequest(.fenceConfirm(NodeName(node).rawValue), command: "fence-confirm", runDir: runDir)
     }
 }

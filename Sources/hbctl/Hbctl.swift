@@ -6,6 +6,6 @@ struct Hbctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hbctl",
         abstract: "Check, inspect and control the heartbeat daemon.",
-        subcommands: [Check.self, Decode.self, Status.self, FenceConfirm.self, Export.self, ScenarioCommand.self, Simulate.self]
+        subcommands: [Check.self, Decode.self, Status.self, FenceConfirm.self, Monitor.self, Export.self, ScenarioCommand.self, Simulate.self]
     )
 }
