@@ -103,6 +103,11 @@ public final class CheckRunner {
         abandon(check)
     }
 
+    /// The daemon is exiting: every check is killed, none reported.
+    public func cancelAll() {
+        for id in Array(checks.keys) { cancel(id) }
+    }
+
     /// When `enforceTimeouts` next has something to do, if any check runs.
     public var nextDeadline: Instant? {
         checks.values.map { $0.decided == nil ? $0.deadline : $0.started }.min()

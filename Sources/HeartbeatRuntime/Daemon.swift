@@ -109,6 +109,7 @@ public final class Daemon {
         if let interval = io.notifier?.watchdogInterval { nextWatchdogPing = io.clock.now() + interval }
         armTimer(now: io.clock.now())
         loop.run()
+        io.checks.cancelAll()
         fencing.respawn?.stopAll()
         fencing.watchdog?.close()
         endpoints.close()

@@ -49,6 +49,8 @@ protocol CheckLauncher: AnyObject {
     func start(_ run: CheckRun, environment: [String])
     /// Kills the check; nothing comes back for it.
     func cancel(_ id: CheckRun.ID)
+    /// Kills every check; nothing comes back.
+    func cancelAll()
     /// When `enforceTimeouts` next has something to do.
     var nextDeadline: Instant? { get }
     func enforceTimeouts(now: Instant)

@@ -96,7 +96,12 @@ import Testing
         var outcomes: [CheckRun.ID: CheckOutcome] = [:]
         let runner = CheckRunner(loop: loop) { outcomes[$0] = $1 }
         runner.start(run(1, .exec(path: "/bin/sleep", arguments: ["30"])), environment: Self.environment)
+        runner.start(run(2, .exec(path: "/bin/sleep", arguments: ["30"])), environment: Self.environment)
+        runner.start(run(3, .tcp(host: "127.0.0.1", port: try Listener(address: "127.0.0.1").port)), environment: Self.environment)
         runner.cancel(1)
+        #expect(runner.running == 2)
+        // The daemon's exit: the rest go too.
+        runner.cancelAll()
         #expect(runner.running == 0)
         #expect(runner.nextDeadline == nil)
         let giveUp = EventLoop.now() + .seconds(5)

@@ -38,6 +38,7 @@ import Testing
         var cancelled: [CheckRun.ID] = []
         func start(_ run: CheckRun, environment: [String]) { started.append((run, environment)) }
         func cancel(_ id: CheckRun.ID) { cancelled.append(id) }
+        func cancelAll() { cancelled += started.map(\.run.id) }
         var nextDeadline: Instant? { nil }
         func enforceTimeouts(now: Instant) {}
         func reaped(pid: pid_t, status: Int32) -> Bool { false }
