@@ -47,7 +47,27 @@ good_config; printf '\xff\xd8\xff\xe0\x00\x10JFIF\n' > "$D/etc/authkeys"; refuse
 good_config; echo "node9 Dummy::x" >> "$D/etc/haresources"; refused "haresources unknown node" "haresources:2: error"
 good_config; echo "node2 NoSuchScript::x" >> "$D/etc/haresources"; refused "haresources missing script" "haresources:2: error"
 good_config; rm "$D/etc/haresources"; mkdir "$D/etc/haresources"; refused "haresources a directory" "haresources.*(directory|error)"
+good_config; echo "Dummy::web stauts" > "$D/etc/monitors"; refused "monitors unknown check" "monitors:1: error: unknown check \[stauts\]"
+good_config; printf 'Dummy::web status\ndummy::wbe status\n' > "$D/etc/monitors"; refused "monitors unknown group" "monitors:2: error: unknown group \[dummy::wbe\]"
+good_config; echo "Dummy::web tcp:localhost:80 interval=0" > "$D/etc/monitors"; refused "monitors bad check" "monitors:1: error: tcp: needs an IP address"
+good_config; printf '\x7fELF\x02\x01\x01\x00\x00\xff\xfe\n' > "$D/etc/monitors"; refused "monitors binary" "monitors:1: error"
+good_config; mkdir "$D/etc/monitors";                    refused "monitors a directory" "monitors.*(directory|error)"
 log "$checked broken configurations refused with a diagnostic, nothing left behind"
+
+# hbctl check reads monitors with the other files: every error with FILE:LINE and exit 1; warnings
+# alone pass.
+hbctl_check() { "$BIN/hbctl" check --config-dir "$D/etc" --node-name node1 >"$WORK/out" 2>"$WORK/err"; }
+good_config; printf 'Dummy::web status fall=0\nDummy::web exec:/no/such/check\nnothing status\n' > "$D/etc/monitors"
+code=0; hbctl_check || code=$?
+[ $code = 1 ] || fail "hbctl check of a broken monitors file: exit $code, expected 1: $(cat "$WORK/err")"
+grep -q "$D/etc/monitors:1: error: invalid fall \[0\]" "$WORK/err" || fail "hbctl check: no error for line 1: $(cat "$WORK/err")"
+grep -q "$D/etc/monitors:2: warning: check program \[/no/such/check\] is missing" "$WORK/err" || fail "hbctl check: no warning for line 2"
+grep -q "$D/etc/monitors:3: error: unknown group \[nothing\]" "$WORK/err" || fail "hbctl check: no error for line 3"
+grep -q ": 2 errors, " "$WORK/out" || fail "hbctl check summary: $(cat "$WORK/out")"
+good_config; echo "Dummy::web status interval=2 timeout=2" > "$D/etc/monitors"
+hbctl_check || fail "hbctl check refused a monitors file with a warning only: $(cat "$WORK/err")"
+grep -q "monitors:1: warning: timeout \[2s\] is not shorter than interval \[2s\]" "$WORK/err" || fail "hbctl check: no timeout warning: $(cat "$WORK/err")"
+log "hbctl check: monitors errors and warnings with FILE:LINE, exit 1 only on errors"
 
 # Windows line ends and a BOM: accepted with a warning naming the file; the daemon starts.
 good_config; sed -i 's/$/\r/' "$D/etc/ha.cf" "$D/etc/authkeys"; printf '\xef\xbb\xbf' | cat - "$D/etc/haresources" > "$WORK/h"
