@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 : "${HBFUZZ:?path of the fuzzing build of hbfuzz}"
 FUZZ_SECONDS=${FUZZ_SECONDS:-300}
 FUZZ_DIR=${FUZZ_DIR:-.build-fuzz/work}
-TARGETS=${FUZZ_TARGETS:-wire serial fifo hacf authkeys haresources control}
+TARGETS=${FUZZ_TARGETS:-wire serial fifo hacf authkeys haresources control monitors}
 mkdir -p "$FUZZ_DIR/artifacts"
 status=0
 for target in $TARGETS; do

@@ -17,6 +17,8 @@ enum FuzzTarget: String, CaseIterable {
     case haresources
     /// A control-socket request line and the replies a tool decodes.
     case control
+    /// `monitors` text, validated together with the good three files.
+    case monitors
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -27,6 +29,8 @@ enum FuzzTarget: String, CaseIterable {
         case .authkeys: Self.authkeys(bytes)
         case .haresources: Self.validate(haCf: Samples.haCf, haResources: String(decoding: bytes, as: UTF8.self))
         case .control: Self.control(bytes)
+        case .monitors:
+            Self.validate(haCf: Samples.haCf, haResources: Samples.haResources, monitors: String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -73,11 +77,15 @@ enum FuzzTarget: String, CaseIterable {
         if let keys { check(keys.slots[keys.activeSlot] != nil, "the active slot is defined") }
     }
 
-    private static func validate(haCf: String, haResources: String) {
+    private static func validate(haCf: String, haResources: String, monitors: String? = nil) {
         let input = ConfigInput(configDirectory: "/etc/ha.d", haCf: .text(haCf), authKeys: .text(Samples.authKeys),
-                                authKeysMode: 0o600, haResources: .text(haResources))
+                                authKeysMode: 0o600, haResources: .text(haResources), monitors: monitors.map { .text($0) } ?? .missing)
         let (config, diagnostics) = ClusterConfig.validate(input, machine: Samples.Machine())
         check((config == nil) == diagnostics.hasErrors, "a config exactly when there is no error")
+        if let config {
+            let keys = Set(config.resourceGroups.map(\.key))
+            check(config.monitors.allSatisfy { keys.contains($0.group) }, "every check names a group key")
+        }
         for diagnostic in diagnostics { check(diagnostic.line >= 0, "diagnostic lines are 1-based or 0") }
     }
 

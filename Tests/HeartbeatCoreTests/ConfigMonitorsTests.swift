@@ -277,4 +277,28 @@ extension Array where Element == Diagnostic {
         #expect(config == nil)
         #expect(diagnostics.has(.error, monitorsPath, 0, "Cannot open monitors file [/etc/ha.d/monitors]: Permission denied"))
     }
+
+    /// Lines put together from good and broken pieces: never a crash, a check exactly when its
+    /// line has no error, and every diagnostic at that line with a hint.
+    @Test func randomLinesAreEitherACheckOrAnError() {
+        let pieces = [
+            "db", "mysql", "apache2", "web", "10.0.0.6", "\"", "#", "status", "exec:/bin/x", "exec:", "tcp:127.0.0.1:1",
+            "tcp:[::1]:65535", "tcp:1.2.3.4:99999", "http://10.0.0.5/", "https://h/", "http://[::1", "interval=1",
+            "interval=0", "timeout=2m", "fall=3", "rise=0", "restarts=", "window=1h", "holddown=-1", "on_fail=ignore",
+            "name=web", "name=db", "args=\"a b", "arg=", "expect=2xx", "expect=99", "insecure", "=", "==", "é", "\t",
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let groups = HaResourcesParser.parse(groupsText, file: "/etc/ha.d/haresources").groups
+        for _ in 0..<3000 {
+            let line = (0..<next(6)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
+            let (specs, diagnostics) = MonitorsParser.parse(line + "\n", file: monitorsPath, groups: groups)
+            #expect(specs.count <= 1)
+            #expect(specs.isEmpty == diagnostics.hasErrors || MonitorsParser.words(Substring(line))?.isEmpty == true, "\(line)")
+            #expect(diagnostics.allSatisfy { $0.line == 1 && $0.hint?.isEmpty == false }, "\(line): \(diagnostics)")
+        }
+    }
 }
