@@ -129,13 +129,16 @@ extension Array where Element == Diagnostic {
     }
 
     @Test func unknownAndAmbiguousGroups() {
-        let (config, diagnostics) = validate(monitors: "msql status\napache2 status\nfrobnicator status\n")
+        let (config, diagnostics) = validate(monitors: "msql status\napache2 status\nfrobnicator status\nnothing status fall=0\n")
         #expect(config == nil)
         let unknown = diagnostics.at(monitorsPath, 1, "unknown group [msql]")
         #expect(unknown.first?.hint?.hasPrefix("did you mean mysql?") == true, "\(diagnostics)")
         #expect(diagnostics.has(.error, monitorsPath, 2, "[apache2] is a resource of several groups: IPaddr2::10.0.0.5/24/eth0, 10.0.0.6"))
         #expect(diagnostics.at(monitorsPath, 3, "unknown group [frobnicator]").first?.hint?.contains("did you mean") == false)
-        #expect(diagnostics.errors.count == 3)
+        // A line with an error of its own still has its group checked.
+        #expect(diagnostics.has(.error, monitorsPath, 4, "invalid fall [0]"))
+        #expect(diagnostics.has(.error, monitorsPath, 4, "unknown group [nothing]"))
+        #expect(diagnostics.errors.count == 5)
     }
 
     @Test func conflictingAliasesAreRefused() {

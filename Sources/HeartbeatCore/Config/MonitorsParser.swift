@@ -159,13 +159,14 @@ public struct MonitorGroupNames: Sendable {
 
 /// The line-by-line state of one parse.
 private struct Reader {
-    /// A line whose check and options are read; its group is resolved once every alias is known.
+    /// A line as read; its group is resolved once every alias is known, also for a line with
+    /// errors (so an unknown group is reported with them).
     struct Pending {
         var groupName: String
-        var spec: MonitorSpec
+        var line: Int
         var alias: String?
-        /// The options written on the line, for the checks that depend on more than one.
-        var written: Set<String>
+        /// Nil when the line has an error.
+        var spec: MonitorSpec?
     }
 
     let file: String
@@ -198,13 +199,18 @@ private struct Reader {
             error(line, "[\(groupName)] names no check", Self.usage)
             return
         }
-        guard let check = check(words[1], line: line) else { return }
-        var spec = MonitorSpec(group: groupName, check: check, line: line)
         var alias: String?
+        let spec = check(words[1], line: line).flatMap { options(words.dropFirst(2), check: $0, line: line, alias: &alias) }
+        pending.append(Pending(groupName: groupName, line: line, alias: alias, spec: spec))
+    }
+
+    /// The line's options applied to the defaults; nil after an error.
+    mutating func options(_ words: ArraySlice<String>, check: MonitorSpec.Check, line: Int, alias: inout String?) -> MonitorSpec? {
+        var spec = MonitorSpec(group: "", check: check, line: line)
         var written: Set<String> = []
         var good = true
         var arguments: [String] = []
-        for word in words.dropFirst(2) {
+        for word in words {
             let name = String(word.prefix { $0 != "=" })
             let hasValue = name.count < word.count
             let value = String(word.dropFirst(name.count + 1))
@@ -269,8 +275,8 @@ private struct Reader {
                 good = false
             }
         }
-        guard good, checkRanges(spec, written) else { return }
-        pending.append(Pending(groupName: groupName, spec: spec, alias: alias, written: written))
+        guard good, checkRanges(spec, written) else { return nil }
+        return spec
     }
 
     // MARK: checks
@@ -477,21 +483,21 @@ private struct Reader {
             direct[index] = key
             guard let alias = entry.alias else { continue }
             if let other = names.otherGroup(named: alias, than: key) {
-                error(entry.spec.line, "name=\(alias) is already a name of group [\(other)]", "choose a name no group or resource has")
+                error(entry.line, "name=\(alias) is already a name of group [\(other)]", "choose a name no group or resource has")
             } else if let earlier = names.alias(of: key), earlier != alias.lowercased() {
-                error(entry.spec.line, "group [\(key)] is already named \(earlier) (line \(aliasLines[key] ?? 0))", "give a group one name=")
+                error(entry.line, "group [\(key)] is already named \(earlier) (line \(aliasLines[key] ?? 0))", "give a group one name=")
             } else if case .group(let owner) = names.resolve(alias), owner != key {
-                error(entry.spec.line, "name=\(alias) already names group [\(owner)] (line \(aliasLines[owner] ?? 0))", "choose another name")
+                error(entry.line, "name=\(alias) already names group [\(owner)] (line \(aliasLines[owner] ?? 0))", "choose another name")
             } else {
                 names.add(alias: alias, for: key)
-                aliasLines[key] = aliasLines[key] ?? entry.spec.line
+                aliasLines[key] = aliasLines[key] ?? entry.line
             }
         }
 
         var specs: [MonitorSpec] = []
         var seen: [String: [MonitorSpec.Check: Int]] = [:]
         for (index, entry) in pending.enumerated() {
-            let line = entry.spec.line
+            let line = entry.line
             let key: String
             switch direct[index].map({ .group(key: $0) }) ?? names.resolve(entry.groupName) {
             case .group(let found):
@@ -512,7 +518,7 @@ private struct Reader {
                 error(line, "group [\(key)] is already named \(known) (line \(aliasLines[key] ?? 0))", "give a group one name=")
                 continue
             }
-            var spec = entry.spec
+            guard var spec = entry.spec else { continue }
             spec.group = key
             spec.alias = names.alias(of: key)
             if let earlier = seen[key, default: [:]][spec.check] {
