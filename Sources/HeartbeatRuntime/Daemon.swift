@@ -413,18 +413,31 @@ public final class Daemon {
         endpoints.control?.authorization = .fromConfig(newConfig, logger: logger)
         logger.destinations = Self.logDestinations(newConfig, options)
         logger.log(.info, "Configuration reloaded: authkeys, apiauth and logging applied.")
-        if newConfig.monitors != config.monitors {
-            config.monitors = newConfig.monitors
-            // Lines that did not change keep their counts; checks of dropped lines are cancelled.
-            let now = io.clock.now()
-            perform(node.replaceMonitors(newConfig.monitors))
-            armTimer(now: now)
-            logger.log(.info, "Monitors reloaded: \(newConfig.monitors.count) checks.")
-        }
+        reloadMonitors()
         if membershipChanged {
             logger.log(.warning, "Changes to nodes, media or timing take effect when heartbeat restarts.")
         }
         return true
+    }
+
+    /// The monitors file is read against the groups that run now (a haresources change waits for a
+    /// restart). Unchanged lines keep their counts; checks of dropped lines are cancelled; a file
+    /// with errors leaves the running checks as they are.
+    private func reloadMonitors() {
+        let monitors: [MonitorSpec]
+        do {
+            monitors = try ConfigLoader.loadMonitors(dir: paths.configDir, cluster: config)
+        } catch {
+            for diagnostic in error.diagnostics {
+                logger.log(diagnostic.severity == .error ? .error : .warning, diagnostic.description)
+            }
+            logger.log(.error, "The monitors file has errors: the running checks go on unchanged.")
+            return
+        }
+        guard monitors != config.monitors else { return }
+        config.monitors = monitors
+        perform(node.replaceMonitors(monitors))
+        armTimer(now: io.clock.now())
     }
 
     /// `/proc/loadavg` is read here, once a second, so the send path itself does no file I/O.

@@ -78,11 +78,13 @@ import Testing
             var template = Array("/tmp/hb-daemon-XXXXXX".utf8CString)
             directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
             mkdir(directory + "/resource.d", 0o755)
-            try writeDurably(Array("node alpha beta\nbcast eth0\nkeepalive 1\ndeadtime 4\nwarntime 2\ninitdead 8\nauto_failback on\n".utf8),
+            try writeDurably(Array("node alpha beta\nbcast eth0\nkeepalive 1\ndeadtime 4\nwarntime 2\ninitdead 8\nauto_failback on\nlogfile \(directory)/log\n".utf8),
                              to: directory + "/ha.cf", mode: 0o644)
             try writeDurably(Array("auth 1\n1 sha1 secret\n".utf8), to: directory + "/authkeys", mode: 0o600)
             try writeDurably(Array("alpha svc\n".utf8), to: directory + "/haresources", mode: 0o644)
             try writeDurably(Array("#!/bin/sh\nexit 0\n".utf8), to: directory + "/resource.d/svc", mode: 0o755)
+            // `heartbeat -r` finds this node's name here rather than in `uname -n`.
+            try writeDurably(Array("alpha\n".utf8), to: directory + "/nodeinfo", mode: 0o644)
             let (loaded, diagnostics) = ConfigLoader(configDirectory: directory, nodeName: "alpha").load()
             var config = try #require(loaded, "\(diagnostics)")
             config.monitors = monitors
@@ -180,6 +182,46 @@ import Testing
         #expect(harness.daemon.perform(.monitorReset(group: nil)) == .success("monitor state reset for every monitored group"))
         let log = String(decoding: readSmallFile(harness.directory + "/log") ?? [], as: UTF8.self)
         #expect(log.contains("Monitor state of group svc reset"))
+    }
+
+    @Test func reloadInstallsANewMonitorsFileAndABrokenOneLeavesTheChecksRunning() throws {
+        let harness = try Harness()
+        try startGroup(harness)
+        let log = { String(decoding: readSmallFile(harness.directory + "/log") ?? [], as: UTF8.self) }
+        let monitors = harness.directory + "/monitors"
+        // A file that appears: its checks start.
+        try writeDurably(Array("svc tcp:127.0.0.1:80 interval=1s timeout=500ms\n".utf8), to: monitors, mode: 0o644)
+        #expect(harness.daemon.perform(.reload) == .success("configuration reloaded"))
+        #expect(harness.daemon.config.monitors.map(\.check) == [.tcp(host: "127.0.0.1", port: 80)])
+        harness.advance(until: { !harness.checks.started.isEmpty }, limit: .seconds(5))
+        let first = try #require(harness.checks.started.first?.run)
+        harness.daemon.handle(.checkFinished(first.id, .passed(latency: .milliseconds(1))))
+
+        // A file that breaks: refused with FILE:LINE, and the old check goes on.
+        try writeDurably(Array("svc tcp:127.0.0.1 interval=1s\n".utf8), to: monitors, mode: 0o644)
+        #expect(harness.daemon.perform(.reload) == .failure(ControlError("configuration has errors; nothing changed")))
+        #expect(log().contains(monitors + ":1: error"))
+        #expect(harness.daemon.config.monitors.map(\.check) == [.tcp(host: "127.0.0.1", port: 80)])
+        harness.advance(until: { harness.checks.started.count == 2 }, limit: .seconds(5))
+        let second = try #require(harness.checks.started.last?.run)
+        #expect(second.check == .tcp(host: "127.0.0.1", port: 80))
+
+        // A group haresources gained runs only after a restart: a check of it is refused, the old one goes on.
+        try writeDurably(Array("alpha svc\nalpha other\n".utf8), to: harness.directory + "/haresources", mode: 0o644)
+        try writeDurably(Array("#!/bin/sh\nexit 0\n".utf8), to: harness.directory + "/resource.d/other", mode: 0o755)
+        try writeDurably(Array("svc tcp:127.0.0.1:80 interval=1s timeout=500ms\nother tcp:127.0.0.1:81\n".utf8), to: monitors, mode: 0o644)
+        #expect(harness.daemon.perform(.reload) == .success("configuration reloaded"))
+        #expect(log().contains(monitors + ":2: error"))
+        #expect(log().contains("The monitors file has errors: the running checks go on unchanged."))
+        #expect(harness.daemon.config.monitors.map(\.check) == [.tcp(host: "127.0.0.1", port: 80)])
+
+        // A file that goes: the check in flight is cancelled and no other starts.
+        unlink(monitors)
+        #expect(harness.daemon.perform(.reload) == .success("configuration reloaded"))
+        #expect(harness.daemon.config.monitors.isEmpty)
+        #expect(harness.checks.cancelled == [second.id])
+        harness.advance(until: { false }, limit: .seconds(5))
+        #expect(harness.checks.started.count == 2)
     }
 
     @Test func aFenceGoesToTheStonithDeviceAndItsAnswerToTheNode() throws {
