@@ -283,6 +283,9 @@ extension ResourceManager {
             move(group, to: peer, history: "fail count \(health.groups[group].failures.count)", now: now, into: &effects)
         } else if due <= now {
             health.groups[group].restartAt = nil
+            // Passing again (short of `rise`): a restart now would only interrupt the recovery.
+            guard health.lines.contains(where: { $0.group == group && $0.acts && $0.down && $0.consecutiveSuccesses == 0 })
+            else { return }
             effects.append(.log(.info, "Restarting group \(records[group].group.key) in place (monitor backoff \(describe(health.groups[group].backoff ?? .zero)))"))
             restartInPlace(group)
         }
