@@ -24,12 +24,13 @@ extension Node {
                               links: [StatusReport.Link(name: ping.name, status: ping.status == .ping ? .up : .dead)],
                               lastHeardAgeMs: ping.lastHeard.map { (now - $0).milliseconds })
         }
-        let groups = (resources?.groups ?? []).map { group in
+        let groups = (resources?.groups ?? []).enumerated().map { index, group in
             StatusReport.Group(
                 key: group.key, preferredNode: group.preferredNode, owner: group.owner, state: "\(group.state)",
                 reason: group.reason,
                 lastTransitionAgeMs: (group.transitionEndedAt ?? group.transitionStartedAt).map { (now - $0).milliseconds },
-                lastScriptsMs: group.scripts.isEmpty ? nil : group.scripts.reduce(Int64(0)) { $0 + $1.duration.milliseconds })
+                lastScriptsMs: group.scripts.isEmpty ? nil : group.scripts.reduce(Int64(0)) { $0 + $1.duration.milliseconds },
+                health: resources?.healthReport(ofGroup: index, now: now) ?? .unmonitored)
         }
         return StatusReport(
             localNode: membership.config.localNode, keepaliveMs: membership.config.keepalive.milliseconds,

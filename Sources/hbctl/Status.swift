@@ -8,7 +8,7 @@ import HeartbeatRuntime
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show nodes, links, late heartbeats, rejected packets and resources from the running daemon.",
-        discussion: "The JSON form (schema_version 1) is documented in docs/status-json.md (installed in /usr/share/doc/heartbeat-swift) and stays compatible within a schema version."
+        discussion: "The JSON form (schema_version 2) is documented in docs/status-json.md (installed in /usr/share/doc/heartbeat-swift) and stays compatible within a schema version."
     )
 
     @Flag(help: "Print one JSON object instead of the table.")

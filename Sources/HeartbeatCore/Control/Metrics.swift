@@ -104,7 +104,45 @@ public struct MetricsState: Sendable {
         for (operation, histogram) in scriptDurations.sorted(by: { $0.key < $1.key }) {
             out.histogram("heartbeat_script_duration_seconds", ["operation": operation], histogram)
         }
+        monitorMetrics(report, into: &out)
         return out.text
+    }
+
+    /// The `monitors` file's figures; no family at all without monitored groups.
+    private func monitorMetrics(_ report: StatusReport, into out: inout MetricsText) {
+        let monitored = report.groups.filter { $0.health.state != .unmonitored }
+        guard !monitored.isEmpty else { return }
+        out.family("heartbeat_monitor_checks_total", "counter", "Monitor checks run on this node, by group, check and result.")
+        for group in monitored {
+            for check in group.health.checks {
+                for (result, count) in [("passed", check.counts.passed), ("failed", check.counts.failed), ("timedOut", check.counts.timedOut)] {
+                    out.sample("heartbeat_monitor_checks_total", ["group": group.key, "check": check.check, "result": result], Double(count))
+                }
+            }
+        }
+        out.family("heartbeat_monitor_check_duration_seconds", "histogram", "How long monitor checks took (a timed-out one: its timeout).")
+        for group in monitored {
+            for check in group.health.checks {
+                out.histogram("heartbeat_monitor_check_duration_seconds", ["group": group.key, "check": check.check], check.counts.latencies)
+            }
+        }
+        out.family("heartbeat_monitor_fail_count", "gauge", "Failures of the group on this node within its window.")
+        for group in monitored {
+            out.sample("heartbeat_monitor_fail_count", ["group": group.key], Double(group.health.failCount))
+        }
+        out.family("heartbeat_monitor_restarts_total", "counter", "Restarts in place of the group by its monitors on this node.")
+        for group in monitored {
+            out.sample("heartbeat_monitor_restarts_total", ["group": group.key], Double(group.health.restarts))
+        }
+        out.family("heartbeat_monitor_moves_total", "counter", "Moves of the group away from this node by its monitors.")
+        for group in monitored {
+            out.sample("heartbeat_monitor_moves_total", ["group": group.key], Double(group.health.moves))
+        }
+        out.family("heartbeat_group_healthy", "gauge", "0 while a check of the group fails (or has not risen again) here, else 1.")
+        for group in monitored {
+            let unhealthy = group.health.state == .failing || group.health.state == .recovering
+            out.sample("heartbeat_group_healthy", ["group": group.key], unhealthy ? 0 : 1)
+        }
     }
 }
 

@@ -32,6 +32,7 @@ extension StatusReport {
             }
             text += "\n" + table(groupRows.map { $0.map(printable) })
         }
+        text += monitorTable()
         for name in configMismatches {
             text += "\nCONFIGURATION MISMATCH: \(printable(name)) advertises haresources/auth digest "
                 + "\(node(named: name)?.configDigest ?? "?"), ours is \(node(named: localNode)?.configDigest ?? "?")\n"
@@ -49,10 +50,10 @@ extension StatusReport {
         return text
     }
 
-    /// The machine view, one JSON object and a newline; docs/status-json.md is the reference. Schema 1:
+    /// The machine view, one JSON object and a newline; docs/status-json.md is the reference. Schema 2:
     ///
     ///     {
-    ///       "schema": 1, "schema_version": 1,
+    ///       "schema": 2, "schema_version": 2,
     ///       "version": string, "localNode": string, "managedBy": string,
     ///       "keepaliveMs": int, "deadtimeMs": int,
     ///       "resources": "none" | "local" | "foreign" | "all" | "transition",
@@ -68,7 +69,17 @@ extension StatusReport {
     ///       "groups": [ {                                 // haresources order
     ///         "key": string, "preferredNode": string, "owner": string | null,
     ///         "state": "stopped" | "starting" | "running" | "stopping" | "failed",
-    ///         "reason": string, "lastTransitionAgeMs": int | null, "lastScriptsMs": int | null
+    ///         "reason": string, "lastTransitionAgeMs": int | null, "lastScriptsMs": int | null,
+    ///         "health": {                                 // the `monitors` file's view (schema 2)
+    ///           "state": "healthy" | "failing" | "recovering" | "unknown" | "paused" | "unmonitored",
+    ///           "consecutiveFailures": int, "failCount": int, "restartsLeft": int | null,
+    ///           "holddownLeftMs": int | null, "restarts": int, "moves": int,
+    ///           "eligibility": [ { "node": string, "eligible": bool } ],
+    ///           "checks": [ { "line": int, "check": string,
+    ///                         "lastResult": "passed" | "failed" | "timedOut" | null, "lastDetail": string,
+    ///                         "lastLatencyMs": int | null, "lastAgeMs": int | null, "nextInMs": int | null,
+    ///                         "passed": int, "failed": int, "timedOut": int } ]
+    ///         }
     ///       } ],
     ///       "configMismatches": [ string ],                // nodes whose digest differs from ours
     ///       "parameters": { name: string },               // as `cl_status hbparameter` prints them
@@ -81,9 +92,9 @@ extension StatusReport {
     public func json() -> String {
         var out = JSONWriter()
         out.object {
-            $0.field("schema") { $0.number(1) }
+            $0.field("schema") { $0.number(2) }
             // The name docs/status-json.md uses; "schema" stays for readers of the first release.
-            $0.field("schema_version") { $0.number(1) }
+            $0.field("schema_version") { $0.number(2) }
             $0.field("version") { $0.string(version) }
             $0.field("localNode") { $0.string(localNode) }
             $0.field("managedBy") { $0.string(managedBy) }
@@ -136,6 +147,7 @@ extension StatusReport {
                         $0.field("reason") { $0.string(group.reason) }
                         $0.field("lastTransitionAgeMs") { $0.optionalNumber(group.lastTransitionAgeMs) }
                         $0.field("lastScriptsMs") { $0.optionalNumber(group.lastScriptsMs) }
+                        $0.field("health") { $0.health(group.health) }
                     }
                 }
             }
@@ -167,6 +179,33 @@ extension StatusReport {
             }
         }
         return out.text + "\n"
+    }
+}
+
+extension StatusReport {
+    /// Monitored groups, then their checks, after the group table; nothing without `monitors`.
+    func monitorTable() -> String {
+        let monitored = groups.filter { $0.health.state != .unmonitored }
+        guard !monitored.isEmpty else { return "" }
+        var rows = [["MONITORED", "HEALTH", "IN A ROW", "FAIL COUNT", "RESTARTS LEFT", "ELIGIBLE", "HOLD-DOWN"]]
+        var checks: [[String]] = []
+        for group in monitored {
+            let health = group.health
+            rows.append([
+                group.key, health.state.rawValue, String(health.consecutiveFailures), String(health.failCount),
+                health.restartsLeft.map { String($0) } ?? "-",
+                health.eligibility.map { "\($0.node):\($0.eligible ? "yes" : "no")" }.joined(separator: " "),
+                health.holddownLeftMs.map { "\($0) ms left" } ?? "-",
+            ])
+            for check in health.checks {
+                let result = check.lastResult.map { $0 + (check.lastDetail.isEmpty ? "" : " (\(check.lastDetail))") } ?? "not run yet"
+                let when = [check.lastLatencyMs.map { "took \($0) ms" }, check.lastAgeMs.map { "\($0) ms ago" },
+                            check.nextInMs.map { "next in \($0) ms" }].compactMap { $0 }.joined(separator: ", ")
+                // No empty last column: it would leave trailing blanks.
+                checks.append(["  \(group.key) line \(check.line)", check.check, result] + (when.isEmpty ? [] : [when]))
+            }
+        }
+        return "\n" + table(rows.map { $0.map(printable) }) + "\nChecks:\n" + table(checks.map { $0.map(printable) })
     }
 }
 
@@ -229,6 +268,11 @@ struct JSONWriter {
         if let value { number(value) } else { null() }
     }
 
+    mutating func bool(_ value: Bool) {
+        text += value ? "true" : "false"
+        needsComma = true
+    }
+
     mutating func null() {
         text += "null"
         needsComma = true
@@ -280,5 +324,45 @@ struct JSONWriter {
             }
         }
         return out + "\""
+    }
+}
+
+extension JSONWriter {
+    mutating func health(_ health: StatusReport.Health) {
+        object {
+            $0.field("state") { $0.string(health.state.rawValue) }
+            $0.field("consecutiveFailures") { $0.number(health.consecutiveFailures) }
+            $0.field("failCount") { $0.number(health.failCount) }
+            $0.field("restartsLeft") { $0.optionalNumber(health.restartsLeft) }
+            $0.field("holddownLeftMs") { $0.optionalNumber(health.holddownLeftMs) }
+            $0.field("restarts") { $0.number(health.restarts) }
+            $0.field("moves") { $0.number(health.moves) }
+            $0.field("eligibility") {
+                $0.array(health.eligibility) { out, entry in
+                    out.object {
+                        $0.field("node") { $0.string(entry.node) }
+                        $0.field("eligible") { $0.bool(entry.eligible) }
+                    }
+                }
+            }
+            $0.field("checks") {
+                $0.array(health.checks) { out, check in
+                    out.object {
+                        $0.field("line") { $0.number(check.line) }
+                        $0.field("check") { $0.string(check.check) }
+                        $0.field("lastResult") { out in
+                            if let result = check.lastResult { out.string(result) } else { out.null() }
+                        }
+                        $0.field("lastDetail") { $0.string(check.lastDetail) }
+                        $0.field("lastLatencyMs") { $0.optionalNumber(check.lastLatencyMs) }
+                        $0.field("lastAgeMs") { $0.optionalNumber(check.lastAgeMs) }
+                        $0.field("nextInMs") { $0.optionalNumber(check.nextInMs) }
+                        $0.field("passed") { $0.number(check.counts.passed) }
+                        $0.field("failed") { $0.number(check.counts.failed) }
+                        $0.field("timedOut") { $0.number(check.counts.timedOut) }
+                    }
+                }
+            }
+        }
     }
 }

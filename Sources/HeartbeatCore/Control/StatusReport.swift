@@ -93,9 +93,11 @@ public struct StatusReport: Sendable, Equatable {
         public var lastTransitionAgeMs: Int64?
         /// How long the scripts of the last transition took in all, in milliseconds.
         public var lastScriptsMs: Int64?
+        /// Its service health here (`StatusReport+Health.swift`).
+        public var health: Health
 
         public init(key: String, preferredNode: String, owner: String?, state: String, reason: String,
-                    lastTransitionAgeMs: Int64? = nil, lastScriptsMs: Int64? = nil) {
+                    lastTransitionAgeMs: Int64? = nil, lastScriptsMs: Int64? = nil, health: Health = .unmonitored) {
             self.key = key
             self.preferredNode = preferredNode
             self.owner = owner
@@ -103,6 +105,7 @@ public struct StatusReport: Sendable, Equatable {
             self.reason = reason
             self.lastTransitionAgeMs = lastTransitionAgeMs
             self.lastScriptsMs = lastScriptsMs
+            self.health = health
         }
     }
 

@@ -4,7 +4,7 @@
 /// as `\\` `\t` `\n` `\r`, so any name survives. The first line names the format and its version,
 /// the last line is `end`, so a truncated reply is detected rather than half-read:
 ///
-///     heartbeat-status 1
+///     heartbeat-status 2
 ///     version   <text>
 ///     local     <node name>
 ///     managed   <haresources|...>
@@ -14,6 +14,12 @@
 ///     link      <name> <up|dead>                (belongs to the node line above it)
 ///     digest    <configuration digest>          (belongs to the node line above it)
 ///     group     <key> <preferred node> <owner|-> <state> <reason> <transition age ms|-> <scripts ms|->
+///     health    <state> <consecutive failures> <fail count> <restarts left|-> <hold-down left ms|-> <restarts> <moves>
+///                                               (a monitored group's, after its group line; version 2)
+///     eligible  <node> <1|0>                    (belongs to the health line above it)
+///     check     <line> <check> <passed|failed|timedOut|-> <detail> <latency ms|-> <age ms|-> <next in ms|->
+///               <passed> <failed> <timed out> <latency sum µs> <latency bucket counts, comma-separated>
+///                                               (belongs to the health line above it)
 ///     param     <name> <value>
 ///     rejected  <reason> <count>
 ///     client    <node> <client> <online|offline|join|leave>
@@ -22,7 +28,7 @@
 /// Unknown record kinds are errors: the daemon and its tools ship together, and a new record
 /// means a new format version.
 extension StatusReport {
-    public static let formatVersion = 1
+    public static let formatVersion = 2
     /// Every report on the socket is at most this long; a larger one is refused by both ends.
     public static let maxEncodedBytes = 1 << 20
 
@@ -53,6 +59,7 @@ extension StatusReport {
                 "group", group.key, group.preferredNode, group.owner ?? "-", group.state, group.reason,
                 optional(group.lastTransitionAgeMs), optional(group.lastScriptsMs),
             ])
+            lines += Self.healthRecords(group.health)
         }
         for name in parameters.keys.sorted() {
             lines.append(["param", name, parameters[name]!])
@@ -70,6 +77,26 @@ extension StatusReport {
             text += fields.map(StatusReportEscaping.escape).joined(separator: "\t") + "\n"
         }
         return text
+    }
+
+    /// Nothing for an unmonitored group, so a cluster without `monitors` sends what it always did.
+    private static func healthRecords(_ health: Health) -> [[String]] {
+        guard health.state != .unmonitored else { return [] }
+        var lines = [[
+            "health", health.state.rawValue, String(health.consecutiveFailures), String(health.failCount),
+            optional(health.restartsLeft), optional(health.holddownLeftMs), String(health.restarts), String(health.moves),
+        ]]
+        for entry in health.eligibility { lines.append(["eligible", entry.node, entry.eligible ? "1" : "0"]) }
+        for check in health.checks {
+            lines.append([
+                "check", String(check.line), check.check, check.lastResult ?? "-", check.lastDetail,
+                optional(check.lastLatencyMs), optional(check.lastAgeMs), optional(check.nextInMs),
+                String(check.counts.passed), String(check.counts.failed), String(check.counts.timedOut),
+                String(check.counts.latencies.sum.nanoseconds / 1000),
+                check.counts.latencies.counts.map(String.init).joined(separator: ","),
+            ])
+        }
+        return lines
     }
 
     public init(decoding bytes: [UInt8]) throws(StatusReportDecodingError) {
@@ -254,6 +281,40 @@ private struct Builder {
                 key: fields[1], preferredNode: fields[2], owner: fields[3] == "-" ? nil : fields[3],
                 state: fields[4], reason: fields[5], lastTransitionAgeMs: try optionalNumber(Int64.self, 6),
                 lastScriptsMs: try optionalNumber(Int64.self, 7)))
+        case "health":
+            try expect(8)
+            guard let last = groups.indices.last else { throw fail("health before any group") }
+            guard groups[last].health.state == .unmonitored else { throw fail("repeated health") }
+            let state = try value(StatusReport.HealthStatus.self, 1)
+            guard state != .unmonitored else { throw fail("health of an unmonitored group") }
+            groups[last].health = StatusReport.Health(
+                state: state, consecutiveFailures: try number(Int.self, 2), failCount: try number(Int.self, 3),
+                restartsLeft: try optionalNumber(Int.self, 4), holddownLeftMs: try optionalNumber(Int64.self, 5),
+                restarts: try number(Int.self, 6), moves: try number(Int.self, 7))
+        case "eligible":
+            try expect(3)
+            guard let last = groups.indices.last, groups[last].health.state != .unmonitored else { throw fail("eligible before any health") }
+            guard fields[2] == "1" || fields[2] == "0" else { throw fail("bad value \"\(fields[2])\"") }
+            groups[last].health.eligibility.append(StatusReport.Eligibility(node: fields[1], eligible: fields[2] == "1"))
+        case "check":
+            try expect(13)
+            guard let last = groups.indices.last, groups[last].health.state != .unmonitored else { throw fail("check before any health") }
+            let result = fields[3] == "-" ? nil : fields[3]
+            guard result.map(["passed", "failed", "timedOut"].contains) ?? true else { throw fail("bad value \"\(fields[3])\"") }
+            var buckets: [UInt64] = []
+            for text in fields[12].split(separator: ",", omittingEmptySubsequences: false) {
+                guard let count = UInt64(text, radix: 10) else { throw fail("bad bucket counts") }
+                buckets.append(count)
+            }
+            guard let latencies = IntervalHistogram(counts: buckets, sum: .microseconds(try number(Int64.self, 11))) else {
+                throw fail("bad bucket counts")
+            }
+            groups[last].health.checks.append(StatusReport.Check(
+                line: try number(Int.self, 1), check: fields[2], lastResult: result, lastDetail: fields[4],
+                lastLatencyMs: try optionalNumber(Int64.self, 5), lastAgeMs: try optionalNumber(Int64.self, 6),
+                nextInMs: try optionalNumber(Int64.self, 7),
+                counts: CheckCounts(passed: try number(Int.self, 8), failed: try number(Int.self, 9),
+                                    timedOut: try number(Int.self, 10), latencies: latencies)))
         case "param":
             try expect(3)
             guard parameters[fields[1]] == nil else { throw fail("repeated parameter \(fields[1])") }

@@ -67,38 +67,32 @@ public struct CheckResult: Sendable, Hashable {
     }
 }
 
-/// Checks of one line by result and the spread of their latencies, for metrics.
+/// Checks of one line by result, and their latencies, for metrics.
 public struct CheckCounts: Sendable, Hashable {
     public var passed = 0
     public var failed = 0
     public var timedOut = 0
-    /// Upper bounds of the latency histogram's buckets, in seconds.
-    public static let bucketBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    /// Checks whose latency was at most each bound (cumulative, as Prometheus wants).
-    public var buckets = [Int](repeating: 0, count: CheckCounts.bucketBounds.count)
-    public var latencySum: Duration = .zero
+    /// A timed-out check counts with its timeout.
+    public var latencies = IntervalHistogram()
 
-    public init() {}
-
-    public var total: Int { passed + failed + timedOut }
+    public init(passed: Int = 0, failed: Int = 0, timedOut: Int = 0, latencies: IntervalHistogram = IntervalHistogram()) {
+        self.passed = passed
+        self.failed = failed
+        self.timedOut = timedOut
+        self.latencies = latencies
+    }
 
     mutating func record(_ outcome: CheckOutcome, timeout: Duration) {
-        let latency: Duration
         switch outcome {
-        case .passed(let measured):
+        case .passed(let latency):
             passed += 1
-            latency = measured
-        case .failed(let measured, _):
+            latencies.record(latency)
+        case .failed(let latency, _):
             failed += 1
-            latency = measured
+            latencies.record(latency)
         case .timedOut:
             timedOut += 1
-            latency = timeout
-        }
-        latencySum += latency
-        let seconds = Double(latency.nanoseconds) / 1e9
-        for index in Self.bucketBounds.indices where seconds <= Self.bucketBounds[index] {
-            buckets[index] += 1
+            latencies.record(timeout)
         }
     }
 }

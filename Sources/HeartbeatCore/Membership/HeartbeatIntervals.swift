@@ -45,6 +45,13 @@ public struct IntervalHistogram: Sendable, Hashable {
 
     public init() {}
 
+    /// A histogram read back from its counts (one per bound, then the overflow) and sum.
+    public init?(counts: [UInt64], sum: Duration) {
+        guard counts.count == Self.bounds.count + 1 else { return nil }
+        self.counts = counts
+        self.sum = sum
+    }
+
     public mutating func record(_ duration: Duration) {
         let milliseconds = duration.milliseconds
         let index = Self.bounds.firstIndex { milliseconds <= $0 } ?? Self.bounds.count

@@ -414,3 +414,59 @@ extension ResourceManager {
         return records.indices.filter { health.groups[$0].ineligible || !isHealthy($0) }.map { records[$0].group.key }
     }
 }
+
+extension ResourceManager {
+    /// The group's health as `hbctl status` shows it (`StatusReport.Health`).
+    public func healthReport(ofGroup group: Int, now: Instant) -> StatusReport.Health {
+        let lines = health.lines.filter { $0.group == group }
+        guard !lines.isEmpty else { return .unmonitored }
+        let record = health.groups[group]
+        let state: StatusReport.HealthStatus
+        if lines.contains(where: { ($0.down && $0.consecutiveSuccesses == 0) || $0.consecutiveFailures > 0 }) {
+            state = .failing
+        } else if lines.contains(where: \.down) {
+            state = .recovering
+        } else if record.movePending || (records[group].ownedHere && !isMonitorable(group)) {
+            state = .paused
+        } else if !isMonitorable(group) || lines.contains(where: { $0.last == nil }) {
+            state = .unknown
+        } else {
+            state = .healthy
+        }
+        let failCount = record.failures.filter { $0 + record.window > now }.count
+        let budgets = lines.filter { $0.spec.onFail == .restart }.map(\.spec.restarts)
+        let holddownEnds = record.lastMoveAt.map { $0 + record.holddown }
+        let unfitHere = record.ineligible || !isHealthy(group)
+        var eligibility = [StatusReport.Eligibility(node: config.localNode, eligible: !unfitHere)]
+        for name in peerNames {
+            let peer = peers[name]
+            let fit = peer?.alive == true && peer?.shuttingDown == false && health.peerUnfit[name]?.contains(records[group].group.key) != true
+            eligibility.append(StatusReport.Eligibility(node: name, eligible: fit))
+        }
+        return StatusReport.Health(
+            state: state,
+            consecutiveFailures: lines.map(\.consecutiveFailures).max() ?? 0,
+            failCount: failCount,
+            restartsLeft: budgets.min().map { max(0, $0 - failCount) },
+            holddownLeftMs: holddownEnds.flatMap { $0 > now ? ($0 - now).milliseconds : nil },
+            restarts: record.restarts, moves: record.moves, eligibility: eligibility,
+            checks: lines.map { line in
+                var detail = ""
+                var latency: Duration?
+                switch line.last?.outcome {
+                case .passed(let measured)?: latency = measured
+                case .failed(let measured, let why)?:
+                    latency = measured
+                    detail = why
+                case .timedOut?: latency = line.spec.timeout
+                case nil: break
+                }
+                return StatusReport.Check(
+                    line: line.spec.line, check: line.spec.check.text, lastResult: line.last?.outcome.result,
+                    lastDetail: detail, lastLatencyMs: latency?.milliseconds,
+                    lastAgeMs: line.last.map { (now - $0.at).milliseconds },
+                    nextInMs: line.inFlight == nil ? line.nextDue.map { max(0, (($0 - now).milliseconds)) } : nil,
+                    counts: line.counts)
+            })
+    }
+}
