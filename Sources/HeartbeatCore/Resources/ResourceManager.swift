@@ -57,6 +57,30 @@
 /// 17. The addresses of a group are announced (`.announce`) when it has started here and again
 ///     when a node that may have announced them too stops claiming it (deviation 6's heal above
 ///     all); 3.0.6 got that only as a side effect of restarting every resource on a heal.
+///
+/// ## Extensions of 3.0.6 (the `monitors` file, `+Health`; none without that file)
+/// 18. Groups running here are checked (`.runCheck`, one run per line at a time, outside the
+///     script queue, paused while the group starts, stops or moves, first after `start_delay`).
+///     `fall` failures in a row make the group fail once; `on_fail=restart` restarts it in place
+///     through the job queue (stop right to left, start left to right, reason "monitor
+///     restart") while its failures within `window` are at most `restarts`, then moves it;
+///     `on_fail=failover` moves it at once; `alert` and `ignore` only log. A group with several
+///     lines uses their longest `window` and `holddown`.
+/// 19. A move is a standby of the group's half of haresources (`hb_standby local|foreign`), so the
+///     other groups of that half go along; our `me` carries `svcmove=1` (3.0.6 ignores it) so that
+///     a peer of ours starts the group's hold-down when it takes it. Only a peer that is alive,
+///     stable, not shutting down and advertises none of that half's groups in `svcbad` is asked.
+///     Afterwards this node is ineligible for the group until its failures expire or an admin
+///     resets them; no automatic move within `holddown` of the last one.
+/// 20. When no node may take a failing group, it stays and is restarted in place after a delay
+///     that doubles from twice the check interval up to 5 min, with one CRIT line per episode; it
+///     moves as soon as a peer may take it. A group whose restart fails to start is left
+///     released and `failed` like any failed start (deviation 1).
+/// 21. Our status heartbeats carry `svcbad`, the groups this node is unhealthy or ineligible for
+///     (omitted when none); a peer without the field (3.0.6) counts as fit. Auto failback waits
+///     while the node it would hand foreign groups to advertises one of them.
+/// 22. A dead peer's groups are taken over as before, whatever their health here: availability
+///     first, the monitors then restart or move them as usual.
 public struct ResourceManager: Sendable {
     public let config: ResourceManagerConfig
 
