@@ -3,18 +3,19 @@ import Testing
 
 let monitorsPath = "/etc/ha.d/monitors"
 
-/// Three groups: an address with a web server, a database, and a second address group sharing the
-/// `apache2` resource with the first (so `apache2` names no single group).
+/// Four groups: an address with a web server, a database, a second address group sharing the
+/// `apache2` resource with the first (so `apache2` names no single group), an IPv6 address.
 private let groupsText = """
     node1 IPaddr2::10.0.0.5/24/eth0 apache2
     node2 db Filesystem::/dev/sdb1::/srv/db::ext4 mysql
     node2 10.0.0.6 apache2
+    node1 IPv6addr::fd00::5/64/eth0
 
     """
 
 private let machine = FakeMachine(executables: FakeMachine().executables.union([
     "/etc/ha.d/resource.d/IPaddr2", "/etc/init.d/db", "/etc/ha.d/resource.d/Filesystem", "/etc/init.d/mysql",
-    "/etc/ha.d/checks/mysql-alive",
+    "/etc/ha.d/checks/mysql-alive", "/etc/ha.d/resource.d/IPv6addr",
 ]))
 
 /// Validates the sample ha.cf and authkeys with `groupsText` and this monitors file.
@@ -257,6 +258,7 @@ extension Array where Element == Diagnostic {
         // Loopback and a status check of a group whose scripts may lack a status operation are fine.
         _ = try only("IPaddr2::10.0.0.5/24/eth0 tcp:127.0.0.2:80")
         _ = try only("10.0.0.6 status")
+        _ = try only("IPv6addr::fd00::5/64/eth0 http://[fd00::5]/")
     }
 
     @Test func timeSyntaxAddsMinutesAndHours() {

@@ -538,8 +538,7 @@ private struct Reader {
         guard let host = spec.check.host, MonitorHost.isAddress(host), !MonitorHost.isLoopback(host),
             let group = groups.first(where: { $0.key == spec.group })
         else { return }
-        let addresses = group.resources.filter { ["IPaddr", "IPaddr2"].contains($0.script) }
-            .compactMap { $0.arguments.first.map { String($0.prefix { $0 != "/" }) } }
+        let addresses = group.resources.compactMap { ServiceAddress(resource: $0)?.address }
         guard !addresses.contains(where: { MonitorHost.same($0, host) }) else { return }
         let brought = addresses.isEmpty ? "brings up no address" : "brings up \(addresses.joined(separator: ", "))"
         warning(spec.line, "group [\(spec.group)] \(brought), not [\(host)]: this check does not follow the group to another node",
