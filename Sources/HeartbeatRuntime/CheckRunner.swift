@@ -117,7 +117,8 @@ public final class CheckRunner {
     public func enforceTimeouts(now: Instant) {
         let due = checks.values.filter { $0.decided != nil || now >= $0.deadline }.sorted { $0.run.id < $1.run.id }
         for check in due {
-            checks[check.run.id] = nil
+            // A report before this one may have led the core to cancel it.
+            guard checks.removeValue(forKey: check.run.id) != nil else { continue }
             if let decided = check.decided {
                 onFinished(check.run.id, decided)
             } else {

@@ -116,6 +116,31 @@ import Testing
         #expect(outcomes.isEmpty)
     }
 
+    @Test func aCheckCancelledByAnotherOnesReportIsNotReported() throws {
+        let loop = try EventLoop()
+        var reported: [CheckRun.ID] = []
+        var runner: CheckRunner?
+        // As the core may: hearing of one check's end, it cancels the other.
+        runner = CheckRunner(loop: loop) { id, _ in
+            reported.append(id)
+            runner?.cancel(id == 1 ? 2 : 1)
+        }
+        let checks = try #require(runner)
+        for id: CheckRun.ID in [1, 2] {
+            checks.start(run(id, .exec(path: "/bin/sleep", arguments: ["30"]), timeout: .milliseconds(50)), environment: Self.environment)
+        }
+        checks.enforceTimeouts(now: EventLoop.now() + .seconds(1))
+        #expect(reported.count == 1)
+        #expect(checks.running == 0)
+        let giveUp = EventLoop.now() + .seconds(5)
+        while checks.killedChildren > 0, EventLoop.now() < giveUp {
+            checks.reap()
+            usleep(10_000)
+        }
+        #expect(checks.killedChildren == 0)
+        runner = nil
+    }
+
     // MARK: tcp
 
     @Test func tcpPassesOnAListenerAndFailsOnARefusedPort() throws {
