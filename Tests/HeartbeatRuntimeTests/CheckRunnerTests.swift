@@ -23,7 +23,8 @@ import Testing
         func poll() {
             runner.reap()
             runner.enforceTimeouts(now: EventLoop.now())
-            if runner.running == 0 || EventLoop.now() > giveUp { loop.stop() } else { loop.setDeadline(EventLoop.now() + .milliseconds(10), poll) }
+            // Killed children are waited for too, so no test leaves a zombie behind.
+            if runner.running == 0 && runner.killedChildren == 0 || EventLoop.now() > giveUp { loop.stop() } else { loop.setDeadline(EventLoop.now() + .milliseconds(10), poll) }
         }
         loop.setDeadline(EventLoop.now(), poll)
         loop.run()
