@@ -255,7 +255,8 @@ public final class CheckRunner {
         guard error == 0 else { return conclude(check, failure: Self.errorText(error)) }
         guard let request = connection.request else { return conclude(check, .passed(latency: latency(of: check))) }
         // A request this small always fits a fresh connection's send buffer.
-        let written = request.withUnsafeBytes { write(connection.fd, $0.baseAddress, $0.count) }
+        // MSG_NOSIGNAL: a server that already hung up is a failed check, not a SIGPIPE.
+        let written = request.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard written == request.count else { return conclude(check, failure: "cannot send the request: \(Self.errorText(errno))") }
         loop.remove(connection.fd, token: connection.token)
         guard let token = try? loop.watch(connection.fd, { [unowned self] in self.answered(id) }) else {

@@ -195,11 +195,18 @@ import Testing
         #expect(server.requests.sorted().first == "GET /down HTTP/1.0\r\nHost: 127.0.0.1:\(server.port)\r\n")
     }
 
-    @Test func httpServerThatNeverAnswersTimesOut() throws {
+    @Test func httpServerThatNeverAnswersTimesOutAndOneThatHangsUpFails() throws {
         let silent = try Listener(address: "127.0.0.1")
-        let outcomes = try runAll([run(1, .http(url: "http://127.0.0.1:\(silent.port)/", expect: .success, verifyCertificate: true),
-                                       timeout: .milliseconds(300))])
+        let hangingUp = try Listener(address: "127.0.0.1")
+        let outcomes = try runAll([
+            run(1, .http(url: "http://127.0.0.1:\(silent.port)/", expect: .success, verifyCertificate: true), timeout: .milliseconds(300)),
+            run(2, .http(url: "http://127.0.0.1:\(hangingUp.port)/", expect: .success, verifyCertificate: true)),
+        ], serve: { loop in
+            try loop.watch(hangingUp.fd) { close(accept(hangingUp.fd, nil, nil)) }
+        })
         #expect(outcomes[1] == .timedOut)
+        guard case .failed(_, let detail) = try #require(outcomes[2]) else { Issue.record("hang-up: \(String(describing: outcomes[2]))"); return }
+        #expect(["connection closed without an answer", "connection reset by peer"].contains(detail), "\(detail)")
     }
 
     @Test func httpURLsAreReadWithIPv6AndDefaultPorts() {
