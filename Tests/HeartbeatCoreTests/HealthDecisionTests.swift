@@ -201,4 +201,33 @@ import Testing
         node.handle(.peerUnfit("b", groups: []))
         #expect(node.standbyRequests.first?["rsc_hold"] == "foreign")
     }
+
+    /// A restart whose start fails leaves the group stopped here (as any failed start): it goes to
+    /// a peer that may take it, which starts it with the rest of the half.
+    @Test func aRestartThatCannotStartMovesTheGroup() {
+        var node = HealthHarness([HealthHarness.spec(restarts: 1)])
+        node.failingStarts = ["mysql"]
+        node.fail()
+        #expect(node.state == .failed)
+        #expect(node.logs(.error).contains("Group \(Self.key) did not start again here after its monitor restart"))
+        #expect(node.standbyRequests.count == 1)
+        node.peerTakesOver()
+        #expect(node.manager.unfitGroupKeys == [Self.key])
+    }
+
+    /// With nobody to take it, a group that did not start again is started again after the backoff.
+    @Test func aRestartThatCannotStartIsRetriedWhenNobodyCanTakeIt() {
+        var node = HealthHarness([HealthHarness.spec(interval: .seconds(5), restarts: 1)])
+        node.handle(.peerUnfit("b", groups: [Self.key]))
+        node.failingStarts = ["mysql"]
+        node.fail()
+        #expect(node.state == .failed)
+        #expect(node.logs(.critical).last == "Group \(Self.key) is unhealthy here and no other node can take it (b is unfit for \(Self.key)): restarting it again in 10s")
+        node.failingStarts = []
+        node.clearRecord()
+        node.advance(by: .seconds(10))
+        #expect(node.scripts.contains("mysql start"))
+        #expect(node.state == .running)
+        #expect(node.pending.count == 1, "checked again once it runs")
+    }
 }

@@ -18,6 +18,8 @@ struct HealthHarness {
     /// Checks issued and neither answered nor cancelled, oldest first.
     var pending: [CheckRun] = []
     var peerSeq = 1
+    /// Resource tokens whose start fails (exit 1).
+    var failingStarts: Set<String> = []
 
     /// `peerHolds`: b's first holdings report (`local` when it runs its own groups).
     init(_ monitors: [MonitorSpec], groups: [ResourceGroup] = [db], autoFailback: AutoFailback = .off,
@@ -48,7 +50,8 @@ struct HealthHarness {
             for effect in produced {
                 switch effect {
                 case .runScript(let run):
-                    next.append(.scriptFinished(run.id, exitCode: 0, output: run.operation == .status ? "stopped" : ""))
+                    let fails = run.operation == .start && failingStarts.contains(run.resource.token)
+                    next.append(.scriptFinished(run.id, exitCode: fails ? 1 : 0, output: run.operation == .status ? "stopped" : ""))
                 case .runCheck(let run):
                     pending.append(run)
                 case .cancelCheck(let id):

@@ -35,6 +35,8 @@ struct HealthState: Sendable, Hashable {
         var lastMoveAt: Instant?
         /// A move was asked for (standby `me` sent) and the release has not begun.
         var movePending = false
+        /// A restart in place (or a start after one failed) is under way.
+        var restarting = false
         /// Nobody can take it: the next restart in place is due then.
         var restartAt: Instant?
         /// The current delay between those restarts; nil outside such an episode.

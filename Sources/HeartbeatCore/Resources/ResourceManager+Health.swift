@@ -51,6 +51,10 @@ extension ResourceManager {
         expireFailures(now: now, into: &effects)
         for index in health.lines.indices { superviseLine(index, now: now, into: &effects) }
         for group in health.groups.indices {
+            if health.groups[group].restarting, isMonitorable(group) || isSettledStopped(group) {
+                health.groups[group].restarting = false
+                if records[group].state == .failed { restartFailed(group, now: now, into: &effects) }
+            }
             if health.groups[group].movePending, standby == .none {
                 health.groups[group].movePending = false
                 waitAndRestart(group, reason: "the peer did not take it", now: now, into: &effects)
@@ -176,7 +180,7 @@ extension ResourceManager {
             break
         }
         // Already acting on an earlier failure: a restart or a move is on its way.
-        guard health.groups[group].restartAt == nil, !health.groups[group].movePending else { return }
+        guard health.groups[group].restartAt == nil, !health.groups[group].movePending, !health.groups[group].restarting else { return }
         health.groups[group].failures.append(now)
         let count = health.groups[group].failures.count
         let history = "fail count \(count) within \(describe(health.groups[group].window))"
@@ -191,8 +195,18 @@ extension ResourceManager {
     /// Stop right to left and start left to right through the job queue, like any transition.
     mutating func restartInPlace(_ group: Int) {
         health.groups[group].restarts += 1
+        health.groups[group].restarting = true
         queueRelease(group, purpose: .monitorRestart, reason: "monitor restart")
         queueAcquire(group, purpose: .monitorRestart, reason: "monitor restart")
+    }
+
+    /// The restart's start failed and stopped the group again (deviation 1): that is one more
+    /// failure, and the group goes to a peer that may take it, or is started again after a backoff.
+    mutating func restartFailed(_ group: Int, now: Instant, into effects: inout [ResourceEffect]) {
+        health.groups[group].failures.append(now)
+        let count = health.groups[group].failures.count
+        effects.append(.log(.error, "Group \(records[group].group.key) did not start again here after its monitor restart"))
+        relocate(group, history: "fail count \(count) within \(describe(health.groups[group].window)), start failed", now: now, into: &effects)
     }
 
     // MARK: Moves
@@ -211,7 +225,8 @@ extension ResourceManager {
             return .none(reason: "it moved \(describe(now - last)) ago, hold-down \(describe(health.groups[group].holddown))")
         }
         guard lifecycle == .up(.stable), standby == .none else { return .none(reason: "a resource transition is under way") }
-        let keys = Set(groups(in: half(of: group)).filter(claimed).map { records[$0].group.key })
+        // The group itself may have failed to start here and be claimed by nobody.
+        let keys = Set(groups(in: half(of: group)).filter(claimed).map { records[$0].group.key } + [records[group].group.key])
         var reasons: [String] = []
         for name in peerNames {
             guard let peer = peers[name], peer.alive else {
@@ -275,7 +290,8 @@ extension ResourceManager {
     /// itself, or is restarted when the delay is over.
     mutating func restartWhenDue(_ group: Int, now: Instant, into effects: inout [ResourceEffect]) {
         guard let due = health.groups[group].restartAt else { return }
-        guard isMonitorable(group) else {
+        let failedHere = records[group].state == .failed && isSettledStopped(group)
+        guard isMonitorable(group) || failedHere else {
             if isSettledStopped(group) { endEpisode(group) }
             return
         }
@@ -283,6 +299,12 @@ extension ResourceManager {
             move(group, to: peer, history: "fail count \(health.groups[group].failures.count)", now: now, into: &effects)
         } else if due <= now {
             health.groups[group].restartAt = nil
+            if failedHere {
+                effects.append(.log(.info, "Starting group \(records[group].group.key) again (monitor backoff \(describe(health.groups[group].backoff ?? .zero)))"))
+                health.groups[group].restarting = true
+                queueAcquire(group, purpose: .monitorRestart, reason: "monitor restart")
+                return
+            }
             // Passing again (short of `rise`): a restart now would only interrupt the recovery.
             guard health.lines.contains(where: { $0.group == group && $0.acts && $0.down && $0.consecutiveSuccesses == 0 })
             else { return }

@@ -74,8 +74,9 @@
 ///     resets them; no automatic move within `holddown` of the last one.
 /// 20. When no node may take a failing group, it stays and is restarted in place after a delay
 ///     that doubles from twice the check interval up to 5 min, with one CRIT line per episode; it
-///     moves as soon as a peer may take it. A group whose restart fails to start is left
-///     released and `failed` like any failed start (deviation 1).
+///     moves as soon as a peer may take it. A restart whose start fails leaves the group stopped
+///     and `failed` (deviation 1); that counts as one more failure, and the group goes to a peer
+///     that may take it or is started again here after the backoff.
 /// 21. Our status heartbeats carry `svcbad`, the groups this node is unhealthy or ineligible for
 ///     (omitted when none); a peer without the field (3.0.6) counts as fit. Auto failback waits
 ///     while the node it would hand foreign groups to advertises one of them.
