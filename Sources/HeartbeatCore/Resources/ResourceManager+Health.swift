@@ -142,13 +142,14 @@ extension ResourceManager {
                 health.lines[index].down = false
                 health.lines[index].consecutiveSuccesses = 0
                 effects.append(.log(.info, "\(monitorName(index)) healthy again (\(successes) of rise \(rise))"))
-                endEpisodeIfHealthy(health.lines[index].group, into: &effects)
             } else if successes == 1 {
                 effects.append(.log(.info, "\(monitorName(index)) passed (1 of rise \(rise))"))
             }
         } else if failures > 0 {
             effects.append(.log(.info, "\(monitorName(index)) passed again after \(failures) failure(s)"))
         }
+        // After a start that had failed, no line is down: the first success ends the episode.
+        endEpisodeIfHealthy(health.lines[index].group, into: &effects)
     }
 
     mutating func checkFailed(_ index: Int, detail: String, now: Instant, into effects: inout [ResourceEffect]) {
@@ -429,11 +430,13 @@ extension ResourceManager {
         return nil
     }
 
-    /// The groups this node is unfit for (unhealthy or ineligible here), in haresources order: our
-    /// `svcbad`.
+    /// The groups this node is unfit for (unhealthy, waiting for a backoff restart, or ineligible
+    /// here), in haresources order: our `svcbad`.
     public var unfitGroupKeys: [String] {
         guard !health.lines.isEmpty else { return [] }
-        return records.indices.filter { health.groups[$0].ineligible || !isHealthy($0) }.map { records[$0].group.key }
+        return records.indices.filter { group in
+            health.groups[group].ineligible || health.groups[group].backoff != nil || !isHealthy(group)
+        }.map { records[$0].group.key }
     }
 }
 
@@ -458,7 +461,7 @@ extension ResourceManager {
         let failCount = record.failures.filter { $0 + record.window > now }.count
         let budgets = lines.filter { $0.spec.onFail == .restart }.map(\.spec.restarts)
         let holddownEnds = record.lastMoveAt.map { $0 + record.holddown }
-        let unfitHere = record.ineligible || !isHealthy(group)
+        let unfitHere = record.ineligible || record.backoff != nil || !isHealthy(group)
         var eligibility = [StatusReport.Eligibility(node: config.localNode, eligible: !unfitHere)]
         for name in peerNames {
             let peer = peers[name]

@@ -77,8 +77,8 @@
 ///     moves as soon as a peer may take it. A restart whose start fails leaves the group stopped
 ///     and `failed` (deviation 1); that counts as one more failure, and the group goes to a peer
 ///     that may take it or is started again here after the backoff.
-/// 21. Our status heartbeats carry `svcbad`, the groups this node is unhealthy or ineligible for
-///     (omitted when none); a peer without the field (3.0.6) counts as fit. Auto failback waits
+/// 21. Our status heartbeats carry `svcbad`, the groups this node is unhealthy or ineligible for,
+///     or waits to restart after a backoff (omitted when none); a peer without the field (3.0.6) counts as fit. Auto failback waits
 ///     while the node it would hand foreign groups to advertises one of them.
 /// 22. A dead peer's groups are taken over as before, whatever their health here: availability
 ///     first, the monitors then restart or move them as usual.
