@@ -16,7 +16,9 @@
 #   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: about 5 minutes
 #   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
 #   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
-#   FIGURES="pair lone failover load scale sim keepalived"   a subset, e.g. FIGURES=keepalived
+#   BUDGET_SECONDS=600  the budget figure's soak per budget (half CPU hogs, half I/O hogs)
+#   BUDGETS_OURS="50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.05 0.1 0.2"  tried in order
+#   FIGURES="pair lone failover load scale sim keepalived budget"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
@@ -24,10 +26,12 @@ set -u
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=bench/vip.sh
 source "$(dirname "$0")/vip.sh"
+# shellcheck source=bench/budget.sh
+source "$(dirname "$0")/budget.sh"
 [ "$(id -u)" = 0 ] || { say "make bench needs root (network namespaces)"; exit 1; }
 [ -x "$HB306" ] || { say "the real Heartbeat 3.0.6 ($HB306) is not installed: apt-get install heartbeat"; exit 1; }
 [ -x "$BIN/heartbeat" ] || { say "no $BIN/heartbeat: build first (swift build -c release)"; exit 1; }
-case " ${FIGURES:-keepalived} " in *" keepalived "*)
+case " ${FIGURES:-keepalived} " in *" keepalived "*|*" budget "*)
     command -v keepalived >/dev/null || { say "the keepalived figure needs Debian's keepalived: apt-get install keepalived (or leave it out of FIGURES)"; exit 1; }
     command -v ping >/dev/null || { say "the keepalived figure's client needs ping: apt-get install iputils-ping"; exit 1; } ;;
 esac
@@ -38,11 +42,12 @@ QUICK=${BENCH_QUICK:-${QUICK:-}}
 if [ -n "$QUICK" ]; then
     RUNS=${RUNS:-2}; IDLE_SECONDS=${IDLE_SECONDS:-5}; LOAD_SECONDS=${LOAD_SECONDS:-5}
     PROFILES=${PROFILES:-200ms/1}; SCALE=${SCALE:-4}; SCALE_KILLS=${SCALE_KILLS:-1}; SIM_NODES=${SIM_NODES:-16}
+    BUDGET_SECONDS=${BUDGET_SECONDS:-20}
 fi
 RUNS=${RUNS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-12}
 LOAD_SECONDS=${LOAD_SECONDS:-100}
-FIGURES=${FIGURES:-pair lone failover load scale sim keepalived}
+FIGURES=${FIGURES:-pair lone failover load scale sim keepalived budget}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
 SCALE=${SCALE:-4 8 16}
 SCALE_306_MAX=${SCALE_306_MAX:-8}
@@ -319,6 +324,25 @@ restart_node1() {
     sleep_until "$(max $(( t / 1000 + 6000000 )) $(( w / 1000 + 3000000 )))"
 }
 
+# hog cpu|io SECONDS: nproc busy loops (cpu) or nproc writers of 64 MB files with fsync (io) on
+# the disk the daemons log to, for SECONDS; then ended by PID.
+hog() {
+    local kind=$1 seconds=$2 h hogs=()
+    for h in $(seq 1 "$(nproc)"); do
+        # Bounded on its own too: each hog stops after SECONDS + 5 s even if we are gone.
+        if [ "$kind" = cpu ]; then
+            bash -c "end=\$(( SECONDS + $seconds + 5 )); while [ \$SECONDS -lt \$end ]; do :; done" &
+        else
+            bash -c "end=\$(( SECONDS + $seconds + 5 )); while [ \$SECONDS -lt \$end ]; do
+                dd if=/dev/zero of=$WORK/iohog$h bs=1M count=64 conv=fsync status=none; rm -f $WORK/iohog$h; done" &
+        fi
+        hogs+=($!); track $!
+    done
+    sleep "$seconds"
+    kill -9 "${hogs[@]}" 2>/dev/null; for h in "${hogs[@]}"; do wait "$h" 2>/dev/null; done
+    rm -f "$WORK"/iohog*
+}
+
 # --- load: both pairs at keepalive 50 ms / deadtime 300 ms (realtime on, the default) under a
 # CPU hog on every core, then under an I/O hog; counts false "is dead" and "Late heartbeat" lines.
 count_pair() {  # count_pair IMPL PATTERN: matching log lines on both nodes
@@ -327,7 +351,7 @@ count_pair() {  # count_pair IMPL PATTERN: matching log lines on both nodes
     echo "$n"
 }
 run_load() {
-    local impl ok="" kind hogs h
+    local impl ok="" kind
     declare -A dead late
     for impl in $IMPLS; do launch_pair "$impl" 50ms 150ms 300ms 2; done
     for impl in $IMPLS; do
@@ -336,20 +360,7 @@ run_load() {
     for impl in $ok; do settle "$impl"; done
     for kind in cpu io; do
         for impl in $ok; do dead[$impl]=$(count_pair "$impl" "is dead"); late[$impl]=$(count_pair "$impl" "Late heartbeat"); done
-        hogs=()
-        for h in $(seq 1 "$(nproc)"); do
-            # Bounded on its own too: each hog stops after LOAD_SECONDS + 5 s even if we are gone.
-            if [ $kind = cpu ]; then
-                bash -c "end=\$(( SECONDS + $LOAD_SECONDS + 5 )); while [ \$SECONDS -lt \$end ]; do :; done" &
-            else
-                bash -c "end=\$(( SECONDS + $LOAD_SECONDS + 5 )); while [ \$SECONDS -lt \$end ]; do
-                    dd if=/dev/zero of=$WORK/iohog$h bs=1M count=64 conv=fsync status=none; rm -f $WORK/iohog$h; done" &
-            fi
-            hogs+=($!); track $!
-        done
-        sleep "$LOAD_SECONDS"
-        kill -9 "${hogs[@]}" 2>/dev/null; for h in "${hogs[@]}"; do wait "$h" 2>/dev/null; done
-        rm -f "$WORK"/iohog*
+        hog "$kind" "$LOAD_SECONDS"
         sleep 1
         for impl in $ok; do
             record "load_${kind}_false_dead" count "$impl" 1 $(( $(count_pair "$impl" "is dead") - dead[$impl] ))
@@ -429,7 +440,7 @@ run_scale() {
 
 NEED=4
 for n in $SCALE; do case " $FIGURES " in *" scale "*) NEED=$(max "$NEED" $(( 4 + 2 * n ))) ;; esac; done
-case " $FIGURES " in *" keepalived "*) NEED=$(max "$NEED" "$VIP_CLIENT") ;; esac
+case " $FIGURES " in *" keepalived "*|*" budget "*) NEED=$(max "$NEED" "$VIP_CLIENT") ;; esac
 make_namespaces "$NEED"
 progress "bench: RUNS=$RUNS IDLE_SECONDS=$IDLE_SECONDS LOAD_SECONDS=$LOAD_SECONDS SCALE=\"$SCALE\", figures: $FIGURES; ours: $BIN"
 for fig in $FIGURES; do
@@ -465,6 +476,9 @@ for fig in $FIGURES; do
         keepalived)
             progress "floating address, ours vs keepalived $(keepalived --version 2>&1 | awk 'NR == 1 { print $2 }'): idle (${IDLE_SECONDS}s), cut link, heal, node loss, lone idle (keepalive 200 ms / deadtime 600 ms, advert_int 0.2)"
             for r in $(seq 1 "$RUNS"); do run_vip "$r"; done ;;
+        budget)
+            progress "safe detection budget, ours vs keepalived: ${BUDGET_SECONDS}s under hogs per budget (ours $BUDGETS_OURS; advert_int $BUDGETS_KEEPALIVED), then $RUNS node losses at each one's safe budget"
+            run_budget ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -486,4 +500,5 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     keepalived="$(dpkg-query -W -f='${Version}' keepalived 2>/dev/null)" \
     sim_nodes="$SIM_NODES" runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
     figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
+    budget_seconds="$BUDGET_SECONDS" budgets_ours="$BUDGETS_OURS" budgets_keepalived="$BUDGETS_KEEPALIVED" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"

@@ -19,8 +19,10 @@ releases() { ! holds "$@"; }
 detach() { ip -n "${PREFIX}-br" link set "p$1" nomaster; }
 attach() { ip -n "${PREFIX}-br" link set "p$1" master br0; }
 
-# keepalived_launch H PRIORITY PEER: keepalived (VRRP only) in namespace H with its own
-# configuration and pid files, none of the host's.
+# keepalived_launch H PRIORITY PEER [ADVERT_INT]: keepalived (VRRP only) in namespace H with its
+# own configuration and pid files, none of the host's. KA_SCRIPTS (vrrp_script blocks) and
+# KA_TRACK (lines inside the instance, e.g. its track_script) add a health check; KA_RT_PRIORITY
+# sets vrrp_rt_priority (keepalived's default is none: its VRRP process is not realtime).
 keepalived_launch() {
     local h=$1 dir=$WORK/node$1
     rm -rf "$dir"; mkdir -p "$dir"
@@ -28,13 +30,17 @@ keepalived_launch() {
 global_defs {
     router_id node$h
     vrrp_version 3
+    script_user root
+    enable_script_security${KA_RT_PRIORITY:+
+    vrrp_rt_priority $KA_RT_PRIORITY}
 }
+${KA_SCRIPTS:-}
 vrrp_instance bench {
     state BACKUP
     interface eth0
     virtual_router_id 77
     priority $2
-    advert_int 0.2
+    advert_int ${4:-0.2}
     unicast_src_ip 10.77.0.$h
     unicast_peer {
         10.77.0.$3
@@ -42,6 +48,7 @@ vrrp_instance bench {
     virtual_ipaddress {
         $(vip_address keepalived)/24 dev eth0
     }
+${KA_TRACK:-}
 }
 EOF
     ip netns exec "${PREFIX}-$h" keepalived --dont-fork --log-console --no-syslog --vrrp \
@@ -50,20 +57,23 @@ EOF
     started keepalived "$h" $!
 }
 
-# vip_launch IMPL: both nodes of IMPL; node1 (the first host) is the preferred owner.
+# vip_launch IMPL [BUDGET]: both nodes of IMPL; node1 (the first host) is the preferred owner.
+# BUDGET: ours "KEEPALIVE/DEADTIME" (200ms/600ms; warntime halfway), keepalived its advert_int
+# (0.2). Ours' haresources line is VIP_HARESOURCES (the address alone unless a figure sets it).
 vip_launch() {
-    local a b
+    local a b k d h
     read -r a b <<< "$(vip_hosts "$1")"
     T0[$1]=$(now_ns)
     if [ "$1" = ours ]; then
+        k=${2:-200ms/600ms}; d=${k#*/}; k=${k%/*}
         for h in $a $b; do
-            configure "$h" "node$(( h - a + 1 ))" 694 ucast 200ms 400ms 600ms 2 "$a" "$b"
-            use_dummy "$h" "node1 IPaddr2::$(vip_address ours)/24/eth0"
+            configure "$h" "node$(( h - a + 1 ))" 694 ucast "$k" "$(( ($(secs_to_ms "$k") + $(secs_to_ms "$d")) / 2 ))ms" "$d" 2 "$a" "$b"
+            use_dummy "$h" "${VIP_HARESOURCES:-node1 IPaddr2::$(vip_address ours)/24/eth0}"
             prepare ours "$h"
         done
         launch ours "$a"; launch ours "$b"
     else
-        keepalived_launch "$a" 150 "$b"; keepalived_launch "$b" 100 "$a"
+        keepalived_launch "$a" 150 "$b" "${2:-}"; keepalived_launch "$b" 100 "$a" "${2:-}"
     fi
 }
 
@@ -190,11 +200,19 @@ run_vip() {
         sleep "$IDLE_SECONDS"
         vip_idle_end "$impl" "$r" "$b" lone
     done
+    vip_teardown
+}
+
+# vip_teardown: every daemon of both pairs killed, every port back on the bridge, the addresses
+# removed and the client's pings ended: the next boot starts as from a reboot.
+vip_teardown() {
+    local impl h
     for impl in ours keepalived; do
-        for a in $(vip_hosts "$impl"); do
-            stop_node "$a"; attach "$a" 2>/dev/null
-            ip -n "${PREFIX}-$a" addr del "$(vip_address "$impl")/24" dev eth0 2>/dev/null
+        for h in $(vip_hosts "$impl"); do
+            stop_node "$h"; attach "$h" 2>/dev/null
+            ip -n "${PREFIX}-$h" addr del "$(vip_address "$impl")/24" dev eth0 2>/dev/null
         done
     done
-    kill "${PINGS[@]}" 2>/dev/null
+    for h in "${PINGS[@]:-}"; do [ -z "$h" ] || kill "$h" 2>/dev/null; done
+    PINGS=()
 }
