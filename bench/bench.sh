@@ -16,9 +16,10 @@
 #   BENCH_QUICK=1     2 runs, one failover profile, short windows, scale 4: about 5 minutes
 #   SIM_NODES=64      nodes of the simulator's scale run (events per second, ours only)
 #   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
+#   MON_INTERVAL=1 MON_FALL=2 MON_TIMEOUT=1   the monitor figure's checks (whole seconds: keepalived's)
 #   BUDGET_SECONDS=600  the budget figure's soak per budget (half CPU hogs, half I/O hogs)
 #   BUDGETS_OURS="50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.05 0.1 0.2"  tried in order
-#   FIGURES="pair lone failover load scale sim keepalived budget"   a subset, e.g. FIGURES=keepalived
+#   FIGURES="pair lone failover load scale sim keepalived monitor budget"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
@@ -28,14 +29,27 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/vip.sh"
 # shellcheck source=bench/budget.sh
 source "$(dirname "$0")/budget.sh"
+# shellcheck source=bench/monitor.sh
+source "$(dirname "$0")/monitor.sh"
 [ "$(id -u)" = 0 ] || { say "make bench needs root (network namespaces)"; exit 1; }
 [ -x "$HB306" ] || { say "the real Heartbeat 3.0.6 ($HB306) is not installed: apt-get install heartbeat"; exit 1; }
 [ -x "$BIN/heartbeat" ] || { say "no $BIN/heartbeat: build first (swift build -c release)"; exit 1; }
-case " ${FIGURES:-keepalived} " in *" keepalived "*|*" budget "*)
-    command -v keepalived >/dev/null || { say "the keepalived figure needs Debian's keepalived: apt-get install keepalived (or leave it out of FIGURES)"; exit 1; }
+case " ${FIGURES:-keepalived} " in *" keepalived "*|*" budget "*|*" monitor "*)
+    command -v keepalived >/dev/null || { say "the keepalived, budget and monitor figures need Debian's keepalived: apt-get install keepalived (or leave them out of FIGURES)"; exit 1; }
     command -v ping >/dev/null || { say "the keepalived figure's client needs ping: apt-get install iputils-ping"; exit 1; } ;;
 esac
-trap cleanup EXIT
+case " ${FIGURES:-monitor} " in *" monitor "*)
+    [ -x /usr/bin/curl ] || { say "the monitor figure's checks need curl: apt-get install curl (or leave monitor out of FIGURES)"; exit 1; }
+    [ -w "$CGROOT" ] || { say "the monitor figure counts CPU with cgroup v1's cpuacct ($CGROOT), which this machine lacks (leave monitor out of FIGURES)"; exit 1; } ;;
+esac
+# The web services of the monitor figure run in their own sessions: ended by their pid files.
+bench_cleanup() {
+    local i
+    services_stop
+    cleanup
+    for i in $(seq 1 100); do cg_remove && break; sleep 0.02; done
+}
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 QUICK=${BENCH_QUICK:-${QUICK:-}}
@@ -47,7 +61,7 @@ fi
 RUNS=${RUNS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-12}
 LOAD_SECONDS=${LOAD_SECONDS:-100}
-FIGURES=${FIGURES:-pair lone failover load scale sim keepalived budget}
+FIGURES=${FIGURES:-pair lone failover load scale sim keepalived monitor budget}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
 SCALE=${SCALE:-4 8 16}
 SCALE_306_MAX=${SCALE_306_MAX:-8}
@@ -440,7 +454,7 @@ run_scale() {
 
 NEED=4
 for n in $SCALE; do case " $FIGURES " in *" scale "*) NEED=$(max "$NEED" $(( 4 + 2 * n ))) ;; esac; done
-case " $FIGURES " in *" keepalived "*|*" budget "*) NEED=$(max "$NEED" "$VIP_CLIENT") ;; esac
+case " $FIGURES " in *" keepalived "*|*" budget "*|*" monitor "*) NEED=$(max "$NEED" "$VIP_CLIENT") ;; esac
 make_namespaces "$NEED"
 progress "bench: RUNS=$RUNS IDLE_SECONDS=$IDLE_SECONDS LOAD_SECONDS=$LOAD_SECONDS SCALE=\"$SCALE\", figures: $FIGURES; ours: $BIN"
 for fig in $FIGURES; do
@@ -476,6 +490,9 @@ for fig in $FIGURES; do
         keepalived)
             progress "floating address, ours vs keepalived $(keepalived --version 2>&1 | awk 'NR == 1 { print $2 }'): idle (${IDLE_SECONDS}s), cut link, heal, node loss, lone idle (keepalive 200 ms / deadtime 600 ms, advert_int 0.2)"
             for r in $(seq 1 "$RUNS"); do run_vip "$r"; done ;;
+        monitor)
+            progress "service health, ours vs keepalived: checks every ${MON_INTERVAL} s, fall $MON_FALL, timeout ${MON_TIMEOUT} s; idle CPU with 0 and 4 checks (${IDLE_SECONDS}s), service killed -> restarted in place (ours), -> moved to the peer"
+            for r in $(seq 1 "$RUNS"); do run_monitor "$r"; done ;;
         budget)
             progress "safe detection budget, ours vs keepalived: ${BUDGET_SECONDS}s under hogs per budget (ours $BUDGETS_OURS; advert_int $BUDGETS_KEEPALIVED), then $RUNS node losses at each one's safe budget"
             run_budget ;;
@@ -500,5 +517,6 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     keepalived="$(dpkg-query -W -f='${Version}' keepalived 2>/dev/null)" \
     sim_nodes="$SIM_NODES" runs="$RUNS" idle_seconds="$IDLE_SECONDS" load_seconds="$LOAD_SECONDS" scale="$SCALE" scale_kills="$SCALE_KILLS" \
     figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
+    mon_interval="$MON_INTERVAL" mon_fall="$MON_FALL" mon_timeout="$MON_TIMEOUT" \
     budget_seconds="$BUDGET_SECONDS" budgets_ours="$BUDGETS_OURS" budgets_keepalived="$BUDGETS_KEEPALIVED" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"

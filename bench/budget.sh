@@ -34,15 +34,6 @@ state_changes() {
     echo "$n"
 }
 
-# vip_up IMPL RUN: wait until node1 holds IMPL's address and 8 s have passed since the launch
-# (our nodes advertise deadtime + 2 s for their first 5 s).
-vip_up() {
-    local a
-    read -r a _ <<< "$(vip_hosts "$1")"
-    wait_until 30000 holds "$a" "$(vip_address "$1")" >/dev/null || { note "$1" "$2" "FAILED: node1 never held the address"; return 1; }
-    sleep_until $(( T0[$1] / 1000 + 8000000 ))
-}
-
 # run_budget: the soak of each step, then RUNS node losses at each implementation's safe budget.
 run_budget() {
     local step=0 impl pending="ours keepalived" left up budget half marks r a b safe

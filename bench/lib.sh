@@ -44,8 +44,9 @@ prepare() {
 }
 
 # launch IMPL H: start the daemon (prepared) in namespace H; its PID goes to nodeH/pid.
+# BENCH_HTTP_DIR: where bench/resource.d/BenchHTTP keeps its pid file and page on host H.
 launch() {
-    if [ "$1" = ours ]; then NODE_ENV="DUMMY_LOG=$WORK/node$2/dummy.log" start_ours "$2"
+    if [ "$1" = ours ]; then NODE_ENV="DUMMY_LOG=$WORK/node$2/dummy.log BENCH_HTTP_DIR=$WORK/node$2/rsc" start_ours "$2"
     else NODE_ENV="DUMMY_LOG=$WORK/node$2/dummy.log" launch_306 "$2"; fi
 }
 
@@ -126,4 +127,21 @@ mem_kb() {
 link_counters() {
     # shellcheck disable=SC2016 # expanded by the inner sh
     ip netns exec "${PREFIX}-$1" sh -c 'cd /sys/class/net/eth0/statistics && echo $(cat tx_packets tx_bytes rx_packets rx_bytes)'
+}
+
+# Host H's own cpuacct cgroup (cgroup v1): its daemon's processes join it at once, and everything it starts
+# later (checks, scripts, services) belongs to it, also after they exited, which /proc of the
+# living processes cannot tell. cg_join H PID...; cg_cpu_ns H: CPU of the group so far (ns).
+CGROOT=/sys/fs/cgroup/cpuacct
+cg_join() {
+    local h=$1 p; shift
+    mkdir -p "$CGROOT/${PREFIX}-$h" || return 1
+    for p in "$@"; do echo "$p" > "$CGROOT/${PREFIX}-$h/cgroup.procs" 2>/dev/null; done
+    return 0
+}
+cg_cpu_ns() { cat "$CGROOT/${PREFIX}-$1/cpuacct.usage"; }
+# cg_remove: every host's cgroup, once its processes are gone (at exit).
+cg_remove() {
+    local g
+    for g in "$CGROOT/${PREFIX}"-*; do [ ! -d "$g" ] || rmdir "$g" 2>/dev/null || return 1; done
 }

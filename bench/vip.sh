@@ -59,7 +59,8 @@ EOF
 
 # vip_launch IMPL [BUDGET]: both nodes of IMPL; node1 (the first host) is the preferred owner.
 # BUDGET: ours "KEEPALIVE/DEADTIME" (200ms/600ms; warntime halfway), keepalived its advert_int
-# (0.2). Ours' haresources line is VIP_HARESOURCES (the address alone unless a figure sets it).
+# (0.2). Ours' haresources line is VIP_HARESOURCES (the address alone unless a figure sets it),
+# its monitors file VIP_MONITORS (none unless set); its hosts' page for BenchHTTP names the node.
 vip_launch() {
     local a b k d h
     read -r a b <<< "$(vip_hosts "$1")"
@@ -69,12 +70,26 @@ vip_launch() {
         for h in $a $b; do
             configure "$h" "node$(( h - a + 1 ))" 694 ucast "$k" "$(( ($(secs_to_ms "$k") + $(secs_to_ms "$d")) / 2 ))ms" "$d" 2 "$a" "$b"
             use_dummy "$h" "${VIP_HARESOURCES:-node1 IPaddr2::$(vip_address ours)/24/eth0}"
+            # The repository's resource scripts and the bench's (BenchHTTP), linked one by one.
+            rm "$WORK/node$h/etc/resource.d"; mkdir "$WORK/node$h/etc/resource.d"
+            ln -s "$ROOT"/resource.d/* "$ROOT"/bench/resource.d/* "$WORK/node$h/etc/resource.d/"
             prepare ours "$h"
+            mkdir -p "$WORK/node$h/rsc/www"; echo "node$(( h - a + 1 ))" > "$WORK/node$h/rsc/www/node"
+            [ -z "${VIP_MONITORS:-}" ] || printf '%s\n' "$VIP_MONITORS" > "$WORK/node$h/etc/monitors"
         done
         launch ours "$a"; launch ours "$b"
     else
         keepalived_launch "$a" 150 "$b" "${2:-}"; keepalived_launch "$b" 100 "$a" "${2:-}"
     fi
+}
+
+# vip_up IMPL RUN: wait until node1 holds IMPL's address and 8 s have passed since the launch
+# (our nodes advertise deadtime + 2 s for their first 5 s).
+vip_up() {
+    local a
+    read -r a _ <<< "$(vip_hosts "$1")"
+    wait_until 30000 holds "$a" "$(vip_address "$1")" >/dev/null || { note "$1" "$2" "FAILED: node1 never held the address"; return 1; }
+    sleep_until $(( T0[$1] / 1000 + 8000000 ))
 }
 
 # client_ping IMPL: the client pings IMPL's address every 20 ms; replies with their receive time

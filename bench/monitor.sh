@@ -1,0 +1,186 @@
+# shellcheck shell=bash
+# The `monitor` figure of bench/bench.sh: a real web service (python3's http.server, through
+# bench/resource.d/BenchHTTP) beside the floating address of the keepalived figure, checked every
+# MON_INTERVAL s by ours (a `monitors` line: http://, fall MON_FALL, timeout MON_TIMEOUT) and by
+# keepalived (a vrrp_script running curl with the same interval, fall and timeout, tracked with a
+# weight that drops the master below its backup). Ours runs the service in the address's group
+# (`node1 IPaddr2::… BenchHTTP::8080`); keepalived's admin runs it on both nodes. Per run: idle
+# CPU without checks and with four checks, then the service killed: restarted in place (ours,
+# first failure: restarts=1) and moved to the peer (ours, second failure; keepalived). A client
+# (bench/http_poll.py) asks each address for the page that names the node every 20 ms.
+
+MON_INTERVAL=${MON_INTERVAL:-1}
+MON_FALL=${MON_FALL:-2}
+MON_TIMEOUT=${MON_TIMEOUT:-1}
+MON_PORT=8080
+MON_KEY=IPaddr2::$(vip_address ours)/24/eth0
+HTTPD=$ROOT/bench/resource.d/BenchHTTP
+
+# The checks of ours' group, one monitors line each; the first is the one that is timed.
+mon_lines() {
+    local o="interval=${MON_INTERVAL}s timeout=${MON_TIMEOUT}s fall=$MON_FALL" url
+    url=http://$(vip_address ours):$MON_PORT/node
+    echo "$MON_KEY  $url  $o"
+    [ "$1" = 1 ] && return
+    echo "$MON_KEY  tcp:$(vip_address ours):$MON_PORT  $o"
+    echo "$MON_KEY  status  $o"
+    echo "$MON_KEY  exec:/usr/bin/curl  args=\"-sf -o /dev/null -m $MON_TIMEOUT $url\"  $o"
+}
+# ka_scripts H N / ka_track N: keepalived's N checks (1 or 4), the same kinds as ours' (each one a
+# process: curl for http, bash's /dev/tcp for tcp, BenchHTTP's status, curl for exec).
+ka_script() {  # ka_script NAME COMMAND
+    printf 'vrrp_script %s {\n    script "%s"\n    interval %s\n    timeout %s\n    fall %s\n    rise 1\n    weight -60\n}\n' \
+        "$1" "$2" "$MON_INTERVAL" "$MON_TIMEOUT" "$MON_FALL"
+}
+ka_scripts() {
+    local url=http://127.0.0.1:$MON_PORT/node
+    ka_script chk_http "/usr/bin/curl -sf -o /dev/null -m $MON_TIMEOUT $url"
+    [ "$2" = 1 ] && return
+    ka_script chk_tcp "/bin/bash -c '</dev/tcp/127.0.0.1/$MON_PORT'"
+    ka_script chk_status "/usr/bin/env BENCH_HTTP_DIR=$WORK/node$1/rsc $HTTPD $MON_PORT status"
+    ka_script chk_exec "/usr/bin/curl -sf -o /dev/null -m $MON_TIMEOUT $url"
+}
+ka_track() {
+    printf '    track_script {\n        chk_http\n'
+    [ "$1" = 1 ] || printf '        chk_tcp\n        chk_status\n        chk_exec\n'
+    printf '    }\n'
+}
+
+# mon_launch CHECKS: both pairs with the service and CHECKS checks (0, 1 or 4) per node; every
+# host joins its cgroup. keepalived's hosts start the service themselves (on both nodes).
+mon_launch() {
+    local n=$1 a b h scripts="" track="" k=keepalived
+    read -r a b <<< "$(vip_hosts $k)"
+    # shellcheck disable=SC2034,SC2004 # bench.sh's launch times, keyed by implementation (vip_up reads them)
+    T0[$k]=$(now_ns)
+    for h in $a $b; do
+        [ "$n" = 0 ] || { scripts=$(ka_scripts "$h" "$n"); track=$(ka_track "$n"); }
+        KA_SCRIPTS=$scripts KA_TRACK=$track keepalived_launch "$h" $(( h == a ? 150 : 100 )) $(( h == a ? b : a ))
+        mkdir -p "$WORK/node$h/rsc/www"; echo "node$(( h - a + 1 ))" > "$WORK/node$h/rsc/www/node"
+        ip netns exec "${PREFIX}-$h" env BENCH_HTTP_DIR="$WORK/node$h/rsc" "$HTTPD" "$MON_PORT" start ||
+            say "host $h: the web service did not start"
+    done
+    VIP_HARESOURCES="node1 $MON_KEY BenchHTTP::$MON_PORT" VIP_MONITORS=$([ "$n" = 0 ] || mon_lines "$n") vip_launch ours
+    for h in $(vip_hosts ours) $a $b; do
+        # shellcheck disable=SC2046 # PIDs
+        cg_join "$h" $(tree_pids "$(cat "$WORK/node$h/pid")") $(cat "$WORK/node$h/rsc/http-$MON_PORT.pid" 2>/dev/null)
+    done
+}
+
+# services_stop: every web service the bench or a group started (setsid: none is a daemon's
+# child); a PID is ended only while it still runs http.server.
+services_stop() {
+    local f pid
+    for f in "$WORK"/node*/rsc/http-*.pid; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f")
+        grep -qa http.server "/proc/$pid/cmdline" 2>/dev/null && kill -9 "$pid"
+        rm -f "$f"
+    done
+    return 0
+}
+mon_teardown() { vip_teardown; services_stop; for h in "${POLLS[@]:-}"; do [ -z "$h" ] || kill "$h" 2>/dev/null; done; POLLS=(); }
+
+# http_poll IMPL: the client asks IMPL's address for the page every 20 ms ($WORK/http-IMPL).
+declare -A POLLS
+http_poll() {
+    ip netns exec "${PREFIX}-$VIP_CLIENT" python3 "$ROOT/bench/http_poll.py" "http://$(vip_address "$1"):$MON_PORT/node" 600 > "$WORK/http-$1" 2>&1 &
+    POLLS[$1]=$!; track $!
+}
+# answered_by IMPL NODE AFTER_US: the client got the page from NODE later than AFTER_US.
+answered_by() { awk -v n="$2" -v t="$3" '$2 == n && $1 * 1e6 > t + 0 { found = 1; exit } END { exit !found }' "$WORK/http-$1"; }
+# first_answer_us IMPL NODE AFTER_US: when that answer came (µs).
+first_answer_us() { awk -v n="$2" -v t="$3" '$2 == n && $1 * 1e6 > t + 0 { printf "%.0f", $1 * 1e6; exit }' "$WORK/http-$1"; }
+# http_gap_ms IMPL FROM_US: the longest time between two answers since FROM_US (the answer just
+# before it included), in ms.
+http_gap_ms() {
+    awk -v t="$2" 'NF == 2 { s = $1 * 1e6; if (s <= t + 0) { last = s; next }
+        if (last != "" && s - last > gap) gap = s - last; last = s } END { printf "%.1f", gap / 1000 }' "$WORK/http-$1"
+}
+
+# detected_count IMPL H: how often the daemon on host H has acted on a failed check: ours logs
+# the failure that reaches fall, keepalived the script's failure (after fall).
+detected_line() { if [ "$1" = ours ]; then echo "(${MON_FALL} of fall ${MON_FALL})"; else echo "VRRP_Script(chk_http) failed"; fi; }
+detected_count() {
+    if [ "$1" = ours ]; then count_log "$2" "$(detected_line ours)"
+    else grep -c -- "$(detected_line keepalived)" "$WORK/node$2/out" 2>/dev/null || true; fi
+}
+
+# mon_kill IMPL RUN WHAT NODE: kill -9 the service on IMPL's node1; time until its daemon detects
+# the failure, and until the client gets the page from NODE (node1: restarted in place; node2:
+# moved). Records mon_WHAT_detect, mon_WHAT_recover (detection -> answered), mon_WHAT_outage.
+mon_kill() {
+    local impl=$1 r=$2 what=$3 node=$4 a b pid before t0 td ta limit
+    read -r a b <<< "$(vip_hosts "$impl")"
+    pid=$(cat "$WORK/node$a/rsc/http-$MON_PORT.pid" 2>/dev/null)
+    [ -n "$pid" ] || { note "$impl" "$r" "FAILED: mon_$what: no web service runs on node1"; return 1; }
+    before=$(detected_count "$impl" "$a")
+    # The detection bound: fall x interval + timeout, twice, plus 5 s.
+    limit=$(( (2 * (MON_FALL * MON_INTERVAL + MON_TIMEOUT) + 5) * 1000000 ))
+    take_slot
+    t0=$(now_us)
+    kill -9 "$pid"
+    until [ "$(detected_count "$impl" "$a")" -gt "$before" ]; do
+        [ $(( $(now_us) - t0 )) -lt "$limit" ] || { free_slot; note "$impl" "$r" "FAILED: mon_$what: no '$(detected_line "$impl")' line within $(( limit / 1000000 )) s of the kill (does this build run the monitors file?)"; return 1; }
+        sleep 0.005
+    done
+    td=$(now_us)
+    if ! wait_until 30000 answered_by "$impl" "$node" "$td" >/dev/null; then
+        free_slot; note "$impl" "$r" "FAILED: mon_$what: $node did not answer within 30 s of the detection"; return 1
+    fi
+    sleep 0.3
+    free_slot
+    ta=$(first_answer_us "$impl" "$node" "$td")
+    record "mon_${what}_detect" ms "$impl" "$r" "$(awk -v d=$(( td - t0 )) 'BEGIN { printf "%.1f", d / 1000 }')"
+    record "mon_${what}_recover" ms "$impl" "$r" "$(awk -v d=$(( ta - td )) 'BEGIN { printf "%.1f", d / 1000 }')"
+    record "mon_${what}_outage" ms "$impl" "$r" "$(http_gap_ms "$impl" "$t0")"
+    progress "  $(label "$impl") run $r: service killed -> detected $(( (td - t0) / 1000 )) ms, answered by $node $(( (ta - td) / 1000 )) ms later; client without answer for $(http_gap_ms "$impl" "$t0") ms"
+}
+
+# mon_idle RUN CHECKS: both pairs with CHECKS checks per node, idle for IDLE_SECONDS once the
+# groups run: CPU of each owner's cgroup (daemon, checks, the service answering them).
+mon_idle() {
+    local r=$1 n=$2 impl h c0 t0 cpu=""
+    declare -A before
+    mon_launch "$n"
+    for impl in ours keepalived; do vip_up "$impl" "$r" || { mon_teardown; return 1; }; done
+    sleep 2
+    t0=$(now_us)
+    for impl in ours keepalived; do read -r h _ <<< "$(vip_hosts "$impl")"; before[$impl]=$(cg_cpu_ns "$h"); done
+    sleep "$IDLE_SECONDS"
+    for impl in ours keepalived; do
+        read -r h _ <<< "$(vip_hosts "$impl")"
+        c0=$(( $(cg_cpu_ns "$h") - before[$impl] ))
+        cpu=$(awk -v c="$c0" -v s=$(( $(now_us) - t0 )) 'BEGIN { printf "%.2f", c / 1e6 * 60e6 / s }')
+        record "mon_idle_cpu_owner_${n}checks" "ms CPU/min" "$impl" "$r" "$cpu"
+        MON_IDLE[$impl$n]=$cpu
+        progress "  $(label "$impl") run $r: owner idle with $n checks at ${MON_INTERVAL} s: $cpu ms CPU/min"
+    done
+    mon_teardown
+}
+declare -A MON_IDLE
+
+# run_monitor RUN: idle without checks and with four; then one boot with one check each: ours'
+# service killed twice (restarted in place, then moved), keepalived's once (moved).
+run_monitor() {
+    local r=$1 impl ok="" a
+    if mon_idle "$r" 0 && mon_idle "$r" 4; then
+        for impl in ours keepalived; do
+            record mon_idle_cpu_4checks_vs_0 ratio "$impl" "$r" "$(awk -v a="${MON_IDLE[${impl}4]}" -v b="${MON_IDLE[${impl}0]}" 'BEGIN { printf "%.2f", a / b }')"
+        done
+    fi
+    mon_launch 1
+    for impl in ours keepalived; do http_poll "$impl"; done
+    for impl in ours keepalived; do
+        vip_up "$impl" "$r" && wait_until 10000 answered_by "$impl" node1 "$(now_us)" >/dev/null && ok="$ok $impl"
+    done
+    case $ok in *ours*)
+        if mon_kill ours "$r" restart node1; then
+            # Healthy again for the monitor (rise 1) before the second failure, which moves it.
+            sleep $(( 2 * MON_INTERVAL + 1 ))
+            mon_kill ours "$r" move node2
+        fi ;;
+    esac
+    case $ok in *keepalived*) mon_kill keepalived "$r" move node2 ;; esac
+    mon_teardown
+}
