@@ -18,7 +18,7 @@
 #   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
 #   MON_INTERVAL=1 MON_FALL=2 MON_TIMEOUT=1   the monitor figure's checks (whole seconds: keepalived's)
 #   BUDGET_SECONDS=600  the budget figure's soak per budget (half CPU hogs, half I/O hogs)
-#   BUDGETS_OURS="50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.05 0.1 0.2"  tried in order
+#   BUDGETS_OURS="20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.02 0.05 0.1 0.2"
 #   FIGURES="pair lone failover load scale sim keepalived monitor budget"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
@@ -43,6 +43,7 @@ case " ${FIGURES:-monitor} " in *" monitor "*)
     [ -w "$CGROOT" ] || { say "the monitor figure counts CPU with cgroup v1's cpuacct ($CGROOT), which this machine lacks (leave monitor out of FIGURES)"; exit 1; } ;;
 esac
 # The web services of the monitor figure run in their own sessions: ended by their pid files.
+# shellcheck disable=SC2317 # run by the EXIT trap
 bench_cleanup() {
     local i
     services_stop
@@ -90,6 +91,13 @@ ms() { echo $(( ($1 + 500000) / 1000000 )); }               # ns -> ms (rounded)
 ms3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e6 }'; }   # ns -> ms, 3 decimals
 s3() { awk -v n="$1" 'BEGIN { printf "%.3f", n / 1e9 }'; }    # ns -> s, 3 decimals
 secs_to_ms() { case $1 in *ms) echo "${1%ms}" ;; *) echo $(( $1 * 1000 )) ;; esac; }
+# measured FIGURE PREFIX: a figure that measured nothing of ours fails the bench (after the JSON
+# is written): it says why in the notes, and a table without it must not pass for a result.
+STATUS=0
+measured() {
+    awk -F'\t' -v p="$2" 'index($1, p) == 1 && $3 == "ours" { found = 1 } END { exit !found }' "$RAW" && return 0
+    say "the $1 figure measured nothing of ours: see its notes"; STATUS=1
+}
 label() { case $1 in ours) echo ours ;; 306) echo 3.0.6 ;; *) echo "$1" ;; esac; }
 max() { echo $(( $1 > $2 ? $1 : $2 )); }
 
@@ -492,10 +500,12 @@ for fig in $FIGURES; do
             for r in $(seq 1 "$RUNS"); do run_vip "$r"; done ;;
         monitor)
             progress "service health, ours vs keepalived: checks every ${MON_INTERVAL} s, fall $MON_FALL, timeout ${MON_TIMEOUT} s; idle CPU with 0 and 4 checks (${IDLE_SECONDS}s), service killed -> restarted in place (ours), -> moved to the peer"
-            for r in $(seq 1 "$RUNS"); do run_monitor "$r"; done ;;
+            for r in $(seq 1 "$RUNS"); do run_monitor "$r"; done
+            measured monitor mon_move_ ;;
         budget)
             progress "safe detection budget, ours vs keepalived: ${BUDGET_SECONDS}s under hogs per budget (ours $BUDGETS_OURS; advert_int $BUDGETS_KEEPALIVED), then $RUNS node losses at each one's safe budget"
-            run_budget ;;
+            run_budget
+            measured budget budget_safe_ ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -520,3 +530,4 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     mon_interval="$MON_INTERVAL" mon_fall="$MON_FALL" mon_timeout="$MON_TIMEOUT" \
     budget_seconds="$BUDGET_SECONDS" budgets_ours="$BUDGETS_OURS" budgets_keepalived="$BUDGETS_KEEPALIVED" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"
+exit "$STATUS"

@@ -108,9 +108,10 @@ detected_count() {
 
 # mon_kill IMPL RUN WHAT NODE: kill -9 the service on IMPL's node1; time until its daemon detects
 # the failure, and until the client gets the page from NODE (node1: restarted in place; node2:
-# moved). Records mon_WHAT_detect, mon_WHAT_recover (detection -> answered), mon_WHAT_outage.
+# moved). Records mon_WHAT_detect, mon_WHAT_recover (detection -> answered), mon_WHAT_outage,
+# and for a move mon_move_address (detection -> node2 holds the address).
 mon_kill() {
-    local impl=$1 r=$2 what=$3 node=$4 a b pid before t0 td ta limit
+    local impl=$1 r=$2 what=$3 node=$4 a b pid before t0 td ta tm="" limit
     read -r a b <<< "$(vip_hosts "$impl")"
     pid=$(cat "$WORK/node$a/rsc/http-$MON_PORT.pid" 2>/dev/null)
     [ -n "$pid" ] || { note "$impl" "$r" "FAILED: mon_$what: no web service runs on node1"; return 1; }
@@ -125,6 +126,9 @@ mon_kill() {
         sleep 0.005
     done
     td=$(now_us)
+    if [ "$what" = move ]; then
+        wait_until 30000 holds "$b" "$(vip_address "$impl")" >/dev/null && tm=$(now_us)
+    fi
     if ! wait_until 30000 answered_by "$impl" "$node" "$td" >/dev/null; then
         free_slot; note "$impl" "$r" "FAILED: mon_$what: $node did not answer within 30 s of the detection"; return 1
     fi
@@ -134,6 +138,7 @@ mon_kill() {
     record "mon_${what}_detect" ms "$impl" "$r" "$(awk -v d=$(( td - t0 )) 'BEGIN { printf "%.1f", d / 1000 }')"
     record "mon_${what}_recover" ms "$impl" "$r" "$(awk -v d=$(( ta - td )) 'BEGIN { printf "%.1f", d / 1000 }')"
     record "mon_${what}_outage" ms "$impl" "$r" "$(http_gap_ms "$impl" "$t0")"
+    [ -z "$tm" ] || record mon_move_address ms "$impl" "$r" "$(awk -v d=$(( tm - td )) 'BEGIN { printf "%.1f", d / 1000 }')"
     progress "  $(label "$impl") run $r: service killed -> detected $(( (td - t0) / 1000 )) ms, answered by $node $(( (ta - td) / 1000 )) ms later; client without answer for $(http_gap_ms "$impl" "$t0") ms"
 }
 
