@@ -142,24 +142,36 @@ mon_kill() {
     progress "  $(label "$impl") run $r: service killed -> detected $(( (td - t0) / 1000 )) ms, answered by $node $(( (ta - td) / 1000 )) ms later; client without answer for $(http_gap_ms "$impl" "$t0") ms"
 }
 
+# checks_served H: requests the service on host H answered from anyone but the client: its checks.
+checks_served() { grep -vc "^10\.77\.0\.$VIP_CLIENT " "$WORK/node$1/rsc/http-$MON_PORT.log" 2>/dev/null || true; }
+
 # mon_idle RUN CHECKS: both pairs with CHECKS checks per node, idle for IDLE_SECONDS once the
-# groups run: CPU of each owner's cgroup (daemon, checks, the service answering them).
+# groups run: CPU of each owner's cgroup (daemon, checks, the service answering them). With
+# checks, a window in which the owner's service served none is no figure (the build ignores them).
 mon_idle() {
-    local r=$1 n=$2 impl h c0 t0 cpu=""
-    declare -A before
+    local r=$1 n=$2 impl h c0 t0 cpu="" served
+    declare -A before requests
     mon_launch "$n"
     for impl in ours keepalived; do vip_up "$impl" "$r" || { mon_teardown; return 1; }; done
     sleep 2
     t0=$(now_us)
-    for impl in ours keepalived; do read -r h _ <<< "$(vip_hosts "$impl")"; before[$impl]=$(cg_cpu_ns "$h"); done
+    for impl in ours keepalived; do
+        read -r h _ <<< "$(vip_hosts "$impl")"
+        before[$impl]=$(cg_cpu_ns "$h"); requests[$impl]=$(checks_served "$h")
+    done
     sleep "$IDLE_SECONDS"
     for impl in ours keepalived; do
         read -r h _ <<< "$(vip_hosts "$impl")"
         c0=$(( $(cg_cpu_ns "$h") - before[$impl] ))
+        served=$(( $(checks_served "$h") - requests[$impl] ))
+        if [ "$n" != 0 ] && [ "$served" = 0 ]; then
+            note "$impl" "$r" "FAILED: mon_idle: the owner's service answered no check in ${IDLE_SECONDS}s (does this build run the monitors file?)"
+            continue
+        fi
         cpu=$(awk -v c="$c0" -v s=$(( $(now_us) - t0 )) 'BEGIN { printf "%.2f", c / 1e6 * 60e6 / s }')
         record "mon_idle_cpu_owner_${n}checks" "ms CPU/min" "$impl" "$r" "$cpu"
         MON_IDLE[$impl$n]=$cpu
-        progress "  $(label "$impl") run $r: owner idle with $n checks at ${MON_INTERVAL} s: $cpu ms CPU/min"
+        progress "  $(label "$impl") run $r: owner idle with $n checks at ${MON_INTERVAL} s: $cpu ms CPU/min, $served requests from checks"
     done
     mon_teardown
 }
@@ -169,8 +181,10 @@ declare -A MON_IDLE
 # service killed twice (restarted in place, then moved), keepalived's once (moved).
 run_monitor() {
     local r=$1 impl ok="" a
+    MON_IDLE=()
     if mon_idle "$r" 0 && mon_idle "$r" 4; then
         for impl in ours keepalived; do
+            [ -n "${MON_IDLE[${impl}4]:-}" ] || continue
             record mon_idle_cpu_4checks_vs_0 ratio "$impl" "$r" "$(awk -v a="${MON_IDLE[${impl}4]}" -v b="${MON_IDLE[${impl}0]}" 'BEGIN { printf "%.2f", a / b }')"
         done
     fi
