@@ -16,12 +16,20 @@ MON_PORT=8080
 MON_KEY=IPaddr2::$(vip_address ours)/24/eth0
 HTTPD=$ROOT/bench/resource.d/BenchHTTP
 
-# The checks of ours' group, one monitors line each; the first is the one that is timed.
+# mon_lines 1|4|4sockets: the checks of ours' group, one monitors line each; the first is the
+# one that is timed. 4sockets: four checks the daemon makes itself (http and tcp, each to the
+# address and to 127.0.0.1), no process started.
 mon_lines() {
     local o="interval=${MON_INTERVAL}s timeout=${MON_TIMEOUT}s fall=$MON_FALL" url
     url=http://$(vip_address ours):$MON_PORT/node
     echo "$MON_KEY  $url  $o"
     [ "$1" = 1 ] && return
+    if [ "$1" = 4sockets ]; then
+        echo "$MON_KEY  tcp:$(vip_address ours):$MON_PORT  $o"
+        echo "$MON_KEY  http://127.0.0.1:$MON_PORT/node  $o"
+        echo "$MON_KEY  tcp:127.0.0.1:$MON_PORT  $o"
+        return
+    fi
     echo "$MON_KEY  tcp:$(vip_address ours):$MON_PORT  $o"
     echo "$MON_KEY  status  $o"
     echo "$MON_KEY  exec:/usr/bin/curl  args=\"-sf -o /dev/null -m $MON_TIMEOUT $url\"  $o"
@@ -32,29 +40,43 @@ ka_script() {  # ka_script NAME COMMAND
     printf 'vrrp_script %s {\n    script "%s"\n    interval %s\n    timeout %s\n    fall %s\n    rise 1\n    weight -60\n}\n' \
         "$1" "$2" "$MON_INTERVAL" "$MON_TIMEOUT" "$MON_FALL"
 }
+# With one check (the timed boot) the check is a wrapper that stamps each result in
+# $WORK/ka-nodeH/checks.log ("<epoch ns> <exit code>"), and notify_master stamps the moment the
+# node becomes master in master.log: keepalived's own log has whole seconds only.
 ka_scripts() {
-    local url=http://127.0.0.1:$MON_PORT/node
+    local url=http://127.0.0.1:$MON_PORT/node dir=$WORK/ka-node$1
+    if [ "$2" = 1 ]; then
+        mkdir -p "$dir"
+        # shellcheck disable=SC2016 # the wrapper's own expansions
+        printf '#!/bin/sh\n/usr/bin/curl -sf -o /dev/null -m %s %s\nrc=$?\necho "$(date +%%s%%N) $rc" >> %s/checks.log\nexit $rc\n' \
+            "$MON_TIMEOUT" "$url" "$dir" > "$dir/check-http"
+        printf '#!/bin/sh\ndate +%%s%%N >> %s/master.log\n' "$dir" > "$dir/became-master"
+        chmod 755 "$dir/check-http" "$dir/became-master"
+        ka_script chk_http "$dir/check-http"
+        return
+    fi
     ka_script chk_http "/usr/bin/curl -sf -o /dev/null -m $MON_TIMEOUT $url"
-    [ "$2" = 1 ] && return
     ka_script chk_tcp "/bin/bash -c '</dev/tcp/127.0.0.1/$MON_PORT'"
     ka_script chk_status "/usr/bin/env BENCH_HTTP_DIR=$WORK/node$1/rsc $HTTPD $MON_PORT status"
     ka_script chk_exec "/usr/bin/curl -sf -o /dev/null -m $MON_TIMEOUT $url"
 }
-ka_track() {
+ka_track() {  # ka_track H N
     printf '    track_script {\n        chk_http\n'
-    [ "$1" = 1 ] || printf '        chk_tcp\n        chk_status\n        chk_exec\n'
+    [ "$2" = 1 ] || printf '        chk_tcp\n        chk_status\n        chk_exec\n'
     printf '    }\n'
+    [ "$2" != 1 ] || printf '    notify_master %s\n' "$WORK/ka-node$1/became-master"
 }
 
-# mon_launch CHECKS: both pairs with the service and CHECKS checks (0, 1 or 4) per node; every
-# host joins its cgroup. keepalived's hosts start the service themselves (on both nodes).
+# mon_launch CHECKS: both pairs with the service and CHECKS checks (0, 1, 4 or 4sockets: then
+# keepalived has none) per node; every host joins its cgroup. keepalived's hosts start the
+# service themselves (on both nodes).
 mon_launch() {
     local n=$1 a b h scripts="" track="" k=keepalived
     read -r a b <<< "$(vip_hosts $k)"
     # shellcheck disable=SC2034,SC2004 # bench.sh's launch times, keyed by implementation (vip_up reads them)
     T0[$k]=$(now_ns)
     for h in $a $b; do
-        [ "$n" = 0 ] || { scripts=$(ka_scripts "$h" "$n"); track=$(ka_track "$n"); }
+        case $n in 0|4sockets) ;; *) scripts=$(ka_scripts "$h" "$n"); track=$(ka_track "$h" "$n") ;; esac
         KA_SCRIPTS=$scripts KA_TRACK=$track keepalived_launch "$h" $(( h == a ? 150 : 100 )) $(( h == a ? b : a ))
         mkdir -p "$WORK/node$h/rsc/www"; echo "node$(( h - a + 1 ))" > "$WORK/node$h/rsc/www/node"
         ip netns exec "${PREFIX}-$h" env BENCH_HTTP_DIR="$WORK/node$h/rsc" "$HTTPD" "$MON_PORT" start ||
@@ -98,69 +120,85 @@ http_gap_ms() {
         if (last != "" && s - last > gap) gap = s - last; last = s } END { printf "%.1f", gap / 1000 }' "$WORK/http-$1"
 }
 
-# detected_count IMPL H: how often the daemon on host H has acted on a failed check: ours logs
-# the failure that reaches fall, keepalived the script's failure (after fall).
-detected_line() { if [ "$1" = ours ]; then echo "(${MON_FALL} of fall ${MON_FALL})"; else echo "VRRP_Script(chk_http) failed"; fi; }
-detected_count() {
-    if [ "$1" = ours ]; then count_log "$2" "$(detected_line ours)"
-    else grep -c -- "$(detected_line keepalived)" "$WORK/node$2/out" 2>/dev/null || true; fi
+# Stamps (ns) taken where things happen, not by polling logs:
+# detection_ns IMPL H AFTER_NS: when host H acted on the dead service. Ours: BenchHTTP's stop
+# begins (the group's stop, after the fall-th failure; for a move, after node2 answered the
+# standby request). keepalived: the fall-th failed check ended (it drops its priority then).
+detection_ns() {
+    if [ "$1" = ours ]; then
+        awk -v t="$3" '$2 == "stop" && $1 > t + 0 { print $1; exit }' "$WORK/node$2/rsc/http-$MON_PORT.calls" 2>/dev/null
+    else
+        awk -v t="$3" -v fall="$MON_FALL" '$2 != 0 && $1 > t + 0 && ++n == fall { print $1; exit }' "$WORK/ka-node$2/checks.log" 2>/dev/null
+    fi
 }
+# takeover_ns IMPL H AFTER_NS: when host H had taken the address over. Ours: BenchHTTP's start
+# begins there (the address, the group's first resource, is up). keepalived: notify_master runs.
+takeover_ns() {
+    if [ "$1" = ours ]; then
+        awk -v t="$3" '$2 == "start" && $1 > t + 0 { print $1; exit }' "$WORK/node$2/rsc/http-$MON_PORT.calls" 2>/dev/null
+    else
+        awk -v t="$3" '$1 > t + 0 { print $1; exit }' "$WORK/ka-node$2/master.log" 2>/dev/null
+    fi
+}
+stamped() { [ -n "$("$@")" ]; }
+ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }   # ns, ns -> ms
 
-# mon_kill IMPL RUN WHAT NODE: kill -9 the service on IMPL's node1; time until its daemon detects
-# the failure, and until the client gets the page from NODE (node1: restarted in place; node2:
-# moved). Records mon_WHAT_detect, mon_WHAT_recover (detection -> answered), mon_WHAT_outage,
-# and for a move mon_move_address (detection -> node2 holds the address).
+# mon_kill IMPL RUN WHAT NODE: kill -9 the service on IMPL's node1; then its detection, and the
+# client's next answer from NODE (node1: restarted in place; node2: moved). Records
+# mon_WHAT_detect (kill -> detection), mon_WHAT_recover (detection -> NODE answers),
+# mon_WHAT_outage (the longest time between two answers), for a move mon_move_address
+# (detection -> node2 has the address).
 mon_kill() {
-    local impl=$1 r=$2 what=$3 node=$4 a b pid before t0 td ta tm="" limit
+    local impl=$1 r=$2 what=$3 node=$4 a b pid t0 td ta tm="" limit
     read -r a b <<< "$(vip_hosts "$impl")"
     pid=$(cat "$WORK/node$a/rsc/http-$MON_PORT.pid" 2>/dev/null)
     [ -n "$pid" ] || { note "$impl" "$r" "FAILED: mon_$what: no web service runs on node1"; return 1; }
-    before=$(detected_count "$impl" "$a")
     # The detection bound: fall x interval + timeout, twice, plus 5 s.
-    limit=$(( (2 * (MON_FALL * MON_INTERVAL + MON_TIMEOUT) + 5) * 1000000 ))
+    limit=$(( (2 * (MON_FALL * MON_INTERVAL + MON_TIMEOUT) + 5) * 1000 ))
     take_slot
-    t0=$(now_us)
+    t0=$(now_ns)
     kill -9 "$pid"
-    until [ "$(detected_count "$impl" "$a")" -gt "$before" ]; do
-        [ $(( $(now_us) - t0 )) -lt "$limit" ] || { free_slot; note "$impl" "$r" "FAILED: mon_$what: no '$(detected_line "$impl")' line within $(( limit / 1000000 )) s of the kill (does this build run the monitors file?)"; return 1; }
-        sleep 0.005
-    done
-    td=$(now_us)
-    if [ "$what" = move ]; then
-        wait_until 30000 holds "$b" "$(vip_address "$impl")" >/dev/null && tm=$(now_us)
+    if ! wait_until "$limit" stamped detection_ns "$impl" "$a" "$t0" >/dev/null; then
+        free_slot; note "$impl" "$r" "FAILED: mon_$what: node1 did not act on the dead service within $(( limit / 1000 )) s (does this build run the monitors file?)"; return 1
     fi
-    if ! wait_until 30000 answered_by "$impl" "$node" "$td" >/dev/null; then
+    td=$(detection_ns "$impl" "$a" "$t0")
+    if [ "$what" = move ]; then
+        wait_until 30000 stamped takeover_ns "$impl" "$b" "$td" >/dev/null && tm=$(takeover_ns "$impl" "$b" "$td")
+    fi
+    if ! wait_until 30000 answered_by "$impl" "$node" $(( td / 1000 )) >/dev/null; then
         free_slot; note "$impl" "$r" "FAILED: mon_$what: $node did not answer within 30 s of the detection"; return 1
     fi
     sleep 0.3
     free_slot
-    ta=$(first_answer_us "$impl" "$node" "$td")
-    record "mon_${what}_detect" ms "$impl" "$r" "$(awk -v d=$(( td - t0 )) 'BEGIN { printf "%.1f", d / 1000 }')"
-    record "mon_${what}_recover" ms "$impl" "$r" "$(awk -v d=$(( ta - td )) 'BEGIN { printf "%.1f", d / 1000 }')"
-    record "mon_${what}_outage" ms "$impl" "$r" "$(http_gap_ms "$impl" "$t0")"
-    [ -z "$tm" ] || record mon_move_address ms "$impl" "$r" "$(awk -v d=$(( tm - td )) 'BEGIN { printf "%.1f", d / 1000 }')"
-    progress "  $(label "$impl") run $r: service killed -> detected $(( (td - t0) / 1000 )) ms, answered by $node $(( (ta - td) / 1000 )) ms later; client without answer for $(http_gap_ms "$impl" "$t0") ms"
+    ta=$(first_answer_us "$impl" "$node" $(( td / 1000 )))000
+    record "mon_${what}_detect" ms "$impl" "$r" "$(ms_between "$t0" "$td")"
+    record "mon_${what}_recover" ms "$impl" "$r" "$(ms_between "$td" "$ta")"
+    record "mon_${what}_outage" ms "$impl" "$r" "$(http_gap_ms "$impl" $(( t0 / 1000 )))"
+    [ -z "$tm" ] || record mon_move_address ms "$impl" "$r" "$(ms_between "$td" "$tm")"
+    progress "  $(label "$impl") run $r: service killed -> detected $(ms_between "$t0" "$td") ms${tm:+, node2 has the address $(ms_between "$td" "$tm") ms later}, answered by $node $(ms_between "$td" "$ta") ms after the detection; client without answer for $(http_gap_ms "$impl" $(( t0 / 1000 ))) ms"
 }
 
 # checks_served H: requests the service on host H answered from anyone but the client: its checks.
 checks_served() { grep -vc "^10\.77\.0\.$VIP_CLIENT " "$WORK/node$1/rsc/http-$MON_PORT.log" 2>/dev/null || true; }
 
-# mon_idle RUN CHECKS: both pairs with CHECKS checks per node, idle for IDLE_SECONDS once the
-# groups run: CPU of each owner's cgroup (daemon, checks, the service answering them). With
-# checks, a window in which the owner's service served none is no figure (the build ignores them).
+# mon_idle RUN 0|4|4sockets: both pairs with those checks per node, idle for IDLE_SECONDS once
+# the groups run: CPU of each owner's cgroup (daemon, checks, the service answering them), as
+# mon_idle_cpu_owner_{0checks,4checks,4sockets} (4sockets: ours only). With checks, a window in
+# which the owner's service served none is no figure (the build ignores them).
 mon_idle() {
-    local r=$1 n=$2 impl h c0 t0 cpu="" served
+    local r=$1 n=$2 impl h c0 t0 cpu="" served fig=${2}checks impls="ours keepalived"
     declare -A before requests
+    [ "$n" != 4sockets ] || { fig=4sockets; impls=ours; }
     mon_launch "$n"
     for impl in ours keepalived; do vip_up "$impl" "$r" || { mon_teardown; return 1; }; done
     sleep 2
     t0=$(now_us)
-    for impl in ours keepalived; do
+    for impl in $impls; do
         read -r h _ <<< "$(vip_hosts "$impl")"
         before[$impl]=$(cg_cpu_ns "$h"); requests[$impl]=$(checks_served "$h")
     done
     sleep "$IDLE_SECONDS"
-    for impl in ours keepalived; do
+    for impl in $impls; do
         read -r h _ <<< "$(vip_hosts "$impl")"
         c0=$(( $(cg_cpu_ns "$h") - before[$impl] ))
         served=$(( $(checks_served "$h") - requests[$impl] ))
@@ -169,23 +207,27 @@ mon_idle() {
             continue
         fi
         cpu=$(awk -v c="$c0" -v s=$(( $(now_us) - t0 )) 'BEGIN { printf "%.2f", c / 1e6 * 60e6 / s }')
-        record "mon_idle_cpu_owner_${n}checks" "ms CPU/min" "$impl" "$r" "$cpu"
-        MON_IDLE[$impl$n]=$cpu
-        progress "  $(label "$impl") run $r: owner idle with $n checks at ${MON_INTERVAL} s: $cpu ms CPU/min, $served requests from checks"
+        record "mon_idle_cpu_owner_$fig" "ms CPU/min" "$impl" "$r" "$cpu"
+        MON_IDLE[$impl$fig]=$cpu
+        progress "  $(label "$impl") run $r: owner idle, $fig at ${MON_INTERVAL} s: $cpu ms CPU/min, $served requests from checks"
     done
     mon_teardown
 }
 declare -A MON_IDLE
 
-# run_monitor RUN: idle without checks and with four; then one boot with one check each: ours'
-# service killed twice (restarted in place, then moved), keepalived's once (moved).
+# run_monitor RUN: idle without checks, with four, with four of ours' socket checks; then one
+# boot with one check each: ours' service killed twice (restarted in place, then moved),
+# keepalived's once (moved).
 run_monitor() {
-    local r=$1 impl ok="" a
+    local r=$1 impl ok="" a fig
     MON_IDLE=()
-    if mon_idle "$r" 0 && mon_idle "$r" 4; then
-        for impl in ours keepalived; do
-            [ -n "${MON_IDLE[${impl}4]:-}" ] || continue
-            record mon_idle_cpu_4checks_vs_0 ratio "$impl" "$r" "$(awk -v a="${MON_IDLE[${impl}4]}" -v b="${MON_IDLE[${impl}0]}" 'BEGIN { printf "%.2f", a / b }')"
+    if mon_idle "$r" 0; then
+        mon_idle "$r" 4; mon_idle "$r" 4sockets
+        for fig in 4checks 4sockets; do
+            for impl in ours keepalived; do
+                [ -n "${MON_IDLE[$impl$fig]:-}" ] || continue
+                record "mon_idle_cpu_${fig}_vs_0" ratio "$impl" "$r" "$(awk -v a="${MON_IDLE[$impl$fig]}" -v b="${MON_IDLE[${impl}0checks]}" 'BEGIN { printf "%.2f", a / b }')"
+            done
         done
     fi
     mon_launch 1
