@@ -21,6 +21,9 @@ public final class Daemon {
     private var loadAverage = "n/a"
     private var nextHousekeeping = Instant.zero
     private static let housekeepingPeriod: Duration = .seconds(1)
+    /// Housekeeping rides on the next wake-up that comes anyway (a heartbeat to send, every
+    /// keepalive) once it is due; only when none comes within this slack does it wake the loop itself.
+    private static let housekeepingSlack: Duration = .milliseconds(500)
     private var nextWatchdogPing: Instant?
     private(set) var shutdown = Shutdown.notAsked
     var shuttingDown: Bool { shutdown != .notAsked }
@@ -81,6 +84,7 @@ public final class Daemon {
                     identity: NodeIdentity(uuid: uuid, generation: generation,
                                            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation),
                     scripts: options.manageResources ? .standard : nil)
+        loop.onTimer { [unowned self] in self.timerFired() }
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -206,10 +210,16 @@ public final class Daemon {
 
     private func armTimer(now: Instant) {
         if nextHousekeeping == .zero { nextHousekeeping = now + Self.housekeepingPeriod }
-        let deadlines = [node.nextDeadline, io.scripts.nextDeadline, io.checks.nextDeadline, shutdown.deadline,
-                         nextWatchdogPing, announcer.nextDeadline]
-        let deadline = deadlines.compactMap { $0 }.reduce(nextHousekeeping, min)
-        loop.setDeadline(deadline) { [unowned self] in self.timerFired() }
+        // One comparison at a time: this runs after every event, and an array of candidates is an allocation.
+        var deadline = nextHousekeeping + Self.housekeepingSlack
+        func consider(_ candidate: Instant?) { if let candidate, candidate < deadline { deadline = candidate } }
+        consider(node.nextDeadline)
+        consider(io.scripts.nextDeadline)
+        consider(io.checks.nextDeadline)
+        consider(shutdown.deadline)
+        consider(nextWatchdogPing)
+        consider(announcer.nextDeadline)
+        loop.setDeadline(deadline)
     }
 
     // MARK: Effects out of the core

@@ -63,9 +63,19 @@ public final class EventLoop {
         handlers[token] = nil
     }
 
-    /// Arms the single deadline timer (absolute, monotonic); `nil` disarms it.
+    /// Arms the single deadline timer (absolute, monotonic) to call `handler`; `nil` disarms it.
     public func setDeadline(_ deadline: Instant?, _ handler: @escaping () -> Void) {
+        onTimer(handler)
+        setDeadline(deadline)
+    }
+
+    /// What the timer calls, kept for every later `setDeadline(_:)`.
+    public func onTimer(_ handler: @escaping () -> Void) {
         timerHandler = handler
+    }
+
+    /// Arms the single deadline timer for the handler set before; `nil` disarms it.
+    public func setDeadline(_ deadline: Instant?) {
         guard deadline != armedDeadline else { return }
         armedDeadline = deadline
         // A deadline already past still fires: the kernel treats it as expired at once.
