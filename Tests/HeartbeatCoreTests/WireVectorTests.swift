@@ -76,6 +76,52 @@ import Testing
                     == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
     }
 
+    // MARK: The hash functions under the HMACs
+
+    /// Digests of `(i * 7 + 3) & 0xff` for i in 0..<length, from Python's hashlib: the lengths
+    /// around 56 and 64 bytes are where the padding spills into a second block.
+    static let hashVectors: [(length: Int, md5: String, sha1: String, sha256: String)] = [
+        (0, "d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (3, "c9aee4810523ef8658121b8d492c6b41", "4201de9f98cb0a9b8cf52398be7802b55d45266a",
+         "6ab0dba1f4f1dfbb37b4f9eeb092c09fca4900ad32bdcd147d8dde35d6c87c35"),
+        (55, "52c0e574e1198de5fe3f8f11440dcb1b", "ddf57317ef34bfee3b6df83d359098930eb278bc",
+         "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b"),
+        (56, "46c9907fc908ee68b1e7b8e71286a518", "a0d492bb0fc889d0eca3bc137066ab6f4f74f369",
+         "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27"),
+        (63, "a62f6d59e837867693f042f5b8f5a236", "c55856749bef509bdfe6bfebfc7bf4e793e82132",
+         "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055"),
+        (64, "7160b8fb5e9e4023d549c3971fbaeead", "bede92be29c3874e1b54ddc77988d606fc857a8e",
+         "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241"),
+        (65, "70bd662e7aefbda85a0f7244167b7897", "b05a80522b053d6dc7e0a517d0e70212c7dad11f",
+         "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e"),
+        (119, "e84905d4214f4d1ca56c2cdcc152b143", "504e27376a6e0f0dba8295b85cb25dc4dfa17d23",
+         "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e"),
+        (120, "e3eb5a6c8669ea01a8c185b8abc8a5dc", "82134b02fb3f702491be9bed581eeab59334acb2",
+         "7836b787757e95e58b3ca5aec90b1b004e8deba1e50e9675af9cabf1a13a04b5"),
+        (200, "4c79b81ac94bad7a875519ce6b964c66", "892b673ca3c696ab13ab8aab3cf3abfbc3aaeb3b",
+         "2c7e18c942ef065b526a2d4e5546283749cd3ddfb51d8fc71f42717363685f46"),
+    ]
+
+    @Test func hashFunctionsMatchReferenceDigestsAtEveryPaddingBoundary() {
+        for vector in Self.hashVectors {
+            let data = (0..<vector.length).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }
+            data.withUnsafeBytes { bytes in
+                #expect(Hex.encode(MD5.hash(bytes)).text == vector.md5, "MD5 of \(vector.length) bytes")
+                #expect(Hex.encode(SHA1.hash(bytes)).text == vector.sha1, "SHA-1 of \(vector.length) bytes")
+                #expect(Hex.encode(SHA256.hash(bytes)).text == vector.sha256, "SHA-256 of \(vector.length) bytes")
+            }
+        }
+    }
+
+    @Test func hashOfPartsIsTheHashOfTheirConcatenation() {
+        let data = (0..<200).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }
+        data.withUnsafeBytes { bytes in
+            let split = SHA1.hash(UnsafeRawBufferPointer(rebasing: bytes[..<70]), UnsafeRawBufferPointer(rebasing: bytes[70...]))
+            #expect(Hex.encode(split).text == "892b673ca3c696ab13ab8aab3cf3abfbc3aaeb3b")
+        }
+    }
+
     // MARK: The §1.9 status vectors
 
     @Test(arguments: WireFixtures.vectors.indices) func statusVectorEncodesByteExact(_ index: Int) throws {

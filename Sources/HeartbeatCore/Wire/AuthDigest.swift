@@ -1,5 +1,3 @@
-import CLibCrypto
-
 /// CRC-32/POSIX as 3.0.6's `crc` method computes it (spec §2.2): poly 0x04C11DB7, MSB first,
 /// init 0, final XOR 0xFFFFFFFF, and unlike `cksum` no length suffix. Check value of
 /// "123456789" is 0x765e7680.
@@ -27,49 +25,31 @@ public enum CRC32POSIX {
     }
 }
 
-/// HMAC (RFC 2104) over OpenSSL's digests. OpenSSL 3's one-shot `HMAC()` looks the MAC and the
-/// digest up by name on every call, which cost more than the hashing itself for a heartbeat-sized
-/// message; here each digest is fetched once and the two HMAC passes run on one digest context.
+/// HMAC (RFC 2104) over the hash functions of HashFunctions.swift.
 public enum HMACDigest {
-    // Fetched once, never freed: OpenSSL's digest objects are immutable and safe to share.
-    private nonisolated(unsafe) static let md5 = EVP_MD_fetch(nil, "MD5", nil)
-    private nonisolated(unsafe) static let sha1 = EVP_MD_fetch(nil, "SHA1", nil)
-    private nonisolated(unsafe) static let sha256 = EVP_MD_fetch(nil, "SHA256", nil)
-
     /// The raw HMAC of `data` under `key`; `method` must not be `.crc`.
     public static func hmac(_ method: AuthMethod, key: [UInt8], data: UnsafeRawBufferPointer) -> [UInt8] {
-        let md: OpaquePointer?
         switch method {
-        case .md5: md = md5
-        case .sha1: md = sha1
-        case .sha256: md = sha256
+        case .md5: hmac(MD5.self, key: key, data: data)
+        case .sha1: hmac(SHA1.self, key: key, data: data)
+        case .sha256: hmac(SHA256.self, key: key, data: data)
         case .crc: preconditionFailure("crc is not an HMAC")
         }
-        guard let context = EVP_MD_CTX_new() else { preconditionFailure("OpenSSL: no digest context") }
-        defer { EVP_MD_CTX_free(context) }
-        func digest(_ parts: UnsafeRawBufferPointer...) -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-            var length: UInt32 = 0
-            var ok = EVP_DigestInit_ex(context, md, nil) == 1
-            for part in parts where !part.isEmpty { ok = ok && EVP_DigestUpdate(context, part.baseAddress, part.count) == 1 }
-            ok = ok && EVP_DigestFinal_ex(context, &out, &length) == 1
-            precondition(ok, "OpenSSL digest failed")
-            out.removeSubrange(Int(length)...)
-            return out
-        }
-        // A key longer than the digest's block is hashed first; the block-sized key is then
-        // XORed with the inner and outer pads (RFC 2104 §2).
-        let blockSize = Int(EVP_MD_get_block_size(md))
-        var block = key.count > blockSize ? key.withUnsafeBytes { digest($0) } : key
-        block += [UInt8](repeating: 0, count: blockSize - block.count)
-        let innerPad = block.map { $0 ^ 0x36 }
-        let outerPad = block.map { $0 ^ 0x5c }
-        let inner = innerPad.withUnsafeBytes { digest($0, data) }
-        return outerPad.withUnsafeBytes { pad in inner.withUnsafeBytes { digest(pad, $0) } }
     }
 
     public static func hmac(_ method: AuthMethod, key: [UInt8], data: [UInt8]) -> [UInt8] {
         data.withUnsafeBytes { hmac(method, key: key, data: $0) }
+    }
+
+    private static func hmac<Hash: BlockHash>(_: Hash.Type, key: [UInt8], data: UnsafeRawBufferPointer) -> [UInt8] {
+        // A key longer than a block is hashed first; the block-sized key is then XORed with the
+        // inner and outer pads (RFC 2104 §2).
+        var block = key.count > Hash.blockSize ? key.withUnsafeBytes { Hash.hash($0) } : key
+        block += [UInt8](repeating: 0, count: Hash.blockSize - block.count)
+        let innerPad = block.map { $0 ^ 0x36 }
+        let outerPad = block.map { $0 ^ 0x5c }
+        let inner = innerPad.withUnsafeBytes { Hash.hash($0, data) }
+        return outerPad.withUnsafeBytes { pad in inner.withUnsafeBytes { Hash.hash(pad, $0) } }
     }
 }
 

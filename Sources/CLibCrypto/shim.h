@@ -1,5 +1,0 @@
-#ifndef HEARTBEAT_CLIBCRYPTO_SHIM_H
-#define HEARTBEAT_CLIBCRYPTO_SHIM_H
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#endif
