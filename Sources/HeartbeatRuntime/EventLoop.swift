@@ -110,10 +110,11 @@ public final class EventLoop {
     private func dispatch(_ token: UInt64) {
         switch token {
         case Self.timerToken:
-            var expirations: UInt64 = 0
-            _ = read(timerFD, &expirations, 8)
+            // Re-arming the timerfd clears its expiration too, so the handler's next deadline
+            // makes reading it unnecessary; a handler that sets none gets it disarmed here.
             armedDeadline = nil
             timerHandler?()
+            if armedDeadline == nil { _ = hb_timerfd_set_abs(timerFD, 0) }
         case Self.signalToken:
             while case let signal = hb_signalfd_read(signalFD), signal > 0 {
                 signalHandler?(signal)

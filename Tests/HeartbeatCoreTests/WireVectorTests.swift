@@ -114,6 +114,12 @@ import Testing
         }
     }
 
+    @Test func hexTextMatchesTheStandardLibrarysRadix16() {
+        for value: UInt64 in [0, 1, 9, 10, 15, 16, 255, 256, 0x6571_2b3c, 1 << 63, .max] {
+            #expect(Hex.text(value) == String(value, radix: 16))
+        }
+    }
+
     @Test func hashOfPartsIsTheHashOfTheirConcatenation() {
         let data = (0..<200).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) }
         data.withUnsafeBytes { bytes in

@@ -10,7 +10,7 @@ extension Membership {
             sendStatus(now: now, into: &effects)
             // Keep the cadence; after a stall skip the missed beats instead of bursting them.
             let missed = (now.nanoseconds - due.nanoseconds) / config.keepalive.nanoseconds
-            nextHeartbeatAt = due + config.keepalive * Int(missed + 1)
+            nextHeartbeatAt = Instant(nanoseconds: due.nanoseconds + config.keepalive.nanoseconds * (missed + 1))
         }
         checkTimeouts(now: now, into: &effects)
         requestRetransmissions(now: now, into: &effects)

@@ -230,7 +230,7 @@ public struct Membership: Sendable {
     }
 
     /// Lower-case hex without padding, as every hex field on the wire.
-    static func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+    static func hex(_ value: UInt64) -> String { Hex.text(value) }
 
     static func hex(_ text: String?) -> UInt64? { text.flatMap { UInt64($0, radix: 16) } }
 }

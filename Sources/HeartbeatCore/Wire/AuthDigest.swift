@@ -133,6 +133,21 @@ func constantTimeEqual(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
 enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// `String(value, radix: 16)`, which the generic integer formatting makes costly on a path
+    /// that puts several numbers into every heartbeat.
+    static func text(_ value: UInt64) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+            var start = 16
+            var rest = value
+            repeat {
+                start -= 1
+                buffer[start] = digits[Int(rest & 0x0f)]
+                rest >>= 4
+            } while rest != 0
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[start...]), as: UTF8.self)
+        }
+    }
+
     static func encode(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)

@@ -18,7 +18,7 @@ public struct Outbound: Sendable, Hashable {
         let load: Field.Value
 
         public init(timestamp: UInt64, load: String) {
-            self.timestamp = .string(Array(String(timestamp, radix: 16).utf8))
+            self.timestamp = .string(Array(Hex.text(timestamp).utf8))
             self.load = .string(Array(load.utf8))
         }
     }
