@@ -76,6 +76,14 @@ import Testing
         #expect(node.logs(.warning) == ["Monitor reset: no monitored group nosuch"])
     }
 
+    /// `hbctl monitor reset` reads a name as the `monitors` file does: any case, token or key.
+    @Test func aResetNamesTheGroupAsTheMonitorsFileDoes() {
+        let node = HealthHarness([HealthHarness.spec(onFail: .failover)])
+        #expect(node.manager.monitoredGroupKey(named: "MySQL") == Self.key)
+        #expect(node.manager.monitoredGroupKey(named: Self.key.uppercased()) == Self.key)
+        #expect(node.manager.monitoredGroupKey(named: "nosuch") == nil)
+    }
+
     @Test func failuresOlderThanTheWindowAreForgotten() {
         var node = HealthHarness([HealthHarness.spec(interval: .seconds(30), restarts: 1, window: .seconds(60))])
         node.fail()

@@ -393,14 +393,12 @@ extension ResourceManager {
         }
     }
 
-    /// The key of the monitored group a name means: its key, a `name=` alias, or a resource token
-    /// of exactly one monitored group.
+    /// The key of the monitored group a name means, by the `monitors` file's own rule
+    /// (`MonitorGroupNames`: its key, a `name=` alias, a resource token of one group; any case).
     public func monitoredGroupKey(named name: String) -> String? {
-        if let line = health.lines.first(where: { $0.spec.group == name || $0.spec.alias == name }) { return line.spec.group }
-        let holders = records.indices.filter { group in
-            records[group].group.resources.contains { $0.token == name } && health.lines.contains { $0.group == group }
-        }
-        return holders.count == 1 ? records[holders[0]].group.key : nil
+        let names = MonitorGroupNames(groups: records.map(\.group), monitors: health.lines.map(\.spec))
+        guard case .group(let key) = names.resolve(name), health.lines.contains(where: { $0.spec.group == key }) else { return nil }
+        return key
     }
 
     /// A peer's `svcbad` changed. A group it is fit for again may be owed to it (auto failback).
