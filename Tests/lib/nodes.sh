@@ -108,9 +108,10 @@ use_dummy() {
 node_name() { if [ -f "$WORK/node$1/name" ]; then cat "$WORK/node$1/name"; else echo "node$1"; fi; }
 
 # The environment of nodeI's daemon (and so of its resource scripts): Dummy's state in rsc/, its
-# call log in RESOURCE_LOG when set, then NODE_ENV's words (which win).
+# call log in RESOURCE_LOG when set, the words of nodeI/env (its own scripts' settings), then
+# NODE_ENV's words (which win).
 node_env() {
-    echo "DUMMY_STATE_DIR=$WORK/node$1/rsc ${RESOURCE_LOG:+DUMMY_LOG=$RESOURCE_LOG} ${NODE_ENV:-}"
+    echo "DUMMY_STATE_DIR=$WORK/node$1/rsc ${RESOURCE_LOG:+DUMMY_LOG=$RESOURCE_LOG} $(cat "$WORK/node$1/env" 2>/dev/null) ${NODE_ENV:-}"
 }
 
 # start_ours I: our daemon for nodeI in namespace I. `ip netns exec` and `env` exec: the PID
@@ -326,3 +327,47 @@ wait_dummy() {
     for n in "$WORK"/node*/ha-log; do echo "      --- $n"; tail -12 "$n" | sed 's/^/      /'; done
     return 1
 }
+
+# Service health monitoring (issue #17).
+# write_monitors I TEXT: nodeI's monitors file (printf %b), next to its ha.cf.
+write_monitors() { printf '%b\n' "$2" > "$WORK/node$1/etc/monitors"; }
+
+# hbctl_on I ARGS...: hbctl talking to nodeI's daemon.
+hbctl_on() { local i=$1; shift; HA_RUN_DIR=$WORK/node$i/run "$BIN/hbctl" "$@"; }
+
+# heartbeat_on I ARGS...: `heartbeat ARGS` (-r, -k, -s) as an admin runs it for nodeI.
+heartbeat_on() {
+    local i=$1; shift
+    HA_CONFIG_DIR=$WORK/node$i/etc HA_STATE_DIR=$WORK/node$i/state HA_RUN_DIR=$WORK/node$i/run \
+        HA_NODE_NAME="$(node_name "$i")" "$BIN/heartbeat" "$@"
+}
+
+# status_value I EXPR: EXPR (Python over `r`, nodeI's `hbctl status --json`), printed (a tuple as
+# its values separated by spaces); fails when the daemon does not answer or EXPR raises.
+status_value() {
+    local json
+    json=$(hbctl_on "$1" status --json 2>/dev/null) || return 1
+    printf '%s' "$json" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(" ".join(map(str, v)) if isinstance(v, tuple) else v)' "$2" 2>/dev/null
+}
+
+# use_http_service I: nodeI's resource.d becomes a directory of the repository's scripts plus
+# `httpd` (Tests/integration/httpd: python3's http.server as an LSB-style resource), with its
+# state, call log and served files in $WORK/nodeI/httpd (the page `whoami` names the node); every
+# server it starts is listed in $WORK/pids for cleanup.
+use_http_service() {
+    local dir=$WORK/node$1 script
+    rm -f "$dir/etc/resource.d"; mkdir -p "$dir/etc/resource.d" "$dir/httpd/www"
+    for script in "$ROOT"/resource.d/*; do ln -sfn "$script" "$dir/etc/resource.d/"; done
+    ln -sfn "$ROOT/Tests/integration/httpd" "$dir/etc/resource.d/httpd"
+    node_name "$1" > "$dir/httpd/www/whoami"
+    echo "HTTPD_STATE_DIR=$dir/httpd HTTPD_PIDS=$WORK/pids HTTPD_NODE=$(node_name "$1")" > "$dir/env"
+}
+
+# prints TEXT CMD...: CMD's output is TEXT. at_least N CMD...: CMD prints a number of at least N.
+# Conditions on a command's output, for wait_until and holds_for.
+prints() { local want=$1; shift; [ "$("$@")" = "$want" ]; }
+at_least() { local least=$1 n; shift; n=$("$@") && [ "${n:-0}" -ge "$least" ]; }
