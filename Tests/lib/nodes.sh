@@ -4,8 +4,9 @@
 # Heartbeat 3.0.6, waits that end on a condition (and fail when it never comes), cleanup.
 #
 # Node I runs in namespace ${PREFIX}-I (built by Tests/lib/netns.sh) with its files in $WORK/nodeI:
-# etc/ (ha.cf, authkeys, haresources, resource.d), state/, run/, rsc/ (Dummy's instances), ha-log,
-# out (stdout and stderr), pid. Its cluster name is nodeI unless $WORK/nodeI/name says otherwise.
+# etc/ (ha.cf, authkeys, haresources, resource.d, monitors), state/, run/, rsc/ (Dummy's instances),
+# env (settings of its own scripts, optional), ha-log, out (stdout and stderr), pid. Its cluster
+# name is nodeI unless $WORK/nodeI/name says otherwise.
 # The caller may set PREFIX and WORK before sourcing; every process started is listed in
 # $WORK/pids, so that cleanup also ends those started by background subshells.
 # Traffic stays inside the namespaces built here (10.77-10.79.x.x); nothing leaves the machine.
