@@ -72,3 +72,39 @@ done
 stats() { local s; s=$(printf '%s\n' "$@" | sort -n); echo "median $(echo "$s" | sed -n "$(( ($# + 1) / 2 ))p") ms, max $(echo "$s" | tail -1) ms"; }
 log "kill -9 -> declared dead, deadtime 1000 ms: ours $(stats "${ours_delays[@]}"); 3.0.6 $(stats "${theirs_delays[@]}")"
 log "last heartbeat on the wire -> declared dead: ours $(stats "${wire_ours[@]}"); 3.0.6 $(stats "${wire_theirs[@]}")"
+
+# Service health (issue #17): our status heartbeats carry `svcbad`, the groups ours is unfit for:
+# here web, whose check fails on ours once the pair is past its start (on_fail=failover), so that
+# ours gives it to 3.0.6 and stays ineligible for it. 3.0.6 verifies these heartbeats with every
+# auth method, keeps ours active and logs nothing about the field.
+ip netns exec "${PREFIX}-2" tcpdump -i any -n -l -A "udp port 694 and src 10.77.0.1" >"$WORK/payload2" 2>"$WORK/payload2.err" &
+track $!; disown $!
+wait_until 5000 grep -q "listening on" "$WORK/payload2.err" >/dev/null || fail "tcpdump -A did not start in namespace 2"
+for auth in "crc" "md5 secret" "sha1 secret"; do
+    label="svcbad/${auth%% *}"
+    rm -rf "$WORK/node1" "$WORK/node2"
+    for i in 1 2; do
+        write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "$auth"
+        use_dummy "$i" 'node1 Dummy::web'
+    done
+    rm -f "$WORK/broken"
+    write_monitors 1 "Dummy::web exec:/usr/bin/test args=\"! -e $WORK/broken\" interval=500ms timeout=400ms on_fail=failover"
+    start_ours 1; start_306 2
+    wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "$label: ours never saw 3.0.6 active"
+    wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
+    wait_dummy 1 web yes 10000 >/dev/null || fail "$label: ours did not start web"
+    past_startup 1 2
+    touch "$WORK/broken"
+    wait_dummy 2 web yes 5000 >/dev/null || fail "$label: 3.0.6 did not take web when its check failed on ours"
+    seen=$(grep -c "svcbad=Dummy::web" "$WORK/payload2")
+    wait_until 10000 at_least $(( seen + 1 )) grep -c "svcbad=Dummy::web" "$WORK/payload2" >/dev/null \
+        || fail "$label: ours sent no svcbad=Dummy::web: $(grep -E "Monitor|CRIT" "$WORK/node1/ha-log" | tail -3)"
+    assert_absent_for 6000 "ERROR|CRIT" "$WORK/node2/ha-log" || fail "$label: 3.0.6 logged an error while ours sent svcbad"
+    errors=$(errors_in_306_log 2)
+    [ -z "$errors" ] || fail "$label: 3.0.6 logged errors: $errors"
+    [ "$(in_306 2 cl_status nodestatus node1)" = active ] || fail "$label: 3.0.6 does not see ours active while it sends svcbad"
+    dummy_running 2 web || fail "$label: 3.0.6 does not run web"
+    kill_node 1
+    kill_node 2
+    log "$label: 3.0.6 took web and accepts our heartbeats with svcbad, no error"
+done
