@@ -92,10 +92,11 @@ for auth in "crc" "md5 secret" "sha1 secret"; do
     start_ours 1; start_306 2
     wait_log 1 "Status update for node node2: status active" 8000 >/dev/null || fail "$label: ours never saw 3.0.6 active"
     wait_log 2 "Status update for node node1: status active" 8000 >/dev/null || fail "$label: 3.0.6 never saw ours active"
-    wait_dummy 1 web yes 10000 >/dev/null || fail "$label: ours did not start web"
+    # On a timeout wait_dummy prints the end of both logs: shown with the failure.
+    out=$(wait_dummy 1 web yes 20000) || { printf '%s\n' "$out"; fail "$label: ours did not start web"; }
     past_startup 1 2
     touch "$WORK/broken"
-    wait_dummy 2 web yes 5000 >/dev/null || fail "$label: 3.0.6 did not take web when its check failed on ours"
+    out=$(wait_dummy 2 web yes 5000) || { printf '%s\n' "$out"; fail "$label: 3.0.6 did not take web when its check failed on ours"; }
     seen=$(grep -c "svcbad=Dummy::web" "$WORK/payload2")
     wait_until 10000 at_least $(( seen + 1 )) grep -c "svcbad=Dummy::web" "$WORK/payload2" >/dev/null \
         || fail "$label: ours sent no svcbad=Dummy::web: $(grep -E "Monitor|CRIT" "$WORK/node1/ha-log" | tail -3)"
