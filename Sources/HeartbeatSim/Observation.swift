@@ -9,6 +9,8 @@ public enum Observation: Sendable, Hashable {
     case log(node: Int, LogLevel, String)
     /// The node told its neighbours that the group's addresses live there (`Node.Effect.announce`).
     case announced(node: Int, group: String)
+    /// A check of the `monitors` file ended and the node was told (`Node.Event.checkFinished`).
+    case checkEnded(node: Int, CheckRun, CheckOutcome)
     /// The node crashed or finished shutting down: nothing runs there any more.
     case down(node: Int)
 }

@@ -70,8 +70,17 @@ public enum RandomRun {
         for _ in 0..<rounds where sim.violation == nil {
             let length = faultLength()
             let sets = ResourceSet.allCases
-            // Configurations with ping nodes have two more kinds of fault; the others draw as always.
-            let kind = rng.next(below: config.pingNodes > 0 ? 13 : 11)
+            // Configurations with ping nodes have two more kinds of fault, those with monitors four
+            // more; the others draw as always.
+            let kinds: UInt64 = config.pingNodes > 0 ? 13 : 11
+            let kind = rng.next(below: kinds + (config.monitors.isEmpty ? 0 : UInt64(HealthFault.allCases.count)))
+            if kind >= kinds {
+                let fault = HealthFault.allCases[Int(kind - kinds)]
+                guard let round = healthRound(fault, &sim, &rng) else { continue }
+                schedule.append(round)
+                settleAndCheck(sim.healthSettleExtra)
+                continue
+            }
             switch kind {
             case 0, 1:
                 // The owner of some group (or any node) dies; survivors take over; it comes back.
@@ -174,6 +183,62 @@ public enum RandomRun {
         return RunResult(seed: seed, config: config, violation: sim.violation, traceHash: sim.traceHash,
                          steps: sim.steps, simulatedTime: sim.now, scriptRuns: sim.scriptRuns,
                          schedule: schedule, trace: keepTrace || sim.violation != nil ? sim.traceLines : [])
+    }
+
+    /// The service faults of the monitored configurations.
+    enum HealthFault: CaseIterable {
+        /// A service crashes or hangs where its group runs, for a while or for good.
+        case dies
+        /// A service fails every few checks.
+        case flaps
+        /// A service fails for good on every node that runs resources.
+        case failsEverywhere
+        /// The owner dies while the peer's service is broken for good, and comes back later.
+        case failsDuringTakeover
+    }
+
+    /// One round of a service fault: injected, given its time to be noticed and acted on, maybe a
+    /// `monitor reset`, then healed. Returns what it did for the schedule (nil: nothing to do).
+    static func healthRound(_ kind: HealthFault, _ sim: inout Simulator, _ rng: inout SplitMix64) -> String? {
+        let monitored = sim.groups.indices.filter { !sim.monitors(ofGroup: sim.groups[$0].key).isEmpty }
+        let group = monitored[Int(rng.next(below: UInt64(monitored.count)))]
+        guard let owner = sim.owners(ofGroup: group).first else { return nil }
+        let resources = sim.groups[group].resources
+        let token = resources[Int(rng.next(below: UInt64(resources.count)))].token
+        let resourceNodes = Array(0..<sim.config.resourceNodeCount)
+        let wait = sim.recoveryBound(ofGroup: group) + sim.config.settleTime
+        var text: String
+        switch kind {
+        case .dies:
+            let fault = ServiceFault(rng.next(below: 2) == 0 ? .crashed : .hung, persistent: rng.next(below: 2) == 0)
+            text = "service \(token) \(fault) on \(SimConfig.nodeName(owner))"
+            sim.breakService(owner, token: token, fault)
+            sim.run(for: wait)
+        case .flaps:
+            let fault = ServiceFault(.flapping(every: 2 + Int(rng.next(below: 3))), persistent: rng.next(below: 2) == 0)
+            text = "service \(token) \(fault) on \(SimConfig.nodeName(owner))"
+            sim.breakService(owner, token: token, fault)
+            sim.run(for: wait)
+        case .failsEverywhere:
+            text = "service \(token) fails on every node"
+            for node in resourceNodes { sim.breakService(node, token: token, ServiceFault(.crashed, persistent: true)) }
+            sim.run(for: wait)
+        case .failsDuringTakeover:
+            guard let peer = resourceNodes.first(where: { $0 != owner }), resourceNodes.contains(owner) else { return nil }
+            text = "crash \(SimConfig.nodeName(owner)) while \(token) fails on \(SimConfig.nodeName(peer))"
+            sim.breakService(peer, token: token, ServiceFault(.crashed, persistent: true))
+            sim.crash(owner)
+            sim.run(for: wait)
+            sim.start(owner)
+            sim.run(for: sim.config.initdead + wait)
+        }
+        if rng.next(below: 2) == 0, let node = sim.upNodes.first {
+            let all = rng.next(below: 2) == 0
+            text += ", monitor reset \(all ? "all" : sim.groups[group].key) on \(SimConfig.nodeName(node))"
+            sim.monitorReset(node, group: all ? nil : sim.groups[group].key)
+        }
+        for node in resourceNodes { sim.healService(node, token: token) }
+        return text
     }
 
     static func pickOwner(_ sim: inout Simulator, _ rng: inout SplitMix64) -> Int? {

@@ -22,6 +22,8 @@ public struct Scenario: Sendable, Hashable {
     public var arbitration: Arbitration = .on
     /// `stonith`: every node has the test STONITH device (`Tests/scenarios/stonith/scenario`).
     public var stonith = false
+    /// `monitor` lines: the `monitors` file both back-ends write (issue #17).
+    public var monitors: [Monitor] = []
     public var steps: [Step] = []
     public var expectations: [Expectation] = []
     /// When the run stops (`end`, or a second after the last time mentioned).
@@ -54,6 +56,14 @@ public struct Scenario: Sendable, Hashable {
             self.resources = resources
             self.line = line
         }
+    }
+
+    /// One line of the `monitors` file: a group named by one of its resources, then the check and
+    /// its options exactly as the file takes them (`status interval=1s fall=2`).
+    public struct Monitor: Sendable, Hashable {
+        public var resource: String
+        public var words: [String]
+        public var line: Int
     }
 
     public struct Step: Sendable, Hashable {
@@ -89,6 +99,12 @@ public struct Scenario: Sendable, Hashable {
         case restorePing(String)
         /// Every later reset by the node's STONITH device fails (`false`: succeeds again).
         case fenceFails(node: String, Bool)
+        /// The resource's service on the node crashes, hangs or flaps: what its checks see.
+        case breakService(resource: String, node: String, ServiceFault)
+        /// The resource's service on the node works again.
+        case healService(resource: String, node: String)
+        /// `hbctl monitor reset [GROUP]` on the node (nil: every group).
+        case monitorReset(node: String, group: String?)
     }
 
     public struct Expectation: Sendable, Hashable {
@@ -127,6 +143,11 @@ public struct Scenario: Sendable, Hashable {
 
     /// Every resource runs as `Dummy::NAME` (resource.d/Dummy), in both back-ends.
     public func token(_ resource: String) -> String { tokens[resource] ?? "Dummy::\(resource)" }
+
+    /// The `monitors` file of both back-ends (nil: none), each group named by its resource's token.
+    public var monitorsText: String? {
+        monitors.isEmpty ? nil : monitors.map { ([token($0.resource)] + $0.words).joined(separator: " ") + "\n" }.joined()
+    }
 
     /// The cluster as the simulator models it; the netns back-end writes ha.cf from the same
     /// values. Script runs take 2–20 ms, like the shell script on a real machine.
@@ -220,7 +241,7 @@ struct ScenarioParser {
         let rest = Array(words.dropFirst())
         switch first {
         case "nodes", "media", "keepalive", "deadtime", "warntime", "initdead", "auto_failback", "haresources", "seed",
-             "ping_node", "deadping", "arbitration", "stonith":
+             "ping_node", "deadping", "arbitration", "stonith", "monitor":
             guard !sawStep else { throw error("'\(first)' describes the cluster: move it above the first step") }
             try cluster(first, rest)
         case "at":
@@ -252,7 +273,7 @@ struct ScenarioParser {
             guard rest.count == 1 else { throw error("write the run's length: end 12s") }
             explicitEnd = try duration(rest[0])
         default:
-            throw error("unknown line '\(first)': expected nodes, media, keepalive, deadtime, warntime, initdead, auto_failback, haresources, seed, ping_node, deadping, arbitration, stonith, at, within, never or end")
+            throw error("unknown line '\(first)': expected nodes, media, keepalive, deadtime, warntime, initdead, auto_failback, haresources, seed, ping_node, deadping, arbitration, stonith, monitor, at, within, never or end")
         }
     }
 
@@ -301,6 +322,10 @@ struct ScenarioParser {
         case "seed":
             guard rest.count == 1, let seed = UInt64(rest[0]) else { throw error("seed is a whole number: seed 7") }
             scenario.seed = seed
+        case "monitor":
+            guard rest.count >= 2 else { throw error("write: monitor web status interval=1s (a resource of the group, then the check and its options)") }
+            try resource(rest[0])
+            scenario.monitors.append(Scenario.Monitor(resource: rest[0], words: Array(rest.dropFirst()), line: lineNumber))
         default:
             guard rest.count >= 2 else { throw error("haresources needs a node and resources: haresources node1 web db") }
             try node(rest[0])
@@ -346,9 +371,30 @@ struct ScenarioParser {
             return verb == "cut" ? .cutLink(name, medium: args[2]) : .restoreLink(name, medium: args[2])
         case "partition":
             return .partition(try sides(args))
+        case "heal" where args.first == "service":
+            guard args.count == 4, args[2] == "on" else { throw error("write: at 5s heal service web on node1") }
+            return .healService(resource: try resource(args[1]), node: try node(args[3]))
         case "heal":
-            guard args.isEmpty else { throw error("'heal' takes nothing: at 5s heal") }
+            guard args.isEmpty else { throw error("'heal' takes nothing (or: heal service web on node1): at 5s heal") }
             return .heal
+        case "crash", "hang":
+            guard (3...4).contains(args.count), args[1] == "on", args.count == 3 || args[3] == "persistent" else {
+                throw error("write: at 6s \(verb) web on node1 [persistent]")
+            }
+            let fault = ServiceFault(verb == "crash" ? .crashed : .hung, persistent: args.count == 4)
+            return .breakService(resource: try resource(args[0]), node: try node(args[2]), fault)
+        case "flap":
+            guard (5...6).contains(args.count), args[1] == "on", args[3] == "every", let every = Int(args[4]), (2...100).contains(every),
+                  args.count == 5 || args[5] == "persistent" else {
+                throw error("write: at 6s flap web on node1 every 3 [persistent] (every third check fails; 2 to 100)")
+            }
+            let fault = ServiceFault(.flapping(every: every), persistent: args.count == 6)
+            return .breakService(resource: try resource(args[0]), node: try node(args[2]), fault)
+        case "monitor":
+            guard (2...3).contains(args.count), args[0] == "reset" else { throw error("write: at 6s monitor reset node1 [web]") }
+            guard !scenario.monitors.isEmpty else { throw error("'monitor reset' needs a 'monitor' line above the first step") }
+            let group: String? = args.count == 3 ? try groupName(args[2]) : nil
+            return .monitorReset(node: try node(args[1]), group: group)
         case "standby", "takeover":
             guard (1...2).contains(args.count) else { throw error("write: at 1s \(verb) node1 [all|local|foreign]") }
             let name = try node(args[0])
@@ -360,9 +406,7 @@ struct ScenarioParser {
             guard args.count == 4, ["fails", "works"].contains(args[1]), args[2] == "on" else {
                 throw error("write: at 1s script web fails on node2 (or: works on node2)")
             }
-            guard scenario.groups.contains(where: { $0.resources.contains(args[0]) }) else {
-                throw error("no resource \(args[0]) in the haresources lines above")
-            }
+            try resource(args[0])
             return .scriptFails(resource: args[0], node: try node(args[3]), args[1] == "fails")
         case "lose":
             guard args.count == 2, args[0] == "ping" else { throw error("write: at 1s lose ping node1") }
@@ -374,7 +418,7 @@ struct ScenarioParser {
             guard scenario.stonith else { throw error("'fence' needs a STONITH device: add a 'stonith' line above the first step") }
             return .fenceFails(node: try node(args[2]), args[0] == "fails")
         default:
-            throw error("unknown step '\(verb)': expected start, stop, kill, restart, cut link, restore link, lose ping, restore ping, partition, heal, standby, takeover, script or fence")
+            throw error("unknown step '\(verb)': expected start, stop, kill, restart, cut link, restore link, lose ping, restore ping, partition, heal, standby, takeover, script, fence, crash, hang, flap, heal service or monitor reset")
         }
     }
 
@@ -425,9 +469,7 @@ struct ScenarioParser {
         switch words.first {
         case "group":
             guard words.count >= 4, words[2] == "on" else { throw error("write: group web on node2 (or: on nobody, on node1 node2)") }
-            guard scenario.groups.contains(where: { $0.name == words[1] }) else {
-                throw error("no group \(words[1]): a group is named by its first resource (\(scenario.groups.map(\.name).joined(separator: ", ")))")
-            }
+            try groupName(words[1])
             var owners: [String] = []
             if words[3...] != ["nobody"] {
                 for name in words[3...] { owners.append(try node(name)) }
@@ -453,6 +495,24 @@ struct ScenarioParser {
         }
         if when == .never, case .clStatus = condition { throw error("'never cl_status' cannot be watched: use at or within") }
         scenario.expectations.append(Scenario.Expectation(when: when, condition: condition, line: lineNumber, text: text))
+    }
+
+    /// A resource named in the haresources lines above.
+    @discardableResult
+    func resource(_ name: String) throws(ScenarioError) -> String {
+        guard scenario.groups.contains(where: { $0.resources.contains(name) }) else {
+            throw error("no resource \(name) in the haresources lines above")
+        }
+        return name
+    }
+
+    /// A group, by its first resource.
+    @discardableResult
+    func groupName(_ name: String) throws(ScenarioError) -> String {
+        guard scenario.groups.contains(where: { $0.name == name }) else {
+            throw error("no group \(name): a group is named by its first resource (\(scenario.groups.map(\.name).joined(separator: ", ")))")
+        }
+        return name
     }
 
     @discardableResult

@@ -131,6 +131,9 @@ public struct SimScenarioBackend: ScenarioBackend {
         case .losePing(let node): simulator.losePing(index(node))
         case .restorePing(let node): simulator.restorePing(index(node))
         case .fenceFails(let node, let fails): simulator.setFenceFails(index(node), fails)
+        case .breakService(let resource, let node, let fault): simulator.breakService(index(node), token: scenario.token(resource), fault)
+        case .healService(let resource, let node): simulator.healService(index(node), token: scenario.token(resource))
+        case .monitorReset(let node, let group): simulator.monitorReset(index(node), group: group.map(scenario.token))
         }
     }
 
@@ -157,7 +160,7 @@ public struct SimScenarioBackend: ScenarioBackend {
                 history.append(.log(node: names[node], text), at: at)
             case .down(let node):
                 history.append(.down(node: names[node]), at: at)
-            case .announced:
+            case .announced, .checkEnded:
                 // Scenarios check the decision by its log line, which the daemon writes too.
                 break
             }

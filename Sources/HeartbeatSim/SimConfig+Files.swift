@@ -57,9 +57,10 @@ extension SimConfig {
         let input = ConfigInput(configDirectory: "/etc/ha.d", haCf: .text(files.haCf), authKeys: .text(files.authKeys),
                                 authKeysMode: 0o600, haResources: .text(files.haResources))
         let (cluster, diagnostics) = ClusterConfig.validate(input, machine: SimulatedMachine(localNodeName: nodeNames[index]))
-        guard let cluster else {
+        guard var cluster else {
             preconditionFailure("invalid simulated configuration:\n" + diagnostics.map(\.description).joined(separator: "\n"))
         }
+        cluster.monitors = monitors
         return cluster
     }
 

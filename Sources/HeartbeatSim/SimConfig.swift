@@ -47,6 +47,11 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var pingNames: [String] = []
     /// How long a ping node may stay silent before it is dead; 3.0.6's default is deadtime.
     public var deadping: Duration
+    /// The `monitors` file's checks (empty: no monitoring) and how long a check of a healthy
+    /// service takes, drawn from this range (`Simulator+Health.swift`).
+    public var monitors: [MonitorSpec] = []
+    public var checkLatencyMin = Duration.milliseconds(1)
+    public var checkLatencyMax = Duration.milliseconds(20)
     /// A real directory's files (`hbctl simulate`): the nodes read these instead of files written
     /// from the values above, which must then describe the same cluster.
     public var realFiles: SimFiles?
@@ -148,6 +153,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             config.authKeys = AuthKeys(AuthKey(slot: 1, method: method, secret: method.needsKey ? Array("sim\(seed)".utf8) : []))
         }
         config.drawPing(seed: seed)
+        config.drawMonitors(seed: seed)
         return config
     }
 
@@ -160,6 +166,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             + " auth=\(authKeys.map { $0.active.method.rawValue } ?? "none")"
             + (pingNodes > 0 ? " ping=\(pingNodes) arbitration=\(arbitration ? "on" : "off")" : "")
             + (pingNodes > 0 && deadping != deadtime ? " deadping=\(deadping.milliseconds)ms" : "")
+            + (monitors.isEmpty ? "" : " monitors=\(monitors.count)")
     }
 
     /// The nodes that run resources: v1 haresources is for a pair (spec §6.6); 3.0.6 has no rule

@@ -34,6 +34,7 @@ public struct Simulator {
         case deliverPacket(to: Int, sender: Int, link: Int, packet: [UInt8])
         case tick(node: Int, incarnation: Int, due: Instant)
         case scriptEnd(node: Int, incarnation: Int, run: ScriptRun, outcome: Outcome)
+        case checkEnd(node: Int, incarnation: Int, run: CheckRun, outcome: CheckOutcome)
         case fenceEnd(node: Int, incarnation: Int, target: String, ok: Bool)
         case watchdogFires(node: Int, incarnation: Int)
         case powerOn(node: Int, incarnation: Int)
@@ -64,6 +65,8 @@ public struct Simulator {
         var scriptFaultUntil = Instant.zero
         /// Resource tokens whose `start` always fails here (a scenario's `script X fails on N`).
         var failingStarts: Set<String> = []
+        /// The services the monitors check, and the checks in flight (`Simulator+Health.swift`).
+        var services = ServiceWorld()
     }
 
     public let config: SimConfig
@@ -89,6 +92,8 @@ public struct Simulator {
     public private(set) var now = Instant.zero
     var trace = Trace()
     public private(set) var violation: Violation?
+    /// What the health invariants remember (`Simulator+Health.swift`).
+    var health: HealthWatch
     /// Since when nothing disturbs the cluster (no partition, lost medium, heavy loss or stall).
     public private(set) var quietSince = Instant.zero
     var replayRing: [(sender: Int, message: Message)] = []
@@ -145,6 +150,7 @@ public struct Simulator {
         }
         self.bits = bits
         self.groupMasks = masks
+        self.health = HealthWatch(groupCount: groups.count)
     }
 
     // MARK: - Observing
@@ -234,6 +240,10 @@ public struct Simulator {
             guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
             if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
             finishScript(index, run, outcome)
+        case .checkEnd(let index, let incarnation, let run, let outcome):
+            guard hosts[index].state == .up, hosts[index].incarnation == incarnation else { return }
+            if hosts[index].stalledUntil > now { return queue.push(action, at: hosts[index].stalledUntil) }
+            finishCheck(index, run, outcome)
         case .fenceEnd, .watchdogFires, .powerOn:
             processFencing(action)
         }
@@ -321,6 +331,10 @@ public struct Simulator {
             requestFence(from: index, target: target)
         case .starveWatchdog:
             starveWatchdog(index)
+        case .runCheck(let run):
+            startCheck(index, run)
+        case .cancelCheck(let id):
+            hosts[index].services.checksInFlight[id] = nil
         case .shutdownComplete:
             if hosts[index].running != 0 {
                 fail("shutdown", "\(name(index)) finished shutting down with resources running")
@@ -330,8 +344,6 @@ public struct Simulator {
             nodes[index] = nil
             hosts[index].incarnation += 1
             hosts[index].running = 0
-        case .runCheck, .cancelCheck:
-            break // placeholder until the simulator's check model lands
         }
     }
 
@@ -417,6 +429,8 @@ public struct Simulator {
         if run.operation == .start, let bit = bits[run.resource.token] {
             // A start makes the resource busy from its first moment: the strictest reading.
             hosts[index].running |= 1 << UInt64(bit)
+            restartService(index, bit: bit)
+            checkHealthMove(index, run)
         }
         let span = UInt64((config.scriptTimeMax - config.scriptTimeMin).nanoseconds)
         let duration = config.scriptTimeMin + .nanoseconds(Int64(rng.next(below: span + 1)))
@@ -485,6 +499,7 @@ public struct Simulator {
     mutating func checkSafety() {
         checkFencedSafety()
         checkPingRelease()
+        checkHealth()
         guard !isDisturbed, now - quietSince >= settleTime, let group = groupWithTwoHolders() else { return }
         fail("one owner", "group \(groups[group].key) runs on \(holders(ofGroup: group).map { name($0) }) in a connected, settled cluster")
     }
@@ -528,11 +543,14 @@ public struct Simulator {
         hosts[index].state = .up
         hosts[index].running = 0
         hosts[index].script = nil
+        hosts[index].services.checksInFlight = [:]
         hosts[index].armed = nil
         hosts[index].seen = []
         nodes[index] = Node(cluster: clusters[index], identity: config.identity(node: index, generation: hosts[index].generation, seed: seed),
                             scripts: config.scripts(node: index), resourceNodes: config.resourceNodes)
         ping.upSince[index] = now
+        health.lastUpheaval = now
+        forgetFailures(of: index)
         note("start \(name(index)) generation \(hosts[index].generation)")
         handle(index, .start)
     }
@@ -541,6 +559,7 @@ public struct Simulator {
     public mutating func crash(_ index: Int) {
         guard hosts[index].state == .up else { return }
         note("crash \(name(index))")
+        health.lastUpheaval = now
         hosts[index].state = .down
         nodes[index] = nil
         hosts[index].incarnation += 1
@@ -554,18 +573,21 @@ public struct Simulator {
     public mutating func shutdown(_ index: Int) {
         guard hosts[index].state == .up else { return }
         note("shutdown \(name(index))")
+        health.lastUpheaval = now
         handle(index, .shutdown)
     }
 
     public mutating func standby(_ index: Int, _ set: ResourceSet) {
         guard hosts[index].state == .up else { return }
         note("hb_standby \(set.rawValue) on \(name(index))")
+        health.lastUpheaval = now
         handle(index, .standby(set))
     }
 
     public mutating func takeover(_ index: Int, _ set: ResourceSet) {
         guard hosts[index].state == .up else { return }
         note("hb_takeover \(set.rawValue) on \(name(index))")
+        health.lastUpheaval = now
         handle(index, .takeover(set))
     }
 

@@ -11,6 +11,8 @@ struct Trace {
         case scriptEnd(node: Int, ScriptRun, exitCode: Int32?, output: String)
         case log(node: Int, LogLevel, String)
         case fault(String)
+        case check(node: Int, CheckRun)
+        case checkEnd(node: Int, CheckRun, CheckOutcome)
     }
 
     /// Every entry, and apart from them those that are not routine (heartbeats, ACKs, ticks),
@@ -38,6 +40,15 @@ struct Trace {
             mix(5); mix(UInt64(node)); for byte in text.utf8 { mix(UInt64(byte)) }
         case .fault(let text):
             mix(6); for byte in text.utf8 { mix(UInt64(byte)) }
+        case .check(let node, let run):
+            mix(7); mix(UInt64(node)); mix(run.id)
+        case .checkEnd(let node, let run, let outcome):
+            mix(8); mix(UInt64(node)); mix(run.id)
+            switch outcome {
+            case .passed(let latency): mix(1); mix(UInt64(bitPattern: latency.nanoseconds))
+            case .failed(let latency, _): mix(2); mix(UInt64(bitPattern: latency.nanoseconds))
+            case .timedOut: mix(3)
+            }
         }
     }
 
@@ -59,7 +70,7 @@ struct Trace {
             guard let type = message.first(named: "t"), case .string(let bytes) = type.value else { return false }
             return bytes == routineTypes.status || bytes == routineTypes.ack
         case .log(_, let level, _): return level > .notice
-        case .script, .scriptEnd, .fault: return false
+        case .script, .scriptEnd, .fault, .check, .checkEnd: return false
         }
     }
 
@@ -100,6 +111,10 @@ struct Trace {
             return "\(SimConfig.nodeName(node)) log \(level): \(text)"
         case .fault(let text):
             return "FAULT \(text)"
+        case .check(let node, let run):
+            return "\(SimConfig.nodeName(node)) check #\(run.id) \(run.group) line \(run.monitor)"
+        case .checkEnd(let node, let run, let outcome):
+            return "\(SimConfig.nodeName(node)) check #\(run.id) \(run.group): \(outcome.simText)"
         }
     }
 }

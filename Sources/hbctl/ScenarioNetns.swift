@@ -193,6 +193,22 @@ struct NetnsScenarioBackend: ScenarioBackend {
         case .fenceFails(let node, let fails):
             let path = "\(work)/node\(number(node))/fence-fail"
             if fails { try Self.write("", to: path) } else { unlink(path) }
+        case .breakService(let resource, let node, let fault):
+            // Dummy's state file is its service: without it `status` says stopped until the next start.
+            let state = "\(work)/node\(number(node))/rsc/Dummy-\(resource)"
+            let persistent = fault.persistent ? "persistent\n" : ""
+            switch fault.kind {
+            case .crashed:
+                unlink(state)
+                if fault.persistent { try Self.write(persistent, to: state + ".fail-status") }
+            case .hung: try Self.write(persistent, to: state + ".hang-status")
+            case .flapping(let every): try Self.write("\(every)\n" + persistent, to: state + ".flap-status")
+            }
+        case .healService(let resource, let node):
+            let state = "\(work)/node\(number(node))/rsc/Dummy-\(resource)"
+            for flag in [".fail-status", ".hang-status", ".flap-status"] { unlink(state + flag) }
+        case .monitorReset(let node, let group):
+            try send("monitor_reset \(number(node)) \(group.map(scenario.token) ?? "")")
         }
     }
 

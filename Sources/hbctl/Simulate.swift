@@ -167,6 +167,9 @@ struct Simulate: ParsableCommand {
         case .losePing(let node): "lose ping \(node)"
         case .restorePing(let node): "restore ping \(node)"
         case .fenceFails(let node, let fails): "fence \(fails ? "fails" : "works") on \(node)"
+        case .breakService(let resource, let node, let fault): "service \(resource) on \(node): \(fault)"
+        case .healService(let resource, let node): "heal service \(resource) on \(node)"
+        case .monitorReset(let node, let group): "monitor reset \(node)\(group.map { " " + $0 } ?? "")"
         }
     }
 }

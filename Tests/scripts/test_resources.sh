@@ -65,6 +65,37 @@ test_dummy_log_and_hooks() {
     [ $((t3 - t1)) -ge 300 ] || fail "DUMMY_DELAY=0.3 took $((t3 - t1)) ms"
 }
 
+test_dummy_service_faults() {
+    export HA_RSCTMP=$T/svc
+    mkdir -p "$HA_RSCTMP"
+    "$RS/Dummy" db start >/dev/null || fail "start"
+    # fail-status: stopped while it exists, whatever the state file says.
+    touch "$HA_RSCTMP/Dummy-db.fail-status"
+    status_is "$RS/Dummy" db stopped
+    rm "$HA_RSCTMP/Dummy-db.fail-status"
+    status_is "$RS/Dummy" db running
+    # flap-status K: every K-th status says stopped.
+    echo 3 > "$HA_RSCTMP/Dummy-db.flap-status"
+    status_is "$RS/Dummy" db running
+    status_is "$RS/Dummy" db running
+    status_is "$RS/Dummy" db stopped
+    status_is "$RS/Dummy" db running
+    # hang-status: status never answers; a start cures it unless it says persistent.
+    touch "$HA_RSCTMP/Dummy-db.hang-status"
+    run timeout 0.5 "$RS/Dummy" db status; expect_rc 124 "status of a hung service"
+    "$RS/Dummy" db start >/dev/null || fail "start of a hung service"
+    [ ! -e "$HA_RSCTMP/Dummy-db.hang-status" ] && [ ! -e "$HA_RSCTMP/Dummy-db.flap-status" ] \
+        || fail "a start left hang-status or flap-status behind"
+    echo persistent > "$HA_RSCTMP/Dummy-db.hang-status"
+    "$RS/Dummy" db start >/dev/null || fail "start"
+    [ -e "$HA_RSCTMP/Dummy-db.hang-status" ] || fail "a start removed a persistent hang-status"
+    # A crash: the state file is gone, stopped until the next start.
+    rm "$HA_RSCTMP/Dummy-db.hang-status" "$HA_RSCTMP/Dummy-db"
+    status_is "$RS/Dummy" db stopped
+    "$RS/Dummy" db start >/dev/null || fail "start after a crash"
+    status_is "$RS/Dummy" db running
+}
+
 test_dummy_works_copied_alone() {
     mkdir -p "$T/alone/resource.d"
     cp "$RS/Dummy" "$T/alone/resource.d/"

@@ -1,0 +1,304 @@
+import HeartbeatCore
+
+/// How a simulated resource's service misbehaves on one node (issue #17's faults). The service
+/// is what the group's checks look at; the scripts still start and stop the resource as always.
+public struct ServiceFault: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The service died: every check fails at once.
+        case crashed
+        /// The service stopped answering: every check runs into its timeout.
+        case hung
+        /// Every `k`-th check fails, the others pass.
+        case flapping(every: Int)
+    }
+
+    public var kind: Kind
+    /// A restart (the resource's `start` here) cures the fault unless it is persistent.
+    public var persistent: Bool
+
+    public init(_ kind: Kind, persistent: Bool = false) {
+        self.kind = kind
+        self.persistent = persistent
+    }
+
+    public var description: String {
+        let name = switch kind {
+        case .crashed: "crashed"
+        case .hung: "hung"
+        case .flapping(let every): "flapping (every \(every))"
+        }
+        return persistent ? name + ", persistent" : name
+    }
+}
+
+/// One node's services: the faults in force per resource bit, and how many checks each
+/// flapping resource has answered (every `k`-th fails).
+struct ServiceWorld: Sendable {
+    var faults: [Int: ServiceFault] = [:]
+    var checksAnswered: [Int: Int] = [:]
+    /// Checks in flight here, by id: the monitor line each runs.
+    var checksInFlight: [CheckRun.ID: Int] = [:]
+}
+
+extension SimConfig {
+    /// One configuration in four gets a `monitors` file: a check line for about half of its groups
+    /// (a second line for some), timings in proportion to keepalive. Drawn last and apart, so that
+    /// every other seed keeps the cluster (and the trace) it always had.
+    mutating func drawMonitors(seed: UInt64) {
+        var rng = SplitMix64(seed: seed ^ SimLimits.monitorSalt)
+        guard rng.next(below: 4) == 0 else { return }
+        func pick<T>(_ values: [T]) -> T { values[Int(rng.next(below: UInt64(values.count)))] }
+        checkLatencyMax = keepalive / pick([20, 4])
+        var line = 0
+        for (index, group) in groups.enumerated() where index == 0 || rng.next(below: 2) == 0 {
+            for _ in 0..<(rng.next(below: 4) == 0 ? 2 : 1) {
+                line += 1
+                let interval = keepalive * pick([2, 5, 10])
+                let check = pick([MonitorSpec.Check.status, .exec(path: "/etc/ha.d/checks/g\(index + 1)", arguments: []),
+                                  .tcp(host: "127.0.0.1", port: 3306), .http(url: "http://127.0.0.1/health", expect: .success, verifyCertificate: true)])
+                monitors.append(MonitorSpec(
+                    group: group.key, check: check, interval: interval, timeout: interval / 2,
+                    fall: pick([1, 2, 3]), rise: pick([1, 2]), startDelay: pick([.zero, interval]),
+                    restarts: pick([0, 1, 2]), window: pick([interval * 20, .seconds(3600)]),
+                    holddown: pick([deadtime * 10, .seconds(300)]),
+                    onFail: pick([.restart, .restart, .restart, .failover, .alert, .ignore]), line: line))
+            }
+        }
+    }
+}
+
+extension SimLimits {
+    static let monitorSalt: UInt64 = 0x5EED_4EA1_7400_0004
+}
+
+extension CheckOutcome {
+    /// How the trace shows it.
+    var simText: String {
+        switch self {
+        case .passed(let latency): "passed in \(latency.milliseconds)ms"
+        case .failed(let latency, let detail): "failed in \(latency.milliseconds)ms: \(detail)"
+        case .timedOut: "timed out"
+        }
+    }
+}
+
+extension Simulator {
+    /// The monitor lines of the group with this key.
+    func monitors(ofGroup key: String) -> [MonitorSpec] { config.monitors.filter { $0.group == key } }
+
+    /// The fault of the group's first faulty resource on the node, with that resource.
+    func serviceFault(_ index: Int, group: Int) -> (token: String, fault: ServiceFault)? {
+        for resource in groups[group].resources {
+            if let bit = bits[resource.token], let fault = hosts[index].services.faults[bit] { return (resource.token, fault) }
+        }
+        return nil
+    }
+
+    // MARK: - Faults
+
+    /// The resource's service on the node misbehaves from now on, until `healService` or, unless
+    /// persistent, the resource's next start there.
+    public mutating func breakService(_ index: Int, token: String, _ fault: ServiceFault) {
+        guard let bit = bits[token] else { return }
+        note("service \(token) on \(name(index)): \(fault)")
+        hosts[index].services.faults[bit] = fault
+        hosts[index].services.checksAnswered[bit] = 0
+    }
+
+    /// The fault ends; a service that simply crashed stays down until its next start, as a dead
+    /// process does.
+    public mutating func healService(_ index: Int, token: String) {
+        guard let bit = bits[token], let fault = hosts[index].services.faults[bit], fault != ServiceFault(.crashed) else { return }
+        note("service \(token) on \(name(index)) healed")
+        hosts[index].services.faults[bit] = nil
+    }
+
+    /// `hbctl monitor reset [GROUP]` on the node.
+    public mutating func monitorReset(_ index: Int, group: String?) {
+        guard hosts[index].state == .up else { return }
+        note("monitor reset \(group ?? "all") on \(name(index))")
+        forgetFailures(of: index, group: group)
+        handle(index, .monitorReset(group: group))
+    }
+
+    /// A start here is a fresh process: it cures what is not persistent.
+    mutating func restartService(_ index: Int, bit: Int) {
+        if let fault = hosts[index].services.faults[bit], !fault.persistent { hosts[index].services.faults[bit] = nil }
+    }
+
+    // MARK: - Checks
+
+    /// Runs one check against the node's simulated services: a healthy one answers after a latency
+    /// drawn from the seed, a crashed one fails as fast, a hung one never answers (the runtime's
+    /// kill at `timeout` is the answer), a flapping one fails every k-th time.
+    mutating func startCheck(_ index: Int, _ run: CheckRun) {
+        trace.record(.check(node: index, run), at: now)
+        guard let group = groupIndex(run.group), hosts[index].running & groupMasks[group] == groupMasks[group] else {
+            return fail("checks", "\(name(index)) checks \(run.group), which does not run (wholly) there")
+        }
+        if let other = hosts[index].services.checksInFlight.first(where: { $0.value == run.monitor }) {
+            return fail("checks", "\(name(index)) runs check #\(run.id) of line \(run.monitor) while #\(other.key) still runs")
+        }
+        hosts[index].services.checksInFlight[run.id] = run.monitor
+        let span = UInt64((config.checkLatencyMax - config.checkLatencyMin).nanoseconds)
+        let latency = config.checkLatencyMin + .nanoseconds(Int64(rng.next(below: span + 1)))
+        var outcome = CheckOutcome.passed(latency: latency)
+        if let (token, fault) = serviceFault(index, group: group) {
+            let bit = bits[token]!
+            hosts[index].services.checksAnswered[bit, default: 0] += 1
+            switch fault.kind {
+            case .crashed:
+                outcome = .failed(latency: latency / 4, detail: Self.failureDetail(run.check, token: token))
+            case .hung:
+                outcome = .timedOut
+            case .flapping(let every):
+                if hosts[index].services.checksAnswered[bit]! % every == 0 {
+                    outcome = .failed(latency: latency, detail: Self.failureDetail(run.check, token: token))
+                }
+            }
+        }
+        if case .passed = outcome, latency >= run.timeout { outcome = .timedOut }
+        let end = switch outcome {
+        case .passed(let latency), .failed(let latency, _): now + latency
+        case .timedOut: now + run.timeout
+        }
+        queue.push(.checkEnd(node: index, incarnation: hosts[index].incarnation, run: run, outcome: outcome), at: end)
+    }
+
+    /// What the runtime would report for a failed check of this kind.
+    static func failureDetail(_ check: MonitorSpec.Check, token: String) -> String {
+        switch check {
+        case .status: "resource \(token) not running"
+        case .exec: "exit 1"
+        case .tcp: "connection refused"
+        case .http: "HTTP 503"
+        }
+    }
+
+    mutating func finishCheck(_ index: Int, _ run: CheckRun, _ outcome: CheckOutcome) {
+        // A cancelled check's end is never reported.
+        guard hosts[index].services.checksInFlight.removeValue(forKey: run.id) != nil else { return }
+        trace.record(.checkEnd(node: index, run, outcome), at: now)
+        observe(.checkEnded(node: index, run, outcome))
+        handle(index, .checkFinished(run.id, outcome))
+    }
+}
+
+/// What the health invariants remember per group (index): checked after every event when the
+/// cluster has monitors.
+struct HealthWatch: Sendable {
+    /// The node the group last ran on wholly.
+    var holder: [Int?]
+    /// When the group last moved away from a live node whose service for it was broken.
+    var lastAutomaticMove: [Instant?]
+    /// Nodes the group moved away from that way, and when: they must not get it back by such a
+    /// move within the window (until a restart of the node or `monitor reset`).
+    var movedAwayFrom: [[Int: Instant]]
+    /// Since when the group's service is dead (crashed or hung) where it runs.
+    var deadSince: [Instant?]
+    /// The last crash, start, shutdown, standby or takeover of a node: the recovery deadline
+    /// counts from a stable membership.
+    var lastUpheaval = Instant.zero
+
+    init(groupCount: Int) {
+        holder = Array(repeating: nil, count: groupCount)
+        lastAutomaticMove = Array(repeating: nil, count: groupCount)
+        movedAwayFrom = Array(repeating: [:], count: groupCount)
+        deadSince = Array(repeating: nil, count: groupCount)
+    }
+}
+
+extension Simulator {
+    /// The group's lines that restart or move it (alert and ignore only tell).
+    func actingMonitors(ofGroup group: Int) -> [MonitorSpec] {
+        monitors(ofGroup: groups[group].key).filter { $0.onFail == .restart || $0.onFail == .failover }
+    }
+
+    /// How long a dead service may stay dead where it runs while a healthy, eligible peer exists:
+    /// every allowed restart and then the move, each taking the detection (start_delay, up to one
+    /// interval until the next check, `fall` checks of interval plus timeout) and the group's
+    /// scripts (stop, status, start); the move's handshake adds a few keepalives.
+    func recoveryBound(ofGroup group: Int) -> Duration {
+        let lines = actingMonitors(ofGroup: group)
+        let detection = lines.map { $0.startDelay + $0.interval + ($0.interval + $0.timeout) * $0.fall }.max() ?? .zero
+        let restarts = lines.map(\.restarts).max() ?? 0
+        let perScript = config.scriptTimeMax + config.baseDelay + config.jitter + config.checkLatencyMax
+        let scripts = perScript * (groups[group].resources.count * SimLimits.scriptsPerResourceMove)
+        let handshake = config.keepalive * (2 + SimLimits.settleMarginKeepalives) + scripts
+        return (detection + scripts) * (restarts + 1) + handshake
+    }
+
+    /// How long after its service heals a group may still be restarting (a backoff) before it
+    /// must run whole on one node again: every monitored group's recovery bound.
+    var healthSettleExtra: Duration { groups.indices.map { recoveryBound(ofGroup: $0) }.max() ?? .zero }
+
+    /// The shortest hold-down and window among the group's lines.
+    func holddown(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.holddown).min() ?? .zero }
+    func window(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.window).min() ?? .zero }
+
+    /// A start of the group's first resource on `index`: a move when the group last ran on another
+    /// node that is still up. Moving it away from a live node whose service for it is broken is
+    /// the monitors' doing (the random runs inject nothing else at the same time): it must not go
+    /// to a node it was moved away from that way within the window, and not twice per hold-down.
+    mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
+        guard !config.monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
+              let from = health.holder[group], from != index, hosts[from].state == .up, serviceFault(from, group: group) != nil
+        else { return }
+        let key = groups[group].key
+        if let since = health.movedAwayFrom[group][index], now - since < window(ofGroup: group) {
+            return fail("health move", "\(key) moved from \(name(from)) to \(name(index)), which it left for failing \((now - since).milliseconds) ms ago")
+        }
+        if let last = health.lastAutomaticMove[group], now - last < holddown(ofGroup: group) {
+            return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown(ofGroup: group).milliseconds) ms)")
+        }
+        health.lastAutomaticMove[group] = now
+        health.movedAwayFrom[group][from] = now
+    }
+
+    /// After every event: who holds each monitored group, and whether a dead service there is
+    /// healthy again (in place or on a peer) within `recoveryBound` whenever a peer could take it.
+    mutating func checkHealth() {
+        guard !config.monitors.isEmpty else { return }
+        for group in groupMasks.indices where !actingMonitors(ofGroup: group).isEmpty {
+            let owners = owners(ofGroup: group)
+            if owners.count == 1, let owner = owners.first {
+                health.holder[group] = owner
+                if serviceFault(owner, group: group).map({ $0.fault.isFlapping }) ?? true {
+                    health.deadSince[group] = nil
+                    continue
+                }
+                if health.deadSince[group] == nil { health.deadSince[group] = now }
+            }
+            // While it restarts or moves the clock runs on.
+            guard let since = health.deadSince[group], let owner = health.holder[group] else { continue }
+            let from = [since, quietSince, health.lastUpheaval].max()!
+            let bound = recoveryBound(ofGroup: group)
+            guard !isDisturbed, now - from > bound, !failedGroups.contains(group),
+                  let peer = eligiblePeer(for: group, besides: owner) else { continue }
+            if let last = health.lastAutomaticMove[group], now - last < holddown(ofGroup: group) + bound { continue }
+            let fault = serviceFault(owner, group: group).map { "\($0.fault)" } ?? "dead"
+            fail("recovery", "\(groups[group].key)'s service on \(name(owner)) is \(fault) since \((now - from).milliseconds) ms "
+                 + "(bound \(bound.milliseconds) ms) while \(name(peer)) could run it")
+        }
+    }
+
+    /// A node other than `owner` that runs resources, is up, has a working service for the group
+    /// and was not left by it for failing within the window.
+    func eligiblePeer(for group: Int, besides owner: Int) -> Int? {
+        hosts.indices.first { peer in
+            peer != owner && hosts[peer].state == .up && nodes[peer]?.resources != nil && serviceFault(peer, group: group) == nil
+                && health.movedAwayFrom[group][peer].map { now - $0 >= window(ofGroup: group) } ?? true
+        }
+    }
+
+    /// A restart forgets the node's failures (they live in memory), as does `monitor reset`.
+    mutating func forgetFailures(of index: Int, group key: String? = nil) {
+        for group in health.movedAwayFrom.indices where key == nil || groups[group].key == key {
+            health.movedAwayFrom[group][index] = nil
+        }
+    }
+}
+
+extension ServiceFault {
+    var isFlapping: Bool { if case .flapping = kind { true } else { false } }
+}
