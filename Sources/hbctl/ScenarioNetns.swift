@@ -87,6 +87,7 @@ struct NetnsScenarioBackend: ScenarioBackend {
         try write("auth 1\n1 sha1 \(scenario.authSecret)\n", to: "\(dir)/etc/authkeys")
         chmod("\(dir)/etc/authkeys", 0o600)
         try write(haresources, to: "\(dir)/etc/haresources")
+        if let monitors = scenario.monitorsText { try write(monitors, to: "\(dir)/etc/monitors") }
         symlink("\(root)/resource.d/Dummy", "\(dir)/etc/resource.d/Dummy")
     }
 

@@ -44,6 +44,16 @@ import Testing
         (cluster + "arbitration maybe\n", 6, "on, off or ipfail"),
         (cluster + "at 0s start all\nat 6s fence fails on node2\n", 7, "add a 'stonith' line"),
         (cluster + "stonith\nat 0s start all\nat 6s fence broken on node2\n", 8, "fence fails on node2"),
+        (cluster + "monitor web\n", 6, "monitor web status interval=1s"),
+        (cluster + "monitor nosuch status\n", 6, "no resource nosuch"),
+        (cluster + "at 0s start all\nmonitor web status\n", 7, "move it above the first step"),
+        (cluster + "at 0s start all\nat 6s crash nosuch on node1\n", 7, "no resource nosuch"),
+        (cluster + "at 0s start all\nat 6s crash web on node1 forever\n", 7, "crash web on node1 [persistent]"),
+        (cluster + "at 0s start all\nat 6s hang web node1\n", 7, "hang web on node1 [persistent]"),
+        (cluster + "at 0s start all\nat 6s flap web on node1 every 1\n", 7, "2 to 100"),
+        (cluster + "at 0s start all\nat 6s heal service web node1\n", 7, "heal service web on node1"),
+        (cluster + "at 0s start all\nat 6s monitor reset node1\n", 7, "needs a 'monitor' line"),
+        (cluster + "monitor db status\nat 0s start all\nat 6s monitor reset node1 db\n", 8, "no group db"),
     ])
     func parseErrorsNameTheLineAndTheFix(text: String, line: Int, fix: String) {
         do {
@@ -167,6 +177,34 @@ import Testing
         #expect(result.verdicts.map(\.passed) == [false, false, false, false, false])
         #expect(result.verdicts[0].detail == "at 6.5s: web on node1, mail on node2")
         #expect(!result.passed)
+    }
+
+    @Test func parsesMonitorsAndServiceFaults() throws {
+        let scenario = try Scenario.parse(Self.cluster + """
+            monitor db status interval=1s fall=2
+            monitor mail tcp:127.0.0.1:25 name=smtp
+
+            at 0s start all
+            at 6s crash db on node1
+            at 7s hang web on node1 persistent
+            at 8s flap mail on node2 every 3 persistent
+            at 9s heal service web on node1
+            at 10s monitor reset node2 mail
+            at 11s monitor reset node1
+            at end group web on node1
+
+            """, file: "t.scenario")
+        #expect(scenario.monitorsText == "Dummy::db status interval=1s fall=2\nDummy::mail tcp:127.0.0.1:25 name=smtp\n")
+        #expect(scenario.steps.map(\.action) == [
+            .start("all"),
+            .breakService(resource: "db", node: "node1", ServiceFault(.crashed)),
+            .breakService(resource: "web", node: "node1", ServiceFault(.hung, persistent: true)),
+            .breakService(resource: "mail", node: "node2", ServiceFault(.flapping(every: 3), persistent: true)),
+            .healService(resource: "web", node: "node1"),
+            .monitorReset(node: "node2", group: "mail"),
+            .monitorReset(node: "node1", group: nil),
+        ])
+        #expect(try Scenario.parse(Self.cluster + "at 0s start all\nat end group web on node1\n", file: "t").monitorsText == nil)
     }
 
     @Test func sameSeedSameHistory() throws {

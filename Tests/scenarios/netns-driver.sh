@@ -129,6 +129,10 @@ while read -r command a b c; do
             out=$(HA_RUN_DIR=$WORK/node$a/run "$HB_BIN/cl_status" $b $c 2>/dev/null | head -1)
             echo "ok $out"
             ;;
+        monitor_reset)
+            # shellcheck disable=SC2086 # the group: one word or none
+            HA_RUN_DIR=$WORK/node$a/run "$HB_BIN/hbctl" monitor reset $b >/dev/null 2>&1 && echo ok || echo "err hbctl monitor reset failed"
+            ;;
         keep) KEEP=1; echo ok ;;
         *) echo "err unknown command $command" ;;
     esac
