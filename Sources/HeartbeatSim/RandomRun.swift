@@ -9,6 +9,9 @@ public struct RunResult: Sendable {
     public var steps: Int
     public var simulatedTime: Instant
     public var scriptRuns: Int
+    /// Checks of the monitors that failed or timed out, and groups they moved.
+    public var failedChecks: Int
+    public var monitorMoves: Int
     /// The faults injected, in order.
     public var schedule: [String]
     /// The last events, oldest first.
@@ -70,12 +73,12 @@ public enum RandomRun {
         for _ in 0..<rounds where sim.violation == nil {
             let length = faultLength()
             let sets = ResourceSet.allCases
-            // Configurations with ping nodes have two more kinds of fault, those with monitors four
-            // more; the others draw as always.
+            // Configurations with ping nodes have two more kinds of fault; with monitors, every
+            // other round is a service fault; the others draw as always.
             let kinds: UInt64 = config.pingNodes > 0 ? 13 : 11
-            let kind = rng.next(below: kinds + (config.monitors.isEmpty ? 0 : UInt64(HealthFault.allCases.count)))
+            let kind = rng.next(below: config.monitors.isEmpty ? kinds : kinds * 2)
             if kind >= kinds {
-                let fault = HealthFault.allCases[Int(kind - kinds)]
+                let fault = HealthFault.allCases[Int(kind - kinds) % HealthFault.allCases.count]
                 guard let round = healthRound(fault, &sim, &rng) else { continue }
                 schedule.append(round)
                 settleAndCheck(sim.healthSettleExtra)
@@ -182,6 +185,7 @@ public enum RandomRun {
         }
         return RunResult(seed: seed, config: config, violation: sim.violation, traceHash: sim.traceHash,
                          steps: sim.steps, simulatedTime: sim.now, scriptRuns: sim.scriptRuns,
+                         failedChecks: sim.failedChecks, monitorMoves: sim.monitorMoves,
                          schedule: schedule, trace: keepTrace || sim.violation != nil ? sim.traceLines : [])
     }
 

@@ -71,7 +71,15 @@ extension SimLimits {
     static let monitorSalt: UInt64 = 0x5EED_4EA1_7400_0004
 }
 
+extension Simulator {
+    /// Groups the monitors moved, and checks that failed or timed out, in this run.
+    public var monitorMoves: Int { health.moves }
+    public var failedChecks: Int { health.failedChecks }
+}
+
 extension CheckOutcome {
+    var isFailure: Bool { if case .passed = self { false } else { true } }
+
     /// How the trace shows it.
     var simText: String {
         switch self {
@@ -84,7 +92,7 @@ extension CheckOutcome {
 
 extension Simulator {
     /// The monitor lines of the group with this key.
-    func monitors(ofGroup key: String) -> [MonitorSpec] { config.monitors.filter { $0.group == key } }
+    func monitors(ofGroup key: String) -> [MonitorSpec] { monitors.filter { $0.group == key } }
 
     /// The fault of the group's first faulty resource on the node, with that resource.
     func serviceFault(_ index: Int, group: Int) -> (token: String, fault: ServiceFault)? {
@@ -117,7 +125,8 @@ extension Simulator {
     public mutating func monitorReset(_ index: Int, group: String?) {
         guard hosts[index].state == .up else { return }
         note("monitor reset \(group ?? "all") on \(name(index))")
-        forgetFailures(of: index, group: group)
+        // The reset clears the hold-down too.
+        for reset in groups.indices where group == nil || groups[reset].key == group { health.lastAutomaticMove[reset] = nil }
         handle(index, .monitorReset(group: group))
     }
 
@@ -179,6 +188,7 @@ extension Simulator {
         // A cancelled check's end is never reported.
         guard hosts[index].services.checksInFlight.removeValue(forKey: run.id) != nil else { return }
         trace.record(.checkEnd(node: index, run, outcome), at: now)
+        if outcome.isFailure { health.failedChecks += 1 }
         observe(.checkEnded(node: index, run, outcome))
         handle(index, .checkFinished(run.id, outcome))
     }
@@ -187,13 +197,17 @@ extension Simulator {
 /// What the health invariants remember per group (index): checked after every event when the
 /// cluster has monitors.
 struct HealthWatch: Sendable {
-    /// The node the group last ran on wholly.
+    /// The node the group last ran on wholly, and since when.
     var holder: [Int?]
-    /// When the group last moved away from a live node whose service for it was broken.
+    var heldSince: [Instant]
+    /// When the group last moved by its monitors' doing (until a `monitor reset` of it).
     var lastAutomaticMove: [Instant?]
-    /// Nodes the group moved away from that way, and when: they must not get it back by such a
-    /// move within the window (until a restart of the node or `monitor reset`).
-    var movedAwayFrom: [[Int: Instant]]
+    /// Moves by the monitors and checks that did not pass, so far.
+    var moves = 0
+    var failedChecks = 0
+    /// When each node last asked its peers to take a half of its groups for their health (a
+    /// standby request marked `svcmove`).
+    var moveAskedAt: [Int: Instant] = [:]
     /// Since when the group's service is dead (crashed or hung) where it runs.
     var deadSince: [Instant?]
     /// The last crash, start, shutdown, standby or takeover of a node: the recovery deadline
@@ -202,8 +216,8 @@ struct HealthWatch: Sendable {
 
     init(groupCount: Int) {
         holder = Array(repeating: nil, count: groupCount)
+        heldSince = Array(repeating: .zero, count: groupCount)
         lastAutomaticMove = Array(repeating: nil, count: groupCount)
-        movedAwayFrom = Array(repeating: [:], count: groupCount)
         deadSince = Array(repeating: nil, count: groupCount)
     }
 }
@@ -232,36 +246,44 @@ extension Simulator {
     /// must run whole on one node again: every monitored group's recovery bound.
     var healthSettleExtra: Duration { groups.indices.map { recoveryBound(ofGroup: $0) }.max() ?? .zero }
 
-    /// The shortest hold-down and window among the group's lines.
-    func holddown(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.holddown).min() ?? .zero }
-    func window(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.window).min() ?? .zero }
+    /// The group's hold-down: the longest among its lines, as the resource manager takes it.
+    func holddown(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.holddown).max() ?? .zero }
 
-    /// A start of the group's first resource on `index`: a move when the group last ran on another
-    /// node that is still up. Moving it away from a live node whose service for it is broken is
-    /// the monitors' doing (the random runs inject nothing else at the same time): it must not go
-    /// to a node it was moved away from that way within the window, and not twice per hold-down.
+    /// A node asked its peers to take groups for their health: noted from the message it sends.
+    mutating func noteMoveRequest(_ message: Message, from index: Int) {
+        if message.type == .askResources, message["svcmove"] == "1" { health.moveAskedAt[index] = now }
+    }
+
+    /// The groups the node's own resource manager says it is unfit for (its `svcbad`).
+    func unfitGroups(_ index: Int) -> [String] { nodes[index]?.resources?.unfitGroupKeys ?? [] }
+
+    /// A start of the group's first resource on `index` after it ran on a live node that asked to
+    /// give it away for its health: the monitors moved it. The target must not say it is unfit for
+    /// it, and the group moves that way at most once per hold-down.
     mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
-        guard !config.monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
-              let from = health.holder[group], from != index, hosts[from].state == .up, serviceFault(from, group: group) != nil
+        guard !monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
+              let from = health.holder[group], from != index, hosts[from].state == .up,
+              let asked = health.moveAskedAt[from], asked >= health.heldSince[group]
         else { return }
         let key = groups[group].key
-        if let since = health.movedAwayFrom[group][index], now - since < window(ofGroup: group) {
-            return fail("health move", "\(key) moved from \(name(from)) to \(name(index)), which it left for failing \((now - since).milliseconds) ms ago")
+        if unfitGroups(index).contains(key) {
+            return fail("health move", "\(key) moved by its monitors from \(name(from)) to \(name(index)), which reports itself unfit for it")
         }
         if let last = health.lastAutomaticMove[group], now - last < holddown(ofGroup: group) {
             return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown(ofGroup: group).milliseconds) ms)")
         }
         health.lastAutomaticMove[group] = now
-        health.movedAwayFrom[group][from] = now
+        health.moves += 1
     }
 
     /// After every event: who holds each monitored group, and whether a dead service there is
     /// healthy again (in place or on a peer) within `recoveryBound` whenever a peer could take it.
     mutating func checkHealth() {
-        guard !config.monitors.isEmpty else { return }
+        guard !monitors.isEmpty else { return }
         for group in groupMasks.indices where !actingMonitors(ofGroup: group).isEmpty {
             let owners = owners(ofGroup: group)
             if owners.count == 1, let owner = owners.first {
+                if health.holder[group] != owner { health.heldSince[group] = now }
                 health.holder[group] = owner
                 if serviceFault(owner, group: group).map({ $0.fault.isFlapping }) ?? true {
                     health.deadSince[group] = nil
@@ -283,18 +305,14 @@ extension Simulator {
     }
 
     /// A node other than `owner` that runs resources, is up, has a working service for the group
-    /// and was not left by it for failing within the window.
+    /// and does not say it is unfit for any group the owner holds (a move takes the group's whole
+    /// half along). Legacy auto_failback moves nothing.
     func eligiblePeer(for group: Int, besides owner: Int) -> Int? {
-        hosts.indices.first { peer in
+        guard config.autoFailback != .legacy else { return nil }
+        let held = groups.indices.filter { owners(ofGroup: $0).contains(owner) }.map { groups[$0].key }
+        return hosts.indices.first { peer in
             peer != owner && hosts[peer].state == .up && nodes[peer]?.resources != nil && serviceFault(peer, group: group) == nil
-                && health.movedAwayFrom[group][peer].map { now - $0 >= window(ofGroup: group) } ?? true
-        }
-    }
-
-    /// A restart forgets the node's failures (they live in memory), as does `monitor reset`.
-    mutating func forgetFailures(of index: Int, group key: String? = nil) {
-        for group in health.movedAwayFrom.indices where key == nil || groups[group].key == key {
-            health.movedAwayFrom[group][index] = nil
+                && !unfitGroups(peer).contains { held.contains($0) }
         }
     }
 }

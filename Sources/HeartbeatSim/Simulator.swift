@@ -92,7 +92,9 @@ public struct Simulator {
     public private(set) var now = Instant.zero
     var trace = Trace()
     public private(set) var violation: Violation?
-    /// What the health invariants remember (`Simulator+Health.swift`).
+    /// The `monitors` lines as the nodes parsed them, and what the health invariants remember
+    /// (`Simulator+Health.swift`).
+    let monitors: [MonitorSpec]
     var health: HealthWatch
     /// Since when nothing disturbs the cluster (no partition, lost medium, heavy loss or stall).
     public private(set) var quietSince = Instant.zero
@@ -150,6 +152,7 @@ public struct Simulator {
         }
         self.bits = bits
         self.groupMasks = masks
+        self.monitors = clusters[0].monitors
         self.health = HealthWatch(groupCount: groups.count)
     }
 
@@ -349,6 +352,7 @@ public struct Simulator {
 
     mutating func broadcast(_ message: Message, from index: Int) {
         messagesSent += 1
+        if !monitors.isEmpty { noteMoveRequest(message, from: index) }
         // As the daemon: stamped, then one signed encoding for every medium.
         let message = outbound.stamped(message, currentStamp())
         if message.first(named: "seq") != nil {
@@ -550,7 +554,6 @@ public struct Simulator {
                             scripts: config.scripts(node: index), resourceNodes: config.resourceNodes)
         ping.upSince[index] = now
         health.lastUpheaval = now
-        forgetFailures(of: index)
         note("start \(name(index)) generation \(hosts[index].generation)")
         handle(index, .start)
     }

@@ -28,9 +28,13 @@ if let seed = value(after: "--seed") {
     let began = clock.now
     var failures = 0
     var steps = 0
+    var failedChecks = 0
+    var monitorMoves = 0
     for seed in start..<(start + count) {
         let result = RandomRun.run(seed: seed, keepTrace: false)
         steps += result.steps
+        failedChecks += result.failedChecks
+        monitorMoves += result.monitorMoves
         if perSeed {
             let outcome = result.violation == nil ? "pass" : "fail"
             print("seed \(seed) \(outcome) steps \(result.steps) hash \(String(result.traceHash, radix: 16))")
@@ -42,7 +46,8 @@ if let seed = value(after: "--seed") {
     }
     let elapsed = clock.now - began
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print("\(count) seeds, \(failures) failing, \(steps) events in \(seconds) s: \(Double(count) / seconds) seeds/s")
+    print("\(count) seeds, \(failures) failing, \(steps) events in \(seconds) s: \(Double(count) / seconds) seeds/s; "
+          + "monitors: \(failedChecks) failed checks, \(monitorMoves) moves")
     exit(failures == 0 ? 0 : 1)
 } else if let count = value(after: "--scale"), (UInt64(SimLimits.minNodes)...UInt64(SimLimits.maxNodes)).contains(count) {
     let clock = ContinuousClock()
