@@ -76,7 +76,7 @@ public enum RandomRun {
             // Configurations with ping nodes have two more kinds of fault; with monitors, every
             // other round is a service fault; the others draw as always.
             let kinds: UInt64 = config.pingNodes > 0 ? 13 : 11
-            let kind = rng.next(below: config.monitors.isEmpty ? kinds : kinds * 2)
+            let kind = rng.next(below: sim.monitors.isEmpty ? kinds : kinds * 2)
             if kind >= kinds {
                 let fault = HealthFault.allCases[Int(kind - kinds) % HealthFault.allCases.count]
                 guard let round = healthRound(fault, &sim, &rng) else { continue }

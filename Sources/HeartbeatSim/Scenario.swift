@@ -170,6 +170,7 @@ public struct Scenario: Sendable, Hashable {
             if let deadping { config.deadping = deadping }
         }
         if stonith { config.fencing = .reliable }
+        config.monitorsFile = monitorsText
         // Real daemons all read haresources; so do the simulated ones here.
         config.allNodesRunResources = true
         // Signed and checked on the simulated wire with the key the netns back-end writes.

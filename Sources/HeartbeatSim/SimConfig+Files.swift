@@ -1,15 +1,17 @@
 import HeartbeatCore
 
-/// The three configuration files, as text.
+/// The configuration files, as text (`monitors` nil: there is none).
 public struct SimFiles: Sendable, Hashable {
     public var haCf: String
     public var authKeys: String
     public var haResources: String
+    public var monitors: String?
 
-    public init(haCf: String, authKeys: String, haResources: String) {
+    public init(haCf: String, authKeys: String, haResources: String, monitors: String? = nil) {
         self.haCf = haCf
         self.authKeys = authKeys
         self.haResources = haResources
+        self.monitors = monitors
     }
 }
 
@@ -20,7 +22,7 @@ public struct SimFiles: Sendable, Hashable {
 extension SimConfig {
     /// `realFiles` when set, else the files written from this configuration's values.
     public var files: SimFiles {
-        realFiles ?? SimFiles(haCf: haCfText, authKeys: authKeysText, haResources: haResourcesText)
+        realFiles ?? SimFiles(haCf: haCfText, authKeys: authKeysText, haResources: haResourcesText, monitors: monitorsFile)
     }
 
     public var haCfText: String {
@@ -50,17 +52,17 @@ extension SimConfig {
         groups.map { ([$0.preferredNode] + $0.resources.map(\.token)).joined(separator: " ") + "\n" }.joined()
     }
 
-    /// The three files as node `index` reads them, validated on a machine that has every script.
+    /// The files as node `index` reads them, validated on a machine that has every script.
     /// An invalid simulated configuration is a bug of the simulator: it stops with the diagnostics.
     public func cluster(node index: Int) -> ClusterConfig {
         let files = files
         let input = ConfigInput(configDirectory: "/etc/ha.d", haCf: .text(files.haCf), authKeys: .text(files.authKeys),
-                                authKeysMode: 0o600, haResources: .text(files.haResources))
+                                authKeysMode: 0o600, haResources: .text(files.haResources),
+                                monitors: files.monitors.map { .text($0) } ?? .missing)
         let (cluster, diagnostics) = ClusterConfig.validate(input, machine: SimulatedMachine(localNodeName: nodeNames[index]))
-        guard var cluster else {
+        guard let cluster else {
             preconditionFailure("invalid simulated configuration:\n" + diagnostics.map(\.description).joined(separator: "\n"))
         }
-        cluster.monitors = monitors
         return cluster
     }
 

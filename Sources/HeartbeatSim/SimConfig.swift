@@ -47,9 +47,9 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
     public var pingNames: [String] = []
     /// How long a ping node may stay silent before it is dead; 3.0.6's default is deadtime.
     public var deadping: Duration
-    /// The `monitors` file's checks (empty: no monitoring) and how long a check of a healthy
+    /// The `monitors` file's text (nil: no file, no monitoring), and how long a check of a healthy
     /// service takes, drawn from this range (`Simulator+Health.swift`).
-    public var monitors: [MonitorSpec] = []
+    public var monitorsFile: String?
     public var checkLatencyMin = Duration.milliseconds(1)
     public var checkLatencyMax = Duration.milliseconds(20)
     /// A real directory's files (`hbctl simulate`): the nodes read these instead of files written
@@ -166,7 +166,7 @@ public struct SimConfig: Sendable, Hashable, CustomStringConvertible {
             + " auth=\(authKeys.map { $0.active.method.rawValue } ?? "none")"
             + (pingNodes > 0 ? " ping=\(pingNodes) arbitration=\(arbitration ? "on" : "off")" : "")
             + (pingNodes > 0 && deadping != deadtime ? " deadping=\(deadping.milliseconds)ms" : "")
-            + (monitors.isEmpty ? "" : " monitors=\(monitors.count)")
+            + (monitorsFile.map { " monitors=\($0.split(separator: "\n").count)" } ?? "")
     }
 
     /// The nodes that run resources: v1 haresources is for a pair (spec §6.6); 3.0.6 has no rule

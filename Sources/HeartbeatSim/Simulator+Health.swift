@@ -13,7 +13,7 @@ public struct ServiceFault: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    /// A restart (the resource's `start` here) cures the fault unless it is persistent.
+    /// A restart (the resource's `stop` or `start` here) cures the fault unless it is persistent.
     public var persistent: Bool
 
     public init(_ kind: Kind, persistent: Bool = false) {
@@ -41,29 +41,28 @@ struct ServiceWorld: Sendable {
 }
 
 extension SimConfig {
-    /// One configuration in four gets a `monitors` file: a check line for about half of its groups
-    /// (a second line for some), timings in proportion to keepalive. Drawn last and apart, so that
-    /// every other seed keeps the cluster (and the trace) it always had.
+    /// One configuration in four gets a `monitors` file: a check line for the first group and
+    /// about half of the others (a second line for some), timings in proportion to keepalive.
+    /// Drawn last and apart, so that every other seed keeps the cluster (and the trace) it always had.
     mutating func drawMonitors(seed: UInt64) {
         var rng = SplitMix64(seed: seed ^ SimLimits.monitorSalt)
         guard rng.next(below: 4) == 0 else { return }
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next(below: UInt64(values.count)))] }
+        let ms = ConfigValues.millisecondsText
         checkLatencyMax = keepalive / pick([20, 4])
-        var line = 0
+        var lines: [String] = []
         for (index, group) in groups.enumerated() where index == 0 || rng.next(below: 2) == 0 {
             for _ in 0..<(rng.next(below: 4) == 0 ? 2 : 1) {
-                line += 1
                 let interval = keepalive * pick([2, 5, 10])
-                let check = pick([MonitorSpec.Check.status, .exec(path: "/etc/ha.d/checks/g\(index + 1)", arguments: []),
-                                  .tcp(host: "127.0.0.1", port: 3306), .http(url: "http://127.0.0.1/health", expect: .success, verifyCertificate: true)])
-                monitors.append(MonitorSpec(
-                    group: group.key, check: check, interval: interval, timeout: interval / 2,
-                    fall: pick([1, 2, 3]), rise: pick([1, 2]), startDelay: pick([.zero, interval]),
-                    restarts: pick([0, 1, 2]), window: pick([interval * 20, .seconds(3600)]),
-                    holddown: pick([deadtime * 10, .seconds(300)]),
-                    onFail: pick([.restart, .restart, .restart, .failover, .alert, .ignore]), line: line))
+                let check = pick(["status", "exec:/etc/ha.d/checks/g\(index + 1)", "tcp:127.0.0.1:3306", "http://127.0.0.1/health"])
+                let startDelay = pick([Duration.zero, interval])
+                lines.append("\(group.key) \(check) interval=\(ms(interval)) timeout=\(ms(interval / 2)) fall=\(pick([1, 2, 3]))"
+                    + " rise=\(pick([1, 2])) start_delay=\(ms(startDelay)) restarts=\(pick([0, 1, 2]))"
+                    + " window=\(ms(pick([interval * 20, .seconds(3600)]))) holddown=\(ms(pick([deadtime * 10, .seconds(300)])))"
+                    + " on_fail=\(pick(["restart", "restart", "restart", "failover", "alert", "ignore"]))")
             }
         }
+        monitorsFile = lines.joined(separator: "\n") + "\n"
     }
 }
 
@@ -105,7 +104,7 @@ extension Simulator {
     // MARK: - Faults
 
     /// The resource's service on the node misbehaves from now on, until `healService` or, unless
-    /// persistent, the resource's next start there.
+    /// persistent, the resource's next stop or start there.
     public mutating func breakService(_ index: Int, token: String, _ fault: ServiceFault) {
         guard let bit = bits[token] else { return }
         note("service \(token) on \(name(index)): \(fault)")
@@ -130,7 +129,7 @@ extension Simulator {
         handle(index, .monitorReset(group: group))
     }
 
-    /// A start here is a fresh process: it cures what is not persistent.
+    /// A stop or a start here ends the service's process: what is not persistent is cured.
     mutating func restartService(_ index: Int, bit: Int) {
         if let fault = hosts[index].services.faults[bit], !fault.persistent { hosts[index].services.faults[bit] = nil }
     }

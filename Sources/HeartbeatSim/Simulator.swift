@@ -451,7 +451,9 @@ public struct Simulator {
         switch (run.operation, outcome) {
         case (_, .hang): code = nil
         case (.start, .fail): code = 1; hosts[index].running &= ~bit
-        case (.stop, .succeed): hosts[index].running &= ~bit
+        case (.stop, .succeed):
+            hosts[index].running &= ~bit
+            if let stopped = bits[run.resource.token] { restartService(index, bit: stopped) }
         case (.stop, .fail): code = 1
         case (.status, _): output = hosts[index].running & bit != 0 ? "running" : "stopped"
         case (.start, .succeed): break
