@@ -210,7 +210,7 @@ public enum RandomRun {
         let resources = sim.groups[group].resources
         let token = resources[Int(rng.next(below: UInt64(resources.count)))].token
         let resourceNodes = Array(0..<sim.config.resourceNodeCount)
-        let wait = sim.recoveryBound(ofGroup: group) + sim.config.settleTime
+        let wait = sim.healthSettleExtra + sim.config.settleTime
         var text: String
         switch kind {
         case .dies:

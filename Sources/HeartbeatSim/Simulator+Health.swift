@@ -29,6 +29,9 @@ public struct ServiceFault: Sendable, Hashable, CustomStringConvertible {
         }
         return persistent ? name + ", persistent" : name
     }
+
+    /// Crashed and hung services fail every check; a flapping one passes most.
+    var isDead: Bool { if case .flapping = kind { false } else { true } }
 }
 
 /// One node's services: the faults in force per resource bit, and how many checks each
@@ -207,8 +210,14 @@ struct HealthWatch: Sendable {
     /// When each node last asked its peers to take a half of its groups for their health (a
     /// standby request marked `svcmove`).
     var moveAskedAt: [Int: Instant] = [:]
-    /// Since when the group's service is dead (crashed or hung) where it runs.
+    /// Since when the group's service is dead (crashed or hung) where it runs, and since when a
+    /// peer could take it.
     var deadSince: [Instant?]
+    var peerSince: [Instant?]
+    /// Per group: how long it may stay dead (`recoveryBound`; nil: no line restarts or moves it),
+    /// and its hold-down.
+    var recoveryBounds: [Duration?] = []
+    var holddowns: [Duration] = []
     /// The last crash, start, shutdown, standby or takeover of a node: the recovery deadline
     /// counts from a stable membership.
     var lastUpheaval = Instant.zero
@@ -218,23 +227,27 @@ struct HealthWatch: Sendable {
         heldSince = Array(repeating: .zero, count: groupCount)
         lastAutomaticMove = Array(repeating: nil, count: groupCount)
         deadSince = Array(repeating: nil, count: groupCount)
+        peerSince = Array(repeating: nil, count: groupCount)
     }
 }
 
 extension Simulator {
-    /// The group's lines that restart or move it (alert and ignore only tell).
-    func actingMonitors(ofGroup group: Int) -> [MonitorSpec] {
-        monitors(ofGroup: groups[group].key).filter { $0.onFail == .restart || $0.onFail == .failover }
+    /// Works out once what the health invariants need per group.
+    mutating func prepareHealthWatch() {
+        health.recoveryBounds = groups.indices.map(recoveryBound(ofGroup:))
+        health.holddowns = groups.indices.map { group in monitors(ofGroup: groups[group].key).map(\.holddown).max() ?? .zero }
     }
 
     /// How long a dead service may stay dead where it runs while a healthy, eligible peer exists:
     /// every allowed restart and then the move, each taking the detection (start_delay, up to one
     /// interval until the next check, `fall` checks of interval plus timeout) and the group's
     /// scripts (stop, status, start); the move's handshake adds a few keepalives.
-    func recoveryBound(ofGroup group: Int) -> Duration {
-        let lines = actingMonitors(ofGroup: group)
-        let detection = lines.map { $0.startDelay + $0.interval + ($0.interval + $0.timeout) * $0.fall }.max() ?? .zero
-        let restarts = lines.map(\.restarts).max() ?? 0
+    /// Nil when no line of the group restarts or moves it (alert and ignore only tell).
+    func recoveryBound(ofGroup group: Int) -> Duration? {
+        let lines = monitors(ofGroup: groups[group].key).filter { $0.onFail == .restart || $0.onFail == .failover }
+        guard !lines.isEmpty else { return nil }
+        let detection = lines.map { $0.startDelay + $0.interval + ($0.interval + $0.timeout) * $0.fall }.max()!
+        let restarts = lines.map(\.restarts).max()!
         let perScript = config.scriptTimeMax + config.baseDelay + config.jitter + config.checkLatencyMax
         let scripts = perScript * (groups[group].resources.count * SimLimits.scriptsPerResourceMove)
         let handshake = config.keepalive * (2 + SimLimits.settleMarginKeepalives) + scripts
@@ -243,10 +256,7 @@ extension Simulator {
 
     /// How long after its service heals a group may still be restarting (a backoff) before it
     /// must run whole on one node again: every monitored group's recovery bound.
-    var healthSettleExtra: Duration { groups.indices.map { recoveryBound(ofGroup: $0) }.max() ?? .zero }
-
-    /// The group's hold-down: the longest among its lines, as the resource manager takes it.
-    func holddown(ofGroup group: Int) -> Duration { monitors(ofGroup: groups[group].key).map(\.holddown).max() ?? .zero }
+    var healthSettleExtra: Duration { health.recoveryBounds.compactMap { $0 }.max() ?? .zero }
 
     /// A node asked its peers to take groups for their health: noted from the message it sends.
     mutating func noteMoveRequest(_ message: Message, from index: Int) {
@@ -268,23 +278,28 @@ extension Simulator {
         if unfitGroups(index).contains(key) {
             return fail("health move", "\(key) moved by its monitors from \(name(from)) to \(name(index)), which reports itself unfit for it")
         }
-        if let last = health.lastAutomaticMove[group], now - last < holddown(ofGroup: group) {
-            return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown(ofGroup: group).milliseconds) ms)")
+        // The group's hold-down is the longest of its lines', as the resource manager takes it.
+        let holddown = health.holddowns[group]
+        if let last = health.lastAutomaticMove[group], now - last < holddown {
+            return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown.milliseconds) ms)")
         }
         health.lastAutomaticMove[group] = now
         health.moves += 1
     }
 
     /// After every event: who holds each monitored group, and whether a dead service there is
-    /// healthy again (in place or on a peer) within `recoveryBound` whenever a peer could take it.
+    /// healthy again (in place or on a peer) within its recovery bound of the moment a peer could
+    /// take it, in a quiet cluster whose membership did not change meanwhile.
     mutating func checkHealth() {
         guard !monitors.isEmpty else { return }
-        for group in groupMasks.indices where !actingMonitors(ofGroup: group).isEmpty {
-            let owners = owners(ofGroup: group)
-            if owners.count == 1, let owner = owners.first {
-                if health.holder[group] != owner { health.heldSince[group] = now }
-                health.holder[group] = owner
-                if serviceFault(owner, group: group).map({ $0.fault.isFlapping }) ?? true {
+        for group in groupMasks.indices {
+            guard let bound = health.recoveryBounds[group] else { continue }
+            if let owner = soleOwner(ofGroup: group) {
+                if health.holder[group] != owner {
+                    health.holder[group] = owner
+                    health.heldSince[group] = now
+                }
+                guard serviceFault(owner, group: group)?.fault.isDead ?? false else {
                     health.deadSince[group] = nil
                     continue
                 }
@@ -292,15 +307,30 @@ extension Simulator {
             }
             // While it restarts or moves the clock runs on.
             guard let since = health.deadSince[group], let owner = health.holder[group] else { continue }
-            let from = [since, quietSince, health.lastUpheaval].max()!
-            let bound = recoveryBound(ofGroup: group)
-            guard !isDisturbed, now - from > bound, !failedGroups.contains(group),
-                  let peer = eligiblePeer(for: group, besides: owner) else { continue }
-            if let last = health.lastAutomaticMove[group], now - last < holddown(ofGroup: group) + bound { continue }
-            let fault = serviceFault(owner, group: group).map { "\($0.fault)" } ?? "dead"
+            guard let peer = eligiblePeer(for: group, besides: owner) else {
+                health.peerSince[group] = nil
+                continue
+            }
+            let peerSince = health.peerSince[group] ?? now
+            health.peerSince[group] = peerSince
+            let from = [since, peerSince, quietSince, health.lastUpheaval].max()!
+            guard !isDisturbed, now - from > bound, !failedGroups.contains(group) else { continue }
+            if let last = health.lastAutomaticMove[group], now - last < health.holddowns[group] + bound { continue }
+            let fault = serviceFault(owner, group: group).map { "\($0.fault)" } ?? "down"
             fail("recovery", "\(groups[group].key)'s service on \(name(owner)) is \(fault) since \((now - from).milliseconds) ms "
                  + "(bound \(bound.milliseconds) ms) while \(name(peer)) could run it")
         }
+    }
+
+    /// The one live node where the whole group runs, if exactly one; allocates nothing.
+    func soleOwner(ofGroup group: Int) -> Int? {
+        let mask = groupMasks[group]
+        var found: Int?
+        for index in hosts.indices where hosts[index].state == .up && hosts[index].running & mask == mask {
+            if found != nil { return nil }
+            found = index
+        }
+        return found
     }
 
     /// A node other than `owner` that runs resources, is up, has a working service for the group
@@ -314,8 +344,4 @@ extension Simulator {
                 && !unfitGroups(peer).contains { held.contains($0) }
         }
     }
-}
-
-extension ServiceFault {
-    var isFlapping: Bool { if case .flapping = kind { true } else { false } }
 }

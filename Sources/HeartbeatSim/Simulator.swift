@@ -154,6 +154,7 @@ public struct Simulator {
         self.groupMasks = masks
         self.monitors = clusters[0].monitors
         self.health = HealthWatch(groupCount: groups.count)
+        prepareHealthWatch()
     }
 
     // MARK: - Observing
