@@ -393,7 +393,6 @@ struct ScenarioParser {
             return .breakService(resource: try resource(args[0]), node: try node(args[2]), fault)
         case "monitor":
             guard (2...3).contains(args.count), args[0] == "reset" else { throw error("write: at 6s monitor reset node1 [web]") }
-            guard !scenario.monitors.isEmpty else { throw error("'monitor reset' needs a 'monitor' line above the first step") }
             let group: String? = args.count == 3 ? try groupName(args[2]) : nil
             return .monitorReset(node: try node(args[1]), group: group)
         case "standby", "takeover":

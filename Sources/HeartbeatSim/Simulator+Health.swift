@@ -266,13 +266,14 @@ extension Simulator {
     /// The groups the node's own resource manager says it is unfit for (its `svcbad`).
     func unfitGroups(_ index: Int) -> [String] { nodes[index]?.resources?.unfitGroupKeys ?? [] }
 
-    /// A start of the group's first resource on `index` after it ran on a live node that asked to
-    /// give it away for its health: the monitors moved it. The target must not say it is unfit for
-    /// it, and the group moves that way at most once per hold-down.
+    /// A start of the group's first resource on `index` after it ran broken on a live node that
+    /// asked to give it away for its health: the monitors moved it. The target must not say it is
+    /// unfit for it, and the group moves that way at most once per hold-down. (Groups of the same
+    /// half that merely come along are not counted: their hold-down does not stop the move.)
     mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
         guard !monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
               let from = health.holder[group], from != index, hosts[from].state == .up,
-              let asked = health.moveAskedAt[from], asked >= health.heldSince[group]
+              let asked = health.moveAskedAt[from], asked >= health.heldSince[group], serviceFault(from, group: group) != nil
         else { return }
         let key = groups[group].key
         if unfitGroups(index).contains(key) {

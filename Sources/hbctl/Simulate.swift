@@ -94,7 +94,8 @@ struct Simulate: ParsableCommand {
         // ping nodes, devices) is the scenario's, which describes the same cluster.
         var simConfig = scenario.simConfig
         simConfig.realFiles = SimFiles(haCf: Self.text(input.haCf), authKeys: Self.text(input.authKeys),
-                                       haResources: Self.text(input.haResources))
+                                       haResources: Self.text(input.haResources),
+                                       monitors: input.monitors == .missing ? nil : Self.text(input.monitors))
         simConfig.authKeys = config.authKeys
         simConfig.watchdog = config.watchdog != nil
         simConfig.pingNames = pingNames

@@ -52,7 +52,7 @@ import Testing
         (cluster + "at 0s start all\nat 6s hang web node1\n", 7, "hang web on node1 [persistent]"),
         (cluster + "at 0s start all\nat 6s flap web on node1 every 1\n", 7, "2 to 100"),
         (cluster + "at 0s start all\nat 6s heal service web node1\n", 7, "heal service web on node1"),
-        (cluster + "at 0s start all\nat 6s monitor reset node1\n", 7, "needs a 'monitor' line"),
+        (cluster + "at 0s start all\nat 6s monitor node1\n", 7, "monitor reset node1 [web]"),
         (cluster + "monitor db status\nat 0s start all\nat 6s monitor reset node1 db\n", 8, "no group db"),
     ])
     func parseErrorsNameTheLineAndTheFix(text: String, line: Int, fix: String) {
