@@ -101,8 +101,10 @@ extension ResourceManager {
     var healthDeadline: Instant? {
         var earliest: Instant?
         for line in health.lines where line.inFlight == nil { earliest = .earliest(earliest, line.nextDue) }
-        for group in health.groups {
-            earliest = .earliest(earliest, group.restartAt)
+        for (index, group) in health.groups.enumerated() {
+            // A backoff restart waits while the group is in transition (the transition's end is an
+            // event): a due restart kept here would have the node ticking in a loop meanwhile.
+            if group.restartAt != nil, isMonitorable(index) { earliest = .earliest(earliest, group.restartAt) }
             if let oldest = group.failures.first { earliest = .earliest(earliest, oldest + group.window) }
         }
         return earliest
