@@ -202,14 +202,18 @@ struct HealthWatch: Sendable {
     /// The node the group last ran on wholly, and since when.
     var holder: [Int?]
     var heldSince: [Instant]
-    /// When the group last moved by its monitors' doing (until a `monitor reset` of it).
+    /// When the group last moved by its monitors' doing: until a `monitor reset` of it (on any
+    /// node: lenient for the hold-down check), and regardless (the other nodes may keep their
+    /// hold-down: for the recovery check, which must not expect a move it forbids).
     var lastAutomaticMove: [Instant?]
+    var lastMove: [Instant?]
     /// Moves by the monitors and checks that did not pass, so far.
     var moves = 0
     var failedChecks = 0
     /// When each node last asked its peers to take a half of its groups for their health (a
-    /// standby request marked `svcmove`).
-    var moveAskedAt: [Int: Instant] = [:]
+    /// standby request marked `svcmove`), and which of its groups were broken then (the stop
+    /// before the move may cure them).
+    var moveAsked: [Int: (at: Instant, broken: Set<Int>)] = [:]
     /// Since when the group's service is dead (crashed or hung) where it runs, and since when a
     /// peer could take it.
     var deadSince: [Instant?]
@@ -219,13 +223,14 @@ struct HealthWatch: Sendable {
     var recoveryBounds: [Duration?] = []
     var holddowns: [Duration] = []
     /// The last crash, start, shutdown, standby or takeover of a node: the recovery deadline
-    /// counts from a stable membership.
+    /// counts from a settled cluster.
     var lastUpheaval = Instant.zero
 
     init(groupCount: Int) {
         holder = Array(repeating: nil, count: groupCount)
         heldSince = Array(repeating: .zero, count: groupCount)
         lastAutomaticMove = Array(repeating: nil, count: groupCount)
+        lastMove = Array(repeating: nil, count: groupCount)
         deadSince = Array(repeating: nil, count: groupCount)
         peerSince = Array(repeating: nil, count: groupCount)
     }
@@ -260,7 +265,9 @@ extension Simulator {
 
     /// A node asked its peers to take groups for their health: noted from the message it sends.
     mutating func noteMoveRequest(_ message: Message, from index: Int) {
-        if message.type == .askResources, message["svcmove"] == "1" { health.moveAskedAt[index] = now }
+        guard message.type == .askResources, message["svcmove"] == "1" else { return }
+        let broken = groups.indices.filter { soleOwner(ofGroup: $0) == index && serviceFault(index, group: $0) != nil }
+        health.moveAsked[index] = (now, Set(broken))
     }
 
     /// The groups the node's own resource manager says it is unfit for (its `svcbad`).
@@ -273,7 +280,7 @@ extension Simulator {
     mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
         guard !monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
               let from = health.holder[group], from != index, hosts[from].state == .up,
-              let asked = health.moveAskedAt[from], asked >= health.heldSince[group], serviceFault(from, group: group) != nil
+              let asked = health.moveAsked[from], asked.at >= health.heldSince[group], asked.broken.contains(group)
         else { return }
         let key = groups[group].key
         if unfitGroups(index).contains(key) {
@@ -285,6 +292,7 @@ extension Simulator {
             return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown.milliseconds) ms)")
         }
         health.lastAutomaticMove[group] = now
+        health.lastMove[group] = now
         health.moves += 1
     }
 
@@ -314,9 +322,12 @@ extension Simulator {
             }
             let peerSince = health.peerSince[group] ?? now
             health.peerSince[group] = peerSince
-            let from = [since, peerSince, quietSince, health.lastUpheaval].max()!
+            // After a node comes or goes, a move asked for while the peer is in flux is ignored and
+            // waits for the standby reply timeout.
+            let settled = health.lastUpheaval + config.settleTime + ResourceLimits.standbyReplyTimeout
+            let from = [since, peerSince, quietSince, settled].max()!
             guard !isDisturbed, now - from > bound, !failedGroups.contains(group) else { continue }
-            if let last = health.lastAutomaticMove[group], now - last < health.holddowns[group] + bound { continue }
+            if let last = health.lastMove[group], now - last < health.holddowns[group] + bound { continue }
             let fault = serviceFault(owner, group: group).map { "\($0.fault)" } ?? "down"
             fail("recovery", "\(groups[group].key)'s service on \(name(owner)) is \(fault) since \((now - from).milliseconds) ms "
                  + "(bound \(bound.milliseconds) ms) while \(name(peer)) could run it")
