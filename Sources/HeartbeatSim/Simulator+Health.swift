@@ -244,14 +244,15 @@ extension Simulator {
     }
 
     /// How long a dead service may stay dead where it runs while a healthy, eligible peer exists:
-    /// every allowed restart and then the move, each taking the detection (start_delay, up to one
-    /// interval until the next check, `fall` checks of interval plus timeout) and the group's
-    /// scripts (stop, status, start); the move's handshake adds a few keepalives.
+    /// every allowed restart and then the move, each taking the detection (start_delay, then up to
+    /// one check period until the next check and `fall` more, a period being interval, timeout and
+    /// the longest latency) and the group's scripts (stop, status, start); the move's handshake
+    /// adds a few keepalives.
     /// Nil when no line of the group restarts or moves it (alert and ignore only tell).
     func recoveryBound(ofGroup group: Int) -> Duration? {
         let lines = monitors(ofGroup: groups[group].key).filter { $0.onFail == .restart || $0.onFail == .failover }
         guard !lines.isEmpty else { return nil }
-        let detection = lines.map { $0.startDelay + $0.interval + ($0.interval + $0.timeout) * $0.fall }.max()!
+        let detection = lines.map { $0.startDelay + ($0.interval + $0.timeout + config.checkLatencyMax) * ($0.fall + 1) }.max()!
         let restarts = lines.map(\.restarts).max()!
         let perScript = config.scriptTimeMax + config.baseDelay + config.jitter + config.checkLatencyMax
         let scripts = perScript * (groups[group].resources.count * SimLimits.scriptsPerResourceMove)
@@ -273,8 +274,9 @@ extension Simulator {
     /// The groups the node's own resource manager says it is unfit for (its `svcbad`).
     func unfitGroups(_ index: Int) -> [String] { nodes[index]?.resources?.unfitGroupKeys ?? [] }
 
-    /// A start of the group's first resource on `index` after it ran broken on a live node that
-    /// asked to give it away for its health: the monitors moved it. The target must not say it is
+    /// The first script of the group's first resource on `index` (the status before its start:
+    /// the arrival, where the resource manager starts the hold-down) after it ran broken on a live
+    /// node that asked to give it away for its health: the monitors moved it. The target must not say it is
     /// unfit for it, and the group moves that way at most once per hold-down. (Groups of the same
     /// half that merely come along are not counted: their hold-down does not stop the move.)
     mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
@@ -282,6 +284,7 @@ extension Simulator {
               let from = health.holder[group], from != index, hosts[from].state == .up,
               let asked = health.moveAsked[from], asked.at >= health.heldSince[group], asked.broken.contains(group)
         else { return }
+        health.moveAsked[from]?.broken.remove(group)
         let key = groups[group].key
         if unfitGroups(index).contains(key) {
             return fail("health move", "\(key) moved by its monitors from \(name(from)) to \(name(index)), which reports itself unfit for it")

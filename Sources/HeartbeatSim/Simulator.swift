@@ -435,8 +435,8 @@ public struct Simulator {
             // A start makes the resource busy from its first moment: the strictest reading.
             hosts[index].running |= 1 << UInt64(bit)
             restartService(index, bit: bit)
-            checkHealthMove(index, run)
         }
+        if run.operation != .stop { checkHealthMove(index, run) }
         let span = UInt64((config.scriptTimeMax - config.scriptTimeMin).nanoseconds)
         let duration = config.scriptTimeMin + .nanoseconds(Int64(rng.next(below: span + 1)))
         let end = outcome == .hang ? now + run.timeout : now + duration
