@@ -282,9 +282,11 @@ extension Simulator {
     mutating func checkHealthMove(_ index: Int, _ run: ScriptRun) {
         guard !monitors.isEmpty, let group = groupIndex(run.groupKey), groups[group].resources.first == run.resource,
               let from = health.holder[group], from != index, hosts[from].state == .up,
-              let asked = health.moveAsked[from], asked.at >= health.heldSince[group], asked.broken.contains(group)
+              let asked = health.moveAsked[from], asked.at >= health.heldSince[group], asked.at > health.lastMove[group] ?? .zero
         else { return }
-        health.moveAsked[from]?.broken.remove(group)
+        // Groups that come along start their hold-down here too (the recovery check respects it).
+        health.lastMove[group] = now
+        guard asked.broken.contains(group) else { return }
         let key = groups[group].key
         if unfitGroups(index).contains(key) {
             return fail("health move", "\(key) moved by its monitors from \(name(from)) to \(name(index)), which reports itself unfit for it")
@@ -295,7 +297,6 @@ extension Simulator {
             return fail("hold-down", "\(key) moved again by its monitors \((now - last).milliseconds) ms after the last such move (hold-down \(holddown.milliseconds) ms)")
         }
         health.lastAutomaticMove[group] = now
-        health.lastMove[group] = now
         health.moves += 1
     }
 
