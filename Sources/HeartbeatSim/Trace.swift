@@ -70,7 +70,9 @@ struct Trace {
             guard let type = message.first(named: "t"), case .string(let bytes) = type.value else { return false }
             return bytes == routineTypes.status || bytes == routineTypes.ack
         case .log(_, let level, _): return level > .notice
-        case .script, .scriptEnd, .fault, .check, .checkEnd: return false
+        case .check: return true
+        case .checkEnd(_, _, let outcome): return !outcome.isFailure
+        case .script, .scriptEnd, .fault: return false
         }
     }
 

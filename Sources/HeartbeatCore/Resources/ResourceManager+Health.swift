@@ -104,7 +104,7 @@ extension ResourceManager {
         for (index, group) in health.groups.enumerated() {
             // A backoff restart waits while the group is in transition (the transition's end is an
             // event): a due restart kept here would have the node ticking in a loop meanwhile.
-            if group.restartAt != nil, isMonitorable(index) { earliest = .earliest(earliest, group.restartAt) }
+            if group.restartAt != nil, isMonitorable(index) || isFailedHere(index) { earliest = .earliest(earliest, group.restartAt) }
             if let oldest = group.failures.first { earliest = .earliest(earliest, oldest + group.window) }
         }
         return earliest
@@ -293,7 +293,7 @@ extension ResourceManager {
     /// itself, or is restarted when the delay is over.
     mutating func restartWhenDue(_ group: Int, now: Instant, into effects: inout [ResourceEffect]) {
         guard let due = health.groups[group].restartAt else { return }
-        let failedHere = records[group].state == .failed && isSettledStopped(group)
+        let failedHere = isFailedHere(group)
         guard isMonitorable(group) || failedHere else {
             if isSettledStopped(group) { endEpisode(group) }
             return
@@ -315,6 +315,9 @@ extension ResourceManager {
             restartInPlace(group)
         }
     }
+
+    /// A monitor restart's start failed: the group is released here, waiting for its backoff.
+    func isFailedHere(_ group: Int) -> Bool { records[group].state == .failed && isSettledStopped(group) }
 
     func isHealthy(_ group: Int) -> Bool {
         !health.lines.contains { $0.group == group && $0.down && $0.acts }
