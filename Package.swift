@@ -13,10 +13,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        // OpenSSL's libcrypto from Debian's libssl-dev: MD5, SHA-1 and SHA-256 for authkeys.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Linux calls Glibc's module lacks: epoll, timerfd, signalfd, openpty, watchdog ioctls.
         .target(name: "CSystem"),
         // The pure core: config, wire codec, auth, membership, resources. No I/O, no clock.
-        .target(name: "HeartbeatCore"),
+        .target(name: "HeartbeatCore", dependencies: ["CLibCrypto"]),
         // The shell around the core: files, sockets, timers, processes.
         .target(name: "HeartbeatRuntime", dependencies: ["HeartbeatCore", "CSystem"]),
         // The daemon links the Swift runtime statically: only what it calls is mapped (and locked
