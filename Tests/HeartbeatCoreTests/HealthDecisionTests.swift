@@ -46,6 +46,23 @@ import Testing
         #expect(node.pending.isEmpty)
     }
 
+    /// A peer that turns stable while our move is under way hears that we hold nothing of the set:
+    /// a 3.0.6 peer taking it logged "Both machines own foreign resources!" when we still claimed it.
+    @Test func aReportDuringTheMoveDoesNotClaimTheSetGivenAway() {
+        var node = HealthHarness([HealthHarness.spec(onFail: .failover)])
+        node.fail()
+        // b agrees; our stop scripts are left running (the manager is driven directly).
+        let other = Message(("t", "ask_resources"), ("src", "b"), ("rsc_hold", "local"), ("info", "other"))
+        let stopping = node.manager.handle(.message(other), now: node.now)
+        #expect(stopping.contains { if case .runScript(let run) = $0 { run.operation == .stop } else { false } })
+        let report = Message(("t", "resource"), ("src", "b"), ("rsc_hold", "foreign"), ("rtype", "full"), ("isstable", "1"), ("seq", "ff"))
+        let reports = node.manager.handle(.message(report), now: node.now).compactMap { effect -> Message? in
+            if case .send(let message) = effect, message.type == .resource { message } else { nil }
+        }
+        #expect(!reports.isEmpty, "the newly stable peer gets our report")
+        #expect(reports.allSatisfy { $0["rsc_hold"] == "none" })
+    }
+
     @Test func failoverMovesAtTheFirstFailure() {
         var node = HealthHarness([HealthHarness.spec(onFail: .failover)])
         node.fail()

@@ -26,6 +26,14 @@ extension ResourceManager {
             }
         }
 
+        /// A: this node is stopping the set or has stopped it and awaits the peer's `done`.
+        var givingAway: Bool {
+            switch self {
+            case .releasing, .awaitingPeerDone: true
+            default: false
+            }
+        }
+
         /// 3.0.6's `going_standby` number used in its log lines: NOT 0, ME 1, OTHER 2, DONE 3.
         var number: Int {
             switch self {

@@ -304,6 +304,10 @@ extension ResourceManager {
     // MARK: Holdings
 
     func holdingsMessage(stable: Bool, info: String? = nil, intended: Bool = false) -> Message {
+        // While we give a set away, it is no longer ours to report, as in 3.0.6 (whose
+        // `i_hold_resources` drops it when the standby starts): a peer that is taking it and hears
+        // us still claim it logs "Both machines own … resources!".
+        let intended = intended || standby.givingAway
         var message = Message(type: .resource, ("rsc_hold", holdings(intended: intended).wire),
                               ("rtype", "full"), ("isstable", stable ? "1" : "0"))
         if let info { message["info"] = info }
