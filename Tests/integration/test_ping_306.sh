@@ -45,9 +45,11 @@ wait_dummy 2 db no 3000 >/dev/null || fail "C1: 3.0.6 still runs db"
 # you_are_dead, or 3.0.6 compares the count ours sent it; either way 3.0.6 goes standby.
 since_cut | grep -q "node2 wants to go standby \[all\]" || fail "C1: 3.0.6's ipfail did not give up its groups"
 log "C1: 3.0.6 loses ping -> db started on ours after ${t} ms"
+# The standby handshake ends before the ping node returns: the return is its own exchange.
+wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after C1's move"
 restore=$(now_ms)
 ip -n "${PREFIX}-2" link set eth1 up
-wait_dummy 2 db yes 20000 >/dev/null || fail "C1: db did not return to 3.0.6 when its ping node answered"
+wait_dummy 2 db yes 30000 >/dev/null || fail "C1: db did not return to 3.0.6 when its ping node answered"
 t=$(( $(now_ms) - restore ))
 wait_dummy 1 db no 3000 >/dev/null || fail "C1: ours kept db"
 log "C1: ping back on 3.0.6 -> db back on 3.0.6 after ${t} ms"
@@ -57,16 +59,17 @@ wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after 
 cut_line=$(wc -l < "$WORK/node1/ha-log")
 cut=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 down
-wait_dummy 2 web yes 15000 >/dev/null || fail "C2: web did not move to 3.0.6 when ours lost the ping node"
+wait_dummy 2 web yes 30000 >/dev/null || fail "C2: web did not move to 3.0.6 when ours lost the ping node"
 t=$(( $(now_ms) - cut ))
 wait_dummy 1 web no 3000 >/dev/null || fail "C2: ours still runs web"
 # Told so by 3.0.6's ipfail, or having compared the count it sent: both are ipfail's protocol.
 since_cut | grep -q -E "Giving up because we (were told that we have less ping nodes|have less visible ping nodes)" \
     || fail "C2: ours did not give up on ipfail's count"
 log "C2: ours loses ping -> web started on 3.0.6 after ${t} ms"
+wait_until 15000 settled 1 2 >/dev/null || fail "resources did not settle after C2's move"
 restore=$(now_ms)
 ip -n "${PREFIX}-1" link set eth1 up
-wait_dummy 1 web yes 20000 >/dev/null || fail "C2: web did not return to ours when its ping node answered"
+wait_dummy 1 web yes 30000 >/dev/null || fail "C2: web did not return to ours when its ping node answered"
 t=$(( $(now_ms) - restore ))
 wait_dummy 2 web no 3000 >/dev/null || fail "C2: 3.0.6 kept web"
 log "C2: ping back on ours -> web back on ours after ${t} ms"

@@ -319,13 +319,16 @@ dummy_running() {
 dummy_stopped() { ! dummy_running "$@"; }
 
 # wait_dummy I INSTANCE yes|no TIMEOUT_MS: until Dummy::INSTANCE runs (yes) or not (no) on nodeI;
-# prints the ms waited. On timeout it shows the end of both nodes' logs and returns 1.
+# prints the ms waited. On timeout it shows the end of both nodes' logs on stderr (callers drop
+# the ms with >/dev/null, not the reason of a failure) and returns 1.
 wait_dummy() {
     local check=dummy_running n
     [ "$3" = yes ] || check=dummy_stopped
     wait_until "$4" "$check" "$1" "$2" && return 0
-    log "node$1 $2 running=$3 not reached in $4 ms"
-    for n in "$WORK"/node*/ha-log; do echo "      --- $n"; tail -12 "$n" | sed 's/^/      /'; done
+    {
+        log "node$1 $2 running=$3 not reached in $4 ms"
+        for n in "$WORK"/node*/ha-log; do echo "      --- $n"; tail -20 "$n" | sed 's/^/      /'; done
+    } >&2
     return 1
 }
 
