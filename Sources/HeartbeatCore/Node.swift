@@ -129,9 +129,7 @@ public struct Node: Sendable {
     /// Our `svcbad` follows the groups the resource manager finds unfit here; a change goes out
     /// in a heartbeat at once.
     private mutating func advertiseHealth(into effects: inout [Effect]) {
-        let unfit = resources?.unfitGroupKeys ?? []
-        guard unfit != membership.advertisedUnfitGroups else { return }
-        route(membership.advertiseUnfitGroups(unfit, now: lastNow), into: &effects)
+        route(membership.advertiseUnfitGroups(resources?.unfitGroupKeys ?? [], now: lastNow), into: &effects)
     }
 
     /// `hb_standby` and `hb_takeover` arrive through the FIFO as the messages they would send;
