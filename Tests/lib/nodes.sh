@@ -52,8 +52,13 @@ tree_pids() {
     echo "${found[@]}"
 }
 
+# Functions cleanup runs first (Tests/lib/machines.sh adds its own); one that fails (something
+# is left) makes the test fail.
+CLEANUP_HOOKS=()
+
 cleanup() {
-    local pid
+    local pid hook status=0
+    for hook in "${CLEANUP_HOOKS[@]}"; do "$hook" || status=1; done
     while read -r pid; do
         # A 3.0.6 node is `unshare` plus the PID 1 of its namespace, a `timeout` has its command:
         # end both.
@@ -62,6 +67,7 @@ cleanup() {
     done < <(cat "$WORK/pids" 2>/dev/null)
     for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
     if [ -n "${KEEP_WORK:-}" ]; then echo "    work dir kept: $WORK"; else rm -rf "$WORK"; fi
+    [ "$status" = 0 ] || exit 1
 }
 
 # ha_cf MEDIA [EXTRA]: ha.cf text. MEDIA and EXTRA are lines (printf %b: "\n" separates them).
@@ -115,13 +121,19 @@ node_env() {
     echo "DUMMY_STATE_DIR=$WORK/node$1/rsc ${RESOURCE_LOG:+DUMMY_LOG=$RESOURCE_LOG} $(cat "$WORK/node$1/env" 2>/dev/null) ${NODE_ENV:-}"
 }
 
-# start_ours I: our daemon for nodeI in namespace I. `ip netns exec` and `env` exec: the PID
-# recorded is the daemon's own.
+# start_ours I: our daemon for nodeI in namespace I, or inside machine I when it is one
+# (Tests/lib/machines.sh). `ip netns exec` and `env` exec: the PID recorded is the daemon's own.
 start_ours() {
-    local i=$1 dir=$WORK/node$1
+    local i=$1 dir=$WORK/node$1 daemon
     # shellcheck disable=SC2046 # node_env is words
-    ip netns exec "${PREFIX}-$i" env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
-        HA_NODE_NAME="$(node_name "$i")" $(node_env "$i") "$BIN/heartbeat" -f >>"$dir/out" 2>&1 &
+    daemon=(env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
+        HA_NODE_NAME="$(node_name "$i")" $(node_env "$i") "$BIN/heartbeat" -f)
+    if [ -f "$dir/machine.pid" ]; then
+        spawn_on_machine "$i" "$dir/out" "${daemon[@]}" || return 1
+        started ours "$i" "$SPAWNED"
+        return
+    fi
+    ip netns exec "${PREFIX}-$i" "${daemon[@]}" >>"$dir/out" 2>&1 &
     started ours "$i" $!
 }
 
@@ -162,7 +174,8 @@ start_306() { prepare_306 "$1"; launch_306 "$1"; }
 started() {
     local dir=$WORK/node$2
     track "$3"
-    disown "$3"   # no "Killed" job reports; kills wait on /proc instead
+    # No "Killed" job reports; kills wait on /proc instead. A machine's daemon is no job of ours.
+    disown "$3" 2>/dev/null || true
     echo "$3" > "$dir/pid"
     echo "$1" > "$dir/impl"
     now_ms > "$dir/started_ms"

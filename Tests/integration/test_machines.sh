@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Nodes that behave like machines (Tests/lib/machines.sh, issue #18), checked from outside: this
+# script runs itself twice (a full run, and one interrupted by SIGTERM while everything is up) and
+# after each checks that nothing is left: no namespace, loop device, mount or process.
+#  1. hostnames; /run, /tmp, /var/lib/mysql private to each machine, $WORK seen by all; a mount
+#     of the shared disk inside one machine is seen neither on the host nor on the other.
+#  2. our daemons inside the machines (start_ours): the PID recorded is the daemon's, in the
+#     machine's PID namespace; node1 holds the floating address 10.77.0.100.
+#  3. power_off node1: every process of it gone, its links down, the floating address dropped
+#     (no ARP answer from node1's MAC), the disk free to mount on node2; node2 takes the address.
+#  4. power_on node1: a clean boot (nothing running, empty private directories), the daemon
+#     started again takes the address back (auto_failback on).
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=Tests/lib/machines.sh
+source "$ROOT/Tests/lib/machines.sh"
+
+# leftovers PREFIX WORK: what a run of this script left behind.
+leftovers() {
+    local pid
+    ip netns list | awk '{print $1}' | grep "^$1-"
+    losetup -l -n -O NAME,BACK-FILE | grep -F "$2/"
+    grep -F "$2/" /proc/self/mountinfo
+    for pid in /proc/[0-9]*; do
+        { tr '\0' '\n' < "$pid/cmdline"; tr '\0' '\n' < "$pid/environ"; } 2>/dev/null | grep -qF "$2/" \
+            && echo "process ${pid#/proc/}: $(tr '\0' ' ' < "$pid/cmdline" 2>/dev/null)"
+    done
+    [ ! -e "$2" ] || echo "work directory $2"
+}
+
+# run_inner MODE: this script as MODE (full, interrupted); prints its output, then checks it left nothing.
+run_inner() {
+    local out=$WORK/inner-$1.out inner prefix work
+    MACHINES_TEST=$1 bash "$0" > "$out" 2>&1 &
+    inner=$!
+    if [ "$1" = interrupted ]; then
+        wait_until 60000 grep -q "^all up" "$out" >/dev/null || { cat "$out"; fail "the run to interrupt did not come up"; }
+        kill -TERM "$inner"
+    fi
+    wait "$inner"; status=$?
+    sed -n 's/^/  /; /^  machines-test:/!p' "$out"
+    read -r prefix work < <(sed -n 's/^machines-test: //p' "$out")
+    [ -n "$work" ] || fail "the $1 run did not say where it worked"
+    if [ "$1" = full ]; then [ "$status" = 0 ] || fail "the full run failed"; fi
+    left=$(leftovers "$prefix" "$work")
+    [ -z "$left" ] || fail "the $1 run (exit $status) left behind: $left"
+    log "$1 run (exit $status): nothing left behind"
+}
+
+if [ -z "${MACHINES_TEST:-}" ]; then
+    run_inner full
+    run_inner interrupted
+    exit 0
+fi
+
+echo "machines-test: $PREFIX $WORK"
+export WORK
+make_machines 2 2 3
+make_shared_disk
+
+if [ "$MACHINES_TEST" = interrupted ]; then
+    on_machine 1 mount "$SHARED_DISK" /var/lib/mysql || fail "cannot mount the shared disk on node1"
+    write_config 1 "ucast eth0 10.77.0.2" "sha1 secret"
+    start_ours 1
+    echo "all up"
+    sleep 60 & wait $!
+    fail "not interrupted"
+fi
+
+# 1. Hostnames, private directories, the shared disk's mount seen only where it was made.
+for i in 1 2; do [ "$(on_machine "$i" hostname)" = "node$i" ] || fail "machine $i is not called node$i"; done
+[ "$(hostname)" != node1 ] || fail "the host's name changed"
+on_machine 1 sh -c 'touch /run/mysqld/m /var/lib/mysql/m /var/log/mysql/m /tmp/m' || fail "cannot write in machine 1's private directories"
+for path in /run/mysqld/m /var/lib/mysql/m /var/log/mysql/m /tmp/m; do
+    [ ! -e "$path" ] || fail "$path of machine 1 is seen on the host"
+    ! on_machine 2 test -e "$path" || fail "$path of machine 1 is seen on machine 2"
+done
+on_machine 2 test -e "$WORK/node1/machine.pid" || fail "machine 2 does not see \$WORK"
+if id mysql >/dev/null 2>&1; then
+    [ "$(on_machine 1 stat -c %U /var/lib/mysql)" = mysql ] || fail "machine 1's /var/lib/mysql is not mysql's"
+fi
+[ "$(on_machine 1 sh -c 'ls /proc | grep -c "^[0-9]"')" -lt 6 ] || fail "machine 1 sees processes other than its own"
+on_machine 1 mount "$SHARED_DISK" /var/lib/mysql || fail "cannot mount the shared disk on node1"
+on_machine 1 sh -c 'echo written-on-node1 > /var/lib/mysql/proof' || fail "cannot write on the shared disk"
+disk=$(disk_id "$SHARED_DISK")
+[ -z "$(host_mounts_of "$SHARED_DISK")" ] || fail "node1's mount of the disk is seen on the host"
+! on_machine 2 grep -q " $disk " /proc/self/mountinfo || fail "node1's mount of the disk is seen on node2"
+log "hostnames node1/node2; /run, /tmp, /var/lib/mysql, /var/log/mysql private; $SHARED_DISK mounted on node1 only"
+
+# 2. Our daemons inside the machines.
+for i in 1 2; do
+    write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2" "sha1 secret"
+    use_dummy "$i" "node1 IPaddr2::10.77.0.100/24/eth0"
+    start_ours "$i"
+done
+# has_address I ADDRESS: ADDRESS is on node I's interfaces.
+has_address() { ip -n "${PREFIX}-$1" -o addr show | grep -q " inet $2/"; }
+lacks_address() { ! has_address "$@"; }
+pid1=$(cat "$WORK/node1/pid")
+read -r pidns1 _ < "$WORK/node1/machine.ns"
+[ "$(ns_inode "$pid1" pid)" = "$pidns1" ] || fail "node1's recorded PID $pid1 is not in machine 1"
+[ "$(cat "/proc/$pid1/comm")" = heartbeat ] || fail "node1's recorded PID $pid1 is not the daemon"
+wait_until 15000 has_address 1 10.77.0.100 >/dev/null || fail "node1 did not take 10.77.0.100"
+wait_until 10000 settled 1 2 >/dev/null || fail "the cluster did not settle"
+mac1=$(ip -n "${PREFIX}-1" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+ip netns exec "${PREFIX}-3" arping -c 1 -w 2 -I eth0 10.77.0.100 | grep -qi "$mac1" || fail "node1 does not answer ARP for 10.77.0.100"
+log "daemons run inside their machines (PID $pid1 in machine 1's PID namespace); node1 holds 10.77.0.100"
+
+# 3. Pull node1's plug.
+off_ms=$(now_ms)
+power_off 1 || fail "power_off 1 failed"
+log "power_off 1 returned in $(( $(now_ms) - off_ms )) ms"
+gone "$pid1" || fail "node1's daemon outlived the power-off"
+! machine_is_on 1 || fail "machine 1 is still on"
+! on_machine 1 true 2>/dev/null || fail "a command ran on machine 1 while it was off"
+lacks_address 1 10.77.0.100 || fail "node1 kept 10.77.0.100 after its power-off"
+! ip -n "${PREFIX}-1" -o link show up | grep -q eth || fail "node1's links are up after its power-off"
+! ip netns exec "${PREFIX}-3" arping -c 2 -w 2 -I eth0 10.77.0.100 | grep -qi "$mac1" || fail "node1's MAC answers ARP after its power-off"
+on_machine 2 mount "$SHARED_DISK" /var/lib/mysql || fail "the disk cannot be mounted on node2 after node1's power-off"
+[ "$(on_machine 2 cat /var/lib/mysql/proof)" = written-on-node1 ] || fail "node2 does not read node1's write"
+on_machine 2 umount /var/lib/mysql || fail "cannot unmount the disk on node2"
+wait_until 15000 has_address 2 10.77.0.100 >/dev/null || fail "node2 did not take 10.77.0.100"
+log "node1 off: its processes gone, links down, 10.77.0.100 dropped and not answered from its MAC; node2 mounts the disk and took the address"
+
+# 4. Power node1 on again.
+power_on 1 || fail "power_on 1 failed"
+machine_is_on 1 || fail "machine 1 is not on after power_on"
+[ "$(on_machine 1 hostname)" = node1 ] || fail "machine 1 rebooted with another name"
+[ "$(on_machine 1 sh -c 'ls /proc | grep -c "^[0-9]"')" -lt 6 ] || fail "something runs on machine 1 after its boot"
+[ -z "$(on_machine 1 find /var/lib/mysql /var/log/mysql /run/mysqld -mindepth 1)" ] || fail "machine 1's MariaDB directories are not empty after its boot"
+[ "$(on_machine 1 ls -A /tmp)" = "${WORK#/tmp/}" ] || fail "machine 1's /tmp holds more than \$WORK after its boot"
+ip -n "${PREFIX}-1" -o link show eth0 | grep -q ',UP' || fail "node1's eth0 is not up after power_on"
+has_address 1 10.77.0.1 || fail "node1 lost its own address across the power cycle"
+start_ours 1
+wait_until 20000 has_address 1 10.77.0.100 >/dev/null || fail "node1 did not take 10.77.0.100 back"
+wait_until 10000 lacks_address 2 10.77.0.100 >/dev/null || fail "node2 kept 10.77.0.100 after failback"
+log "node1 powered on: clean boot, its daemon started again took 10.77.0.100 back"
