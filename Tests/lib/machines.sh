@@ -128,7 +128,7 @@ spawn_on_machine() {
     # Bounded: nsenter forks at once; a command that ended already leaves nsenter's PID (gone).
     for _ in $(seq 500); do
         child=$(child_pids "$enter" | head -1)
-        [ -z "$child" ] && ! gone "$enter" || break
+        if [ -n "$child" ] || gone "$enter"; then break; fi
         sleep 0.01
     done
     SPAWNED=${child:-$enter}
@@ -205,7 +205,7 @@ CLEANUP_HOOKS+=(machines_cleanup)
 # The power switch (Tests/lib/pdu.py) and its STONITH plugin (Tests/lib/stonith/nspower).
 # start_pdu: the switch serving $WORK/pdu.sock; it logs each request to $WORK/pdu.log.
 start_pdu() {
-    PREFIX=$PREFIX WORK=$WORK HB_BIN=$BIN /usr/bin/python3 "$ROOT/Tests/lib/pdu.py" --work "$WORK" --owner $$ \
+    (export PREFIX WORK HB_BIN=$BIN; exec /usr/bin/python3 "$ROOT/Tests/lib/pdu.py" --work "$WORK" --owner $$) \
         >>"$WORK/pdu.out" 2>&1 &
     track $!; disown $!
     wait_until 10000 test -S "$WORK/pdu.sock" >/dev/null || fail "the power switch did not start: $(tail -3 "$WORK/pdu.out")"

@@ -125,7 +125,7 @@ node_env() {
 # (Tests/lib/machines.sh). `ip netns exec` and `env` exec: the PID recorded is the daemon's own.
 start_ours() {
     local i=$1 dir=$WORK/node$1 daemon
-    # shellcheck disable=SC2046 # node_env is words
+    # shellcheck disable=SC2207 # node_env is words
     daemon=(env HA_CONFIG_DIR="$dir/etc" HA_STATE_DIR="$dir/state" HA_RUN_DIR="$dir/run" \
         HA_NODE_NAME="$(node_name "$i")" $(node_env "$i") "$BIN/heartbeat" -f)
     if [ -f "$dir/machine.pid" ]; then
