@@ -14,7 +14,8 @@ BIN := .build/$(CONFIG)
 # groff-base and man-db render the man pages in tests; logrotate tests the shipped logrotate file.
 # python3-prometheus-client parses the metrics endpoint's output in tests.
 # keepalived is the other peer of `make bench` (its floating-address figure; iputils-ping its client).
-DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl openssl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client keepalived iputils-ping
+# mariadb-server and python3-pymysql: the database suite (a MariaDB group on a shared disk, checked by a pymysql client).
+DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl openssl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client keepalived iputils-ping mariadb-server python3-pymysql
 
 .PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall \
 	fuzz fuzz-build fuzz-smoke flood
