@@ -191,6 +191,37 @@ test_filesystem_busy_stop_needs_force() {
     status_is "$RS/Filesystem" tmpfs "$dir" tmpfs stopped
 }
 
+# A block device whose mount point already holds another file system (a machine's tmpfs under the
+# shared disk's mount point): only the device itself counts as mounted, by path and by label.
+test_filesystem_block_device_over_another_mount() {
+    need_root
+    command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null || skip "util-linux or e2fsprogs is not installed"
+    local dir=$T/data label=hbs$$ loop
+    truncate -s 16M "$T/disk.img"
+    mkfs.ext4 -q -L "$label" "$T/disk.img" || fail "mkfs.ext4"
+    loop=$(losetup --find --show "$T/disk.img") || skip_netns "cannot attach a loop device"
+    on_exit "losetup -d $loop"
+    mkdir -p "$dir"
+    mount -t tmpfs -o size=1m tmpfs "$dir" || fail "tmpfs"
+    on_exit "umount -l '$dir'; umount -l '$dir'; umount -l '$dir'"
+    ours() { awk -v d="$dir" -v s="$loop" '$5 == d && $0 ~ (" - ext4 " s " ") { n++ } END { print n + 0 }' /proc/self/mountinfo; }
+    status_is "$RS/Filesystem" "$loop" "$dir" ext4 stopped
+    status_is "$RS/Filesystem" "-L$label" "$dir" ext4 stopped
+    run "$RS/Filesystem" "$loop" "$dir" ext4 start; expect_rc 0 "start over the tmpfs"
+    expect_eq "$(ours)" 1 "the device is mounted"
+    status_is "$RS/Filesystem" "$loop" "$dir" ext4 running
+    status_is "$RS/Filesystem" "-L$label" "$dir" ext4 running
+    status_is "$RS/Filesystem" "LABEL=$label" "$dir" ext4 running
+    run "$RS/Filesystem" "$loop" "$dir" ext4 start; expect_rc 0 "second start"
+    expect_eq "$(ours)" 1 "mounted once"
+    run "$RS/Filesystem" "$loop" "$dir" ext4 stop; expect_rc 0 "stop"
+    expect_eq "$(ours)" 0 "the device is unmounted"
+    awk -v d="$dir" '$5 == d && / - tmpfs / { f = 1 } END { exit !f }' /proc/self/mountinfo || fail "stop took the tmpfs too"
+    status_is "$RS/Filesystem" "$loop" "$dir" ext4 stopped
+    run "$RS/Filesystem" "$loop" "$dir" ext4 stop; expect_rc 0 "second stop leaves the tmpfs alone"
+    awk -v d="$dir" '$5 == d && / - tmpfs / { f = 1 } END { exit !f }' /proc/self/mountinfo || fail "a second stop took the tmpfs"
+}
+
 # Debian's 3.0.6 ResourceManager (hard-wired to /etc/ha.d) driving our scripts and shellfuncs:
 # our ha.d is bind-mounted over /etc/ha.d inside a private mount namespace, so the machine's
 # /etc/ha.d is never touched.
