@@ -270,6 +270,27 @@ test_ocf_passes_parameters_and_instance() {
     expect_eq "$OUT" "<resource-agent/>"
 }
 
+# Agents size their waits from the action's time limit (mysql: the clean-shutdown wait before
+# SIGKILL): heartbeat's limits unless the resource gives its own.
+test_ocf_tells_the_agent_its_time_limit() {
+    make_agent heartbeat fake
+    run "$RS/OCF" fake start; expect_rc 0 "start"
+    expect_contains "$(cat "$T/agent.calls")" "OCF_RESKEY_CRM_meta_timeout=120000"
+    : > "$T/agent.calls"
+    run "$RS/OCF" fake stop; expect_rc 0 "stop"
+    expect_contains "$(cat "$T/agent.calls")" "OCF_RESKEY_CRM_meta_timeout=120000"
+    : > "$T/agent.calls"
+    echo 0 > "$T/monitor.rc"
+    status_is "$RS/OCF" fake running
+    expect_contains "$(cat "$T/agent.calls")" "OCF_RESKEY_CRM_meta_timeout=30000"
+    : > "$T/agent.calls"
+    run "$RS/OCF" fake CRM_meta_timeout=45000 stop; expect_rc 0 "stop with its own limit"
+    expect_contains "$(cat "$T/agent.calls")" "OCF_RESKEY_CRM_meta_timeout=45000"
+    : > "$T/agent.calls"
+    run "$RS/OCF" fake meta-data; expect_rc 0 "meta-data"
+    case $(cat "$T/agent.calls") in *CRM_meta_timeout*) fail "meta-data got a time limit" ;; esac
+}
+
 test_ocf_stop_of_stopped_agent_and_errors() {
     make_agent heartbeat fake
     echo 7 > "$T/stop.rc"
