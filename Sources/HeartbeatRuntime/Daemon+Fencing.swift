@@ -13,10 +13,13 @@ struct FencingParts {
 
 extension Daemon {
     /// Opens the watchdog and prepares the STONITH device and the respawn clients; warns about a
-    /// heartbeat-only partition risk (spec §10.1).
+    /// heartbeat-only partition risk (spec §10.1) and about shared disks mounted without STONITH.
     func startFencingParts() {
         if config.hasPartitionRisk {
             logger.log(.warning, "\(ClusterConfig.partitionRiskWarning); \(ClusterConfig.partitionRiskHint).")
+        }
+        for device in config.unfencedSharedDisks {
+            logger.log(.warning, "\(ClusterConfig.sharedDiskWarning(device: device)); \(ClusterConfig.sharedDiskHint).")
         }
         if let path = config.watchdog {
             do {

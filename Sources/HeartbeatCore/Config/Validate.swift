@@ -129,6 +129,7 @@ private struct Checker<Machine: MachineFacts> {
         checkStonith()
         let groups = checkResources(resources)
         checkPartitionRisk(groups: groups)
+        checkSharedDisks(resources)
         let (monitors, monitorDiagnostics) = ClusterConfig.validateMonitors(
             input.monitors, file: input.monitorsPath, groups: groups, machine: machine)
         diagnostics += monitorDiagnostics
@@ -341,10 +342,26 @@ private struct Checker<Machine: MachineFacts> {
     /// A heartbeat-only partition (spec §10.1, §10.3): without STONITH and with one medium, a
     /// cut of that one link makes both nodes run every group.
     mutating func checkPartitionRisk(groups: [ResourceGroup]) {
-        let fenced = haCf.stonith.contains { $0.host == nil || $0.host == "*" || $0.host == machine.localNodeName }
         let links = Set(haCf.media.map(\.linkName))
-        guard !fenced, !groups.isEmpty, links.count == 1 else { return }
+        guard !isFenced, !groups.isEmpty, links.count == 1 else { return }
         warning(haCf.mediaLines.first ?? 0, ClusterConfig.partitionRiskWarning, hint: ClusterConfig.partitionRiskHint)
+    }
+
+    /// Whether a STONITH device serves this node (a stonith line, or stonith_host for it or *).
+    var isFenced: Bool {
+        haCf.stonith.contains { $0.host == nil || $0.host == "*" || $0.host == machine.localNodeName }
+    }
+
+    /// A block device's file system in a group without STONITH: warned on its haresources line.
+    mutating func checkSharedDisks(_ resources: HaResources) {
+        guard !isFenced else { return }
+        for (group, lines) in zip(resources.groups, resources.resourceLines) {
+            for (resource, line) in zip(group.resources, lines) {
+                guard let device = ClusterConfig.mountedBlockDevice(resource) else { continue }
+                warning(line, ClusterConfig.sharedDiskWarning(device: device), hint: ClusterConfig.sharedDiskHint,
+                        file: input.haResourcesPath)
+            }
+        }
     }
 
     // MARK: haresources (spec §6.1, §6.2)
