@@ -77,13 +77,14 @@ machine_links() { ip -n "${PREFIX}-$1" -o link show | awk -F': ' '{ sub(/@.*/, "
 
 # boot_machine I: a fresh init in ${PREFIX}-I with new mount, PID and UTS namespaces; links up.
 boot_machine() {
-    local i=$1 dir=$WORK/node$1 ns=${PREFIX}-$1 link launcher init
+    local i=$1 dir=$WORK/node$1 ns=${PREFIX}-$1 name link launcher init
+    name=$(node_name "$i")
     mkdir -p "$dir"
     [ -f "$dir/machine.addrs" ] || machine_addrs "$i" > "$dir/machine.addrs"
     for link in $(machine_links "$i"); do ip -n "$ns" link set "$link" up; done
     rm -f "$dir/machine.ready"
     ip netns exec "$ns" unshare --mount --uts --pid --fork --mount-proc --propagation private \
-        bash -c "$MACHINE_INIT" machine-init "$(node_name "$i")" "$dir/machine.ready" "$MACHINE_MAX" \
+        bash -c "$MACHINE_INIT" machine-init "$name" "$dir/machine.ready" "$MACHINE_MAX" \
         "$WORK" "$ROOT" "$BIN" >"$dir/machine.out" 2>&1 &
     launcher=$!
     track "$launcher"; disown "$launcher"
@@ -120,14 +121,16 @@ on_machine() {
 # SPAWNED to its host PID (the child nsenter forks into the PID namespace; nsenter itself waits on
 # the host side, tracked for cleanup).
 spawn_on_machine() {
-    local i=$1 out=$2 enter child; shift 2
+    local i=$1 out=$2 init pidns enter child; shift 2
     machine_is_on "$i" || { log "machine $i is off" >&2; return 1; }
-    nsenter --target "$(cat "$WORK/node$i/machine.pid")" --net --mount --pid --uts -- "$@" >>"$out" 2>&1 &
+    init=$(cat "$WORK/node$i/machine.pid"); read -r pidns _ < "$WORK/node$i/machine.ns"
+    nsenter --target "$init" --net --mount --pid --uts -- "$@" >>"$out" 2>&1 &
     enter=$!
     track "$enter"; disown "$enter"
     # Bounded: nsenter forks at once; a command that ended already leaves nsenter's PID (gone).
     for _ in $(seq 500); do
         child=$(child_pids "$enter" | head -1)
+        [ -z "$child" ] || [ "$(ns_inode "$child" pid 2>/dev/null)" = "$pidns" ] || child=
         if [ -n "$child" ] || gone "$enter"; then break; fi
         sleep 0.01
     done
