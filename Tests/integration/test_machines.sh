@@ -16,7 +16,8 @@
 #     directories); the daemon started again takes the address back (auto_failback on).
 #  5. the disk mounted and a "mysqld" running on node1, kill -9 of its heartbeat only: node2
 #     resets node1 before it takes the address; the disk watch saw no double mount.
-#  6. the plugin's other requests by hand, and a switch failing its next 2 requests.
+#  6. the plugin's other requests by hand, and a switch failing its next 2 requests; cables cut
+#     at the switch stay cut across a reboot.
 #  7. the disk watch catches a double mount and a double mysqld made on purpose.
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=Tests/lib/machines.sh
@@ -209,6 +210,15 @@ nspower off node1 >/dev/null && ! machine_is_on 1 || fail "off did not power nod
 nspower on node1 >/dev/null && machine_is_on 1 || fail "on did not power node1 on"
 [ "$(grep -c " node2 .* failed " "$WORK/pdu.log")" = 4 ] || fail "not 4 failed requests in the switch's log: $(cat "$WORK/pdu.log")"
 log "nspower: gethosts, getconfignames, getinfo-xml, status, off, on; after pdu_fail_next 2, two requests failed and the third worked"
+reaches() { on_machine 2 ping -c 1 -W 1 "$1" >/dev/null; }
+cut_cables 1
+! reaches 10.77.0.1 && ! reaches 10.78.0.1 || fail "node2 reaches node1 with node1's cables cut"
+nspower reset node1 >/dev/null || fail "reset of node1 with its cables cut failed"
+! reaches 10.77.0.1 || fail "node1's reboot mended its cut cable"
+mend_cables 1
+wait_until 10000 reaches 10.77.0.1 >/dev/null && wait_until 10000 reaches 10.78.0.1 >/dev/null \
+    || fail "node2 does not reach node1 with its cables mended"
+log "cables cut at the switch: node1 unreachable on eth0 and eth1, still after a reboot; reachable once mended"
 
 # 7. The disk watch's self-check: a double mount and a double mysqld made on purpose.
 start_disk_watch

@@ -23,6 +23,7 @@
 #   start_ours 1; start_ours 2                 # each daemon inside its machine
 #   on_machine 1 findmnt /var/lib/mysql        # any command inside a machine
 #   pdu_fail_next 2; power_off 1               # the next 2 PDU requests fail; pull node1's plug
+#   cut_cables 2; mend_cables 2                # node2's cables out at the switch (kept across reboots)
 #   [ "$(pdu_log_count reset node1 ok)" = 1 ] || fail "node1 was not reset once"
 #   disk_watch_report || fail "the disk was mounted on two machines at once"
 #   power_on 1                                 # boots with nothing running
@@ -163,6 +164,18 @@ power_off() {
 
 # power_on I: links up and a fresh boot; nothing else starts (heartbeat is not started at boot).
 power_on() { machine_is_on "$1" || boot_machine "$1"; }
+
+# cut_cables I / mend_cables I: unplug (plug back) node I's cables at the switch: its ports on
+# the bridges of Tests/lib/netns.sh go down (node I sees no carrier). Unlike its own links, which a
+# power cycle brings up again, a cut made there outlives a reboot, as a pulled cable does.
+cut_cables() { switch_ports "$1" down; }
+mend_cables() { switch_ports "$1" up; }
+switch_ports() {
+    local port
+    for port in "p$1" "q$1"; do
+        ! ip -n "${PREFIX}-br" link show "$port" >/dev/null 2>&1 || ip -n "${PREFIX}-br" link set "$port" "$2"
+    done
+}
 
 # The machines booted so far: their numbers.
 machine_numbers() {
