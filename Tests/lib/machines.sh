@@ -92,8 +92,10 @@ boot_machine() {
     wait_until 10000 test -e "$dir/machine.ready" >/dev/null \
         || { log "machine $i did not boot: $(tail -3 "$dir/machine.out")"; return 1; }
     init=$(child_pids "$launcher" | head -1)
-    echo "$init" > "$dir/machine.pid"
-    echo "$(ns_inode "$init" pid) $(ns_inode "$init" mnt)" > "$dir/machine.ns"
+    # Each file whole or not at all: the disk watch reads them while the switch reboots a machine.
+    echo "$(ns_inode "$init" pid) $(ns_inode "$init" mnt)" > "$dir/machine.ns.new"
+    echo "$init" > "$dir/machine.pid.new"
+    mv "$dir/machine.ns.new" "$dir/machine.ns"; mv "$dir/machine.pid.new" "$dir/machine.pid"
 }
 
 # ns_inode PID TYPE: the inode number of PID's TYPE namespace (pid, mnt, ...).
