@@ -95,7 +95,7 @@ db_haresources() {
 use_db() {
     local dir=$WORK/node$1 script
     db_haresources "$2" > "$dir/etc/haresources"
-    rm -f "$dir/etc/resource.d"; mkdir -p "$dir/etc/resource.d"
+    rm -rf "$dir/etc/resource.d"; mkdir -p "$dir/etc/resource.d"
     for script in "$ROOT"/resource.d/*; do ln -sfn "$script" "$dir/etc/resource.d/"; done
     ln -sfn "$ROOT/Tests/db/mariadb-lsb" "$dir/etc/resource.d/mariadb-lsb"
     echo "MARIADB_CNF=$DB_CNF" >> "$dir/env"
