@@ -40,8 +40,8 @@ install_db() {
     if ! mariadb-install-db --no-defaults --user=mysql --datadir="$dir" --skip-test-db \
         --innodb-log-file-size=16M --innodb-buffer-pool-size=32M --auth-root-authentication-method=socket \
         >"$out" 2>&1; then
-        sed 's/^/      /' "$out" | tail -20
-        fail "mariadb-install-db failed in $dir"
+        grep -E '\[ERROR\]|error|denied' "$out" | head -20 | sed 's/^/      /'
+        fail "mariadb-install-db failed in $dir (its output: $out)"
     fi
     /usr/sbin/mariadbd --no-defaults --bootstrap --user=mysql --datadir="$dir" \
         --innodb-log-file-size=16M --innodb-buffer-pool-size=32M >>"$out" 2>&1 <<EOF || fail "the suite's schema could not be created in $dir (see $out)"
