@@ -5,7 +5,8 @@
 # Two machines fenced through the power switch (external/nspower), node1 preferred for the
 # floating address 10.77.0.100, a plain host 3 as the client; the disk watch runs throughout.
 #  1. hostnames; /run, /tmp, /var/lib/mysql private to each machine, $WORK seen by all; a mount
-#     of the shared disk inside one machine is seen neither on the host nor on the other.
+#     of the shared disk inside one machine is seen neither on the host nor on the other; a
+#     machine booted while the host has it mounted keeps no copy of that mount.
 #  2. our daemons inside the machines (start_ours): the PID recorded is the daemon's, in the
 #     machine's PID namespace; node1 holds the address.
 #  3. power_off node1 while the switch fails its next request: every process of node1 gone, its
@@ -97,7 +98,13 @@ on_machine 1 sh -c 'echo written-on-node1 > /var/lib/mysql/proof' || fail "canno
 disk=$(disk_id "$SHARED_DISK")
 [ -z "$(host_mounts_of "$SHARED_DISK")" ] || fail "node1's mount of the disk is seen on the host"
 ! on_machine 2 grep -q " $disk " /proc/self/mountinfo || fail "node1's mount of the disk is seen on node2"
-log "hostnames node1/node2; /run, /tmp, /var/lib/mysql, /var/log/mysql private; $SHARED_DISK mounted on node1 only"
+# A machine booted while the host has the disk mounted (a test preparing it) keeps no copy.
+mkdir -p "$WORK/host-mnt"
+mount "$SHARED_DISK" "$WORK/host-mnt" || fail "cannot mount the shared disk on the host"
+{ power_off 2 && power_on 2; } || fail "cannot power-cycle machine 2"
+umount "$WORK/host-mnt"
+! on_machine 2 grep -q " $disk " /proc/self/mountinfo || fail "machine 2 booted with a copy of the host's mount of the disk"
+log "hostnames node1/node2; /run, /tmp, /var/lib/mysql, /var/log/mysql private; $SHARED_DISK mounted on node1 only, no copy of a host mount in a machine booted meanwhile"
 
 # 2. Our daemons inside the machines.
 for i in 1 2; do

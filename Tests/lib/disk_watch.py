@@ -3,8 +3,8 @@
 
 watch: every 20 ms, for each machine in WORK (nodeI/machine.pid and machine.ns): is the disk
 mounted in its mount namespace (the init's /proc/PID/mountinfo, by major:minor; while a machine is
-being powered off, any process still in that namespace), and does mariadbd or mysqld run in its
-PID namespace (host /proc). One line per change to WORK/disk_watch.log:
+being powered off, a database still dying there), and does mariadbd or mysqld run in its PID
+namespace (host /proc). One line per change to WORK/disk_watch.log:
     MS node1=MOUNTED,MYSQLD node2=...        (MOUNTED, MYSQLD: 0 or 1)
 and at the end "# end MS REASON samples=N max_gap=Gms" (REASON: stopped, max, owner gone).
 report LOG: the moments when two machines had the disk mounted, or ran mysqld, with their times;
@@ -55,20 +55,33 @@ def machines(work):
     return [machine[1:] for machine in sorted(found)]
 
 
-def sample(work, disk):
-    """"node1=M,D node2=M,D" now."""
-    pids = [p for p in os.listdir("/proc") if p.isdigit()]
-    databases = [p for p in pids if read("/proc/%s/comm" % p).strip() in DATABASES]
-    states = []
-    for name, init, pidns, mntns in machines(work):
-        mysqld = any(link("/proc/%s/ns/pid" % p) == pidns for p in databases)
-        holder = init if link("/proc/%s/ns/mnt" % init) == mntns else None
-        if holder is None:   # off, or being powered off: a process may still hold its mounts
-            holder = next((p for p in pids if link("/proc/%s/ns/mnt" % p) == mntns), None)
-        mounted = holder is not None and any(
-            line.split()[2] == disk for line in read("/proc/%s/mountinfo" % holder).splitlines())
-        states.append("%s=%d,%d" % (name, mounted, mysqld))
-    return " ".join(states)
+class Sampler:
+    """The state of the machines now. A machine's namespaces are recognised by their numbers only
+    while its init runs (the kernel gives a freed namespace's number to the next new one): once
+    the init is gone, only the databases seen in the machine while it ran are followed, until
+    they are gone too (a machine being powered off)."""
+
+    def __init__(self, work, disk):
+        self.work, self.disk = work, disk
+        self.databases = {}   # machine name -> PIDs of its databases at the last sample
+
+    def mounted(self, pid):
+        return any(line.split()[2] == self.disk for line in read("/proc/%s/mountinfo" % pid).splitlines())
+
+    def sample(self):
+        """"node1=M,D node2=M,D" now."""
+        databases = [p for p in os.listdir("/proc") if p.isdigit() and read("/proc/%s/comm" % p).strip() in DATABASES]
+        states = []
+        for name, init, pidns, mntns in machines(self.work):
+            if link("/proc/%s/ns/pid" % init) == pidns:
+                running = [p for p in databases if link("/proc/%s/ns/pid" % p) == pidns]
+                mounted = self.mounted(init)
+            else:
+                running = [p for p in self.databases.get(name, []) if link("/proc/%s/ns/pid" % p) == pidns]
+                mounted = any(self.mounted(p) for p in running if link("/proc/%s/ns/mnt" % p) == mntns)
+            self.databases[name] = running
+            states.append("%s=%d,%d" % (name, mounted, bool(running)))
+        return " ".join(states)
 
 
 def watch(args):
@@ -78,6 +91,7 @@ def watch(args):
     signal.signal(signal.SIGTERM, lambda *_: stopping.append("stopped"))
     deadline = time.monotonic() + args.max
     interval = args.interval_ms / 1000
+    sampler = Sampler(args.work, disk)
     samples, max_gap, last, previous = 0, 0, None, None
     with open(os.path.join(args.work, "disk_watch.log"), "w", buffering=1) as log:
         while not stopping:
@@ -90,7 +104,7 @@ def watch(args):
                 stopping.append("owner gone")
                 break
             started = time.monotonic()
-            state = sample(args.work, disk)
+            state = sampler.sample()
             samples += 1
             if last is not None:
                 max_gap = max(max_gap, started - last)

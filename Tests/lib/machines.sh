@@ -41,6 +41,11 @@ MACHINE_INIT='
 name=$1 ready=$2 max=$3; shift 3
 set -e
 hostname "$name"
+# Mounts of loop devices on the host at this moment (a test preparing its disk there) were copied
+# into this namespace, and would keep those disks busy as long as the machine runs: not its own.
+awk "\$3 ~ /^7:/ { print \$5 }" /proc/self/mountinfo | sort -r | while read -r mnt; do
+    umount -l "$(printf "%b" "$mnt")" || true
+done
 keep=(); fds=()
 for path in "$@"; do
     case $path in /tmp/*) exec {fd}<"$path"; keep+=("$path"); fds+=("$fd") ;; esac
@@ -141,27 +146,34 @@ spawn_on_machine() {
     track "$SPAWNED"
 }
 
-# machine_gone PIDNS MNTNS: no process lives in either namespace (inode numbers).
-machine_gone() {
-    [ -z "$(find /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt -maxdepth 0 \
-        \( -lname "pid:\\[$1\\]" -o -lname "mnt:\\[$2\\]" \) -print -quit 2>/dev/null)" ]
+# machine_processes PIDNS MNTNS: the processes in either namespace (inode numbers; only while the
+# machine runs: the kernel gives a freed namespace's number to the next new one).
+machine_processes() {
+    find /proc/[0-9]*/ns/pid /proc/[0-9]*/ns/mnt -maxdepth 0 \
+        \( -lname "pid:\\[$1\\]" -o -lname "mnt:\\[$2\\]" \) 2>/dev/null | cut -d/ -f3 | sort -u
 }
 
 # power_off I: what pulling the plug does. kill -9 of the init (the kernel ends every process of
 # its PID namespace, and its mounts go with the mount namespace), the links down, and every
 # address added since the first boot (a floating address) dropped, so that nothing answers ARP
-# for it. Returns once no process is left in the machine's namespaces (1 after 10 s).
+# for it. Returns once every process of the machine is gone, its exit included (1 after 30 s): a
+# process leaves its namespaces early in its exit, and may then still be unmounting the
+# machine's filesystems. A filesystem it had mounted is then mounted nowhere, though the kernel
+# may hold it a moment longer to end the IO a killed process left in flight (MariaDB's io_uring).
 power_off() {
-    local i=$1 dir=$WORK/node$1 ns=${PREFIX}-$1 init pidns mntns link dev addr
+    local i=$1 dir=$WORK/node$1 ns=${PREFIX}-$1 init pidns mntns processes="" link dev addr
     [ -f "$dir/machine.pid" ] || { log "node$i is no machine"; return 1; }
-    init=$(cat "$dir/machine.pid"); read -r pidns mntns < "$dir/machine.ns"
-    machine_is_on "$i" && kill -9 "$init"
+    if machine_is_on "$i"; then
+        init=$(cat "$dir/machine.pid"); read -r pidns mntns < "$dir/machine.ns"
+        processes="$init $(machine_processes "$pidns" "$mntns")"
+        kill -9 "$init"
+    fi
     for link in $(machine_links "$i"); do ip -n "$ns" link set "$link" down; done
     while read -r dev addr; do
         ip -n "$ns" addr del "$addr" dev "$dev"
     done < <(comm -13 "$dir/machine.addrs" <(machine_addrs "$i"))
-    wait_until 10000 machine_gone "$pidns" "$mntns" >/dev/null \
-        || { log "machine $i: processes outlive its power-off"; return 1; }
+    # shellcheck disable=SC2086 # a list of PIDs
+    wait_until 30000 gone $processes >/dev/null || { log "machine $i: processes outlive its power-off"; return 1; }
 }
 
 # power_on I: links up and a fresh boot; nothing else starts (heartbeat is not started at boot).
@@ -212,8 +224,9 @@ machines_cleanup() {
     if [ -n "${SHARED_DISK_FILE:-}" ] && [ -n "$(loop_left "$SHARED_DISK_FILE")" ]; then
         for mnt in $(host_mounts_of "$SHARED_DISK" | tac); do umount "$mnt"; done
         losetup -d "$SHARED_DISK"
-        # A detach waits for the last user of the device to let go (the kernel clears it then).
-        wait_until 10000 prints "" loop_left "$SHARED_DISK_FILE" >/dev/null \
+        # A detach waits for the last user of the device to let go (the kernel clears it then;
+        # see power_off for a filesystem held after its machine is off).
+        wait_until 60000 prints "" loop_left "$SHARED_DISK_FILE" >/dev/null \
             || { log "FAIL: $SHARED_DISK still backed by $SHARED_DISK_FILE after cleanup"; status=1; }
     fi
     return "$status"
