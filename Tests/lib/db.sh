@@ -55,22 +55,32 @@ GRANT ALL ON $DB_NAME.* TO '$DB_USER'@'localhost';
 EOF
 }
 
-# prepare_db_disk: mount $SHARED_DISK on the host, put a fresh database on it, unmount. The first
-# call of a run installs it (some seconds); later calls copy that first install, kept in $DB_DIR.
+# prepare_db_disk: a fresh database on $SHARED_DISK. The first call of a run installs it (some
+# seconds); later calls copy that first install, kept in $DB_DIR. The disk is mounted in a private
+# mount namespace of its own, never on the host: a namespace made on the host meanwhile (any
+# `ip netns exec`, another test's machine) would copy a host mount and keep the disk busy after
+# the unmount, for as long as it lives.
 prepare_db_disk() {
-    local mnt=$DB_DIR/mnt template=$DB_DIR/template.tar
     [ -n "${SHARED_DISK:-}" ] || fail "prepare_db_disk: no SHARED_DISK (make_shared_disk first)"
-    mkdir -p "$mnt"
-    mount -t ext4 "$SHARED_DISK" "$mnt" || fail "prepare_db_disk: cannot mount $SHARED_DISK"
+    mkdir -p "$DB_DIR/mnt"
+    unshare --mount --propagation private -- bash -c \
+        "$(declare -f fill_db_disk install_db log fail); $(declare -p DB_DIR DB_NAME DB_USER DB_PASSWORD SHARED_DISK); fill_db_disk" \
+        || fail "prepare_db_disk: no database on $SHARED_DISK"
+}
+
+# fill_db_disk: prepare_db_disk's work, inside its mount namespace.
+fill_db_disk() {
+    local mnt=$DB_DIR/mnt template=$DB_DIR/template.tar
+    mount -t ext4 "$SHARED_DISK" "$mnt" || fail "cannot mount $SHARED_DISK"
     find "$mnt" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
     if [ -f "$template" ]; then
-        tar -C "$mnt" -xpf "$template" || { umount "$mnt"; fail "prepare_db_disk: cannot unpack $template"; }
+        tar -C "$mnt" -xpf "$template" || fail "cannot unpack $template"
     else
         install_db "$mnt"
-        tar -C "$mnt" --exclude=./lost+found -cpf "$template" . || { umount "$mnt"; fail "prepare_db_disk: cannot save $template"; }
+        tar -C "$mnt" --exclude=./lost+found -cpf "$template" . || fail "cannot save $template"
     fi
     chown mysql:mysql "$mnt"
-    umount "$mnt" || fail "prepare_db_disk: cannot unmount $mnt"
+    umount "$mnt" || fail "cannot unmount $mnt"
 }
 
 # db_haresources MODE: the group for node1 as preferred owner: the floating address, the shared
