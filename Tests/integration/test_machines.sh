@@ -56,6 +56,9 @@ run_inner() {
     log "$1 run (exit $status): nothing left behind"
 }
 
+require "socat, for the STONITH plugin (apt-get install socat)" command -v socat
+require "arping (apt-get install iputils-arping)" command -v arping
+
 if [ -z "${MACHINES_TEST:-}" ]; then
     run_inner full
     run_inner interrupted
