@@ -17,7 +17,7 @@ BIN := .build/$(CONFIG)
 # mariadb-server and python3-pymysql: the database suite (a MariaDB group on a shared disk, checked by a pymysql client).
 DEB_PACKAGES := libssl-dev pkg-config iproute2 procps heartbeat dash shellcheck iputils-arping psmisc socat tcpdump curl openssl pacemaker-cli-utils crmsh groff-base man-db logrotate python3-prometheus-client keepalived iputils-ping mariadb-server python3-pymysql
 
-.PHONY: all build deps print-deps demo bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall \
+.PHONY: all build deps print-deps demo demo-db bench test unit-test sim-sweep integration-test scenarios sim-scale soak clean install uninstall \
 	fuzz fuzz-build fuzz-smoke flood
 
 all: build
@@ -108,6 +108,11 @@ bench: build
 # A two-node cluster of real daemons in network namespaces on this machine (root).
 demo: build
 	HB_BIN=$(CURDIR)/$(BIN) bash demo/demo.sh
+
+# MariaDB on a shared disk with fencing (issue #18): two machines in namespaces, a client's live
+# row count while the owner's heartbeat is killed, then the data check (root; DEMO_MODE=lsb).
+demo-db: build
+	HB_BIN=$(CURDIR)/$(BIN) bash demo/demo-db.sh
 
 # Heartbeat 3.0.6's places: the daemon in $(PREFIX)/lib/heartbeat (+ sbin link), tools in bin and
 # share/heartbeat, scripts in /etc/ha.d, the systemd unit, man pages; sample configs (and

@@ -19,7 +19,8 @@
 #   MON_INTERVAL=1 MON_FALL=2 MON_TIMEOUT=1   the monitor figure's checks (whole seconds: keepalived's)
 #   BUDGET_SECONDS=600  the budget figure's soak per budget (half CPU hogs, half I/O hogs)
 #   BUDGETS_OURS="20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.02 0.05 0.1 0.2"
-#   FIGURES="pair lone failover load scale sim keepalived monitor budget"   a subset, e.g. FIGURES=keepalived
+#   DB_FAULTS="standby:ocf kill:ocf ..."      the db figure's faults and modes (bench/db.sh)
+#   FIGURES="pair lone failover load scale sim keepalived monitor budget db"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)
 #   HB_BIN=DIR        our binaries (default .build/release); OUT=FILE the JSON path
 set -u
@@ -31,6 +32,8 @@ source "$(dirname "$0")/vip.sh"
 source "$(dirname "$0")/budget.sh"
 # shellcheck source=bench/monitor.sh
 source "$(dirname "$0")/monitor.sh"
+# shellcheck source=bench/db.sh
+source "$(dirname "$0")/db.sh"
 [ "$(id -u)" = 0 ] || { say "make bench needs root (network namespaces)"; exit 1; }
 [ -x "$HB306" ] || { say "the real Heartbeat 3.0.6 ($HB306) is not installed: apt-get install heartbeat"; exit 1; }
 [ -x "$BIN/heartbeat" ] || { say "no $BIN/heartbeat: build first (swift build -c release)"; exit 1; }
@@ -41,6 +44,9 @@ esac
 case " ${FIGURES:-monitor} " in *" monitor "*)
     [ -x /usr/bin/curl ] || { say "the monitor figure's checks need curl: apt-get install curl (or leave monitor out of FIGURES)"; exit 1; }
     [ -w "$CGROOT" ] || { say "the monitor figure counts CPU with cgroup v1's cpuacct ($CGROOT), which this machine lacks (leave monitor out of FIGURES)"; exit 1; } ;;
+esac
+case " ${FIGURES:-db} " in *" db "*)
+    [ -x /usr/sbin/mariadbd ] || { say "the db figure needs MariaDB: apt-get install mariadb-server python3-pymysql (or leave db out of FIGURES)"; exit 1; } ;;
 esac
 # The web services of the monitor figure run in their own sessions: ended by their pid files.
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -62,7 +68,7 @@ fi
 RUNS=${RUNS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-12}
 LOAD_SECONDS=${LOAD_SECONDS:-100}
-FIGURES=${FIGURES:-pair lone failover load scale sim keepalived monitor budget}
+FIGURES=${FIGURES:-pair lone failover load scale sim keepalived monitor budget db}
 PROFILES=${PROFILES:-200ms/1 50ms/200ms 1/5}
 SCALE=${SCALE:-4 8 16}
 SCALE_306_MAX=${SCALE_306_MAX:-8}
@@ -506,6 +512,10 @@ for fig in $FIGURES; do
             progress "safe detection budget, ours vs keepalived: ${BUDGET_SECONDS}s under hogs per budget (ours $BUDGETS_OURS; advert_int $BUDGETS_KEEPALIVED), then $RUNS node losses at each one's safe budget"
             run_budget
             measured budget budget_safe_ ;;
+        db)
+            progress "MariaDB on a shared disk with fencing (Tests/lib/db_fault.sh, a fresh cluster per run): $DB_FAULTS"
+            for r in $(seq 1 "$RUNS"); do run_db "$r"; done
+            measured db db_ ;;
         *) say "unknown figure $fig" ;;
     esac
 done
@@ -529,5 +539,7 @@ python3 "$ROOT/bench/summarize.py" "$RAW" "$NOTES" "$OUT" \
     figures="$FIGURES" profiles="$PROFILES" quick="$QUICK" \
     mon_interval="$MON_INTERVAL" mon_fall="$MON_FALL" mon_timeout="$MON_TIMEOUT" \
     budget_seconds="$BUDGET_SECONDS" budgets_ours="$BUDGETS_OURS" budgets_keepalived="$BUDGETS_KEEPALIVED" \
+    db_faults="$DB_FAULTS" mariadb="$(dpkg-query -W -f='${Version}' mariadb-server 2>/dev/null)" \
+    mha_planned_switch_s="0.5-2 (MHA's published write block of an online master switch)" \
     duration_s="$(( ($(now_us) - T_BEGIN) / 1000000 ))"
 exit "$STATUS"
