@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The database suite's figures (issue #18), from the files one fault run leaves behind.
 
-db_report.py measure --fault-ms T --acks FILE --watch FILE --pdu FILE --verify JSON key=value...
+db_report.py measure --fault-ms T --acks FILE --watch FILE --pdu FILE --logs FILE,FILE --verify JSON key=value...
     One run: prints a JSON object (one line) with the key=value pairs, the writer's verdict and
     - outage_ms: the longest gap between two consecutive acknowledged writes from 100 ms before
       the fault on (the write outage: from the last acknowledged write before the fault's effect
@@ -10,6 +10,11 @@ db_report.py measure --fault-ms T --acks FILE --watch FILE --pdu FILE --verify J
     - answering_ms: fault -> the first acknowledged write after that gap;
     - fenced_ms: fault -> the first power switch request that succeeded (null when none);
       fence_failures: the requests that failed before it;
+    - reset_ms: how long the successful reset took, as the fencing daemon logged it (its log is
+      one of --logs, the nodes' ha-log files);
+    - overhead_ms: peer_mysqld_ms - deadtime_ms - reset_ms, what a crash failover costs beyond
+      detection (deadtime), fencing and MariaDB's own start with its crash recovery: mounting the
+      disk, the address, the scripts (the issue's target: at most 1 s);
     - peer_mounted_ms, peer_mysqld_ms: fault -> the peer (the `peer=` node) mounted the shared
       disk, ran mysqld (from the disk watch; null when it never did);
     - double_mounts, double_mysqld: moments when two machines had the disk mounted, ran mysqld
@@ -22,7 +27,7 @@ db_report.py line < RUN_JSON
     The run in one line.
 db_report.py figures < RUN_JSON
     The run's figures for bench/bench.sh, `NAME<TAB>UNIT<TAB>VALUE` a line, named
-    db_FAULT_MODE_...: outage, answering, fenced, fenced_to_mysqld (the reset -> mysqld started
+    db_FAULT_MODE_...: outage, answering, fenced, overhead (above), fenced_to_mysqld (the reset -> mysqld started
     on the peer: mount, address, script), mysqld_to_answering (mysqld started -> first write:
     InnoDB's start and recovery, the client's reconnect), lost (lost + duplicated), double_mounts.
 db_report.py table FILE...
@@ -30,6 +35,7 @@ db_report.py table FILE...
     median/min/max of the outage, fault -> fenced and fault -> answering.
 """
 import json
+import re
 import statistics
 import sys
 
@@ -103,6 +109,19 @@ def fencing(path, fault):
     return None, failures
 
 
+def reset_duration(paths):
+    """The duration (ms) of the first successful reset the daemons logged: `now reset (N ms).`"""
+    for path in paths:
+        try:
+            text = open(path, errors="replace").read()
+        except FileNotFoundError:
+            continue
+        match = re.search(r"now reset \((\d+) ms\)", text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def measure(args):
     opts, extra = {}, {}
     words = list(args)
@@ -134,6 +153,9 @@ def measure(args):
     peer = extra.get("peer")
     result["peer_mounted_ms"] = first_change(changes, peer, 0, fault) if peer else None
     result["peer_mysqld_ms"] = first_change(changes, peer, 1, fault) if peer else None
+    result["reset_ms"] = reset_duration(opts.get("logs", "").split(",")) if result["fenced_ms"] is not None else None
+    parts = (result["peer_mysqld_ms"], extra.get("deadtime_ms"), result["reset_ms"])
+    result["overhead_ms"] = parts[0] - parts[1] - parts[2] if None not in parts else None
     result["double_mounts"] = doubles(changes, 0, fault, end)
     result["double_mysqld"] = doubles(changes, 1, fault, end)
     last = changes[-1][1] if changes else {}
@@ -205,6 +227,8 @@ def figures():
     name = f"db_{run['fault']}_{run['mode']}"
     values = [("outage", "ms", run["outage_ms"]), ("answering", "ms", run["answering_ms"]),
               ("fenced", "ms", run["fenced_ms"])]
+    if run["overhead_ms"] is not None:
+        values.append(("overhead", "ms", run["overhead_ms"]))
     if run["fenced_ms"] is not None and run["peer_mysqld_ms"] is not None:
         values.append(("fenced_to_mysqld", "ms", run["peer_mysqld_ms"] - run["fenced_ms"]))
     if run["peer_mysqld_ms"] is not None and run["answering_ms"] is not None:
