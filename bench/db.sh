@@ -9,13 +9,15 @@
 # that broke one is noted.
 #   DB_FAULTS="standby:ocf standby:lsb kill:ocf kill:lsb poweroff:ocf cut:ocf mysqld:ocf fencefail:ocf"
 DB_FAULTS=${DB_FAULTS:-standby:ocf standby:lsb kill:ocf kill:lsb poweroff:ocf cut:ocf mysqld:ocf fencefail:ocf}
+# shellcheck source=Tests/lib/db_suite.sh
+source "$ROOT/Tests/lib/db_suite.sh"
 
 # run_db RUN: each fault of DB_FAULTS once.
 run_db() {
     local r=$1 spec fault mode base figure unit value
     for spec in $DB_FAULTS; do
         fault=${spec%%:*} mode=${spec#*:} base=$WORK/db-$fault-$mode-$r
-        if ! timeout 600 bash "$ROOT/Tests/lib/db_fault.sh" "$fault" "$mode" "$base.json" rep="$r" > "$base.out" 2>&1; then
+        if ! db_fault_run "$base.out" "$base.json" "$fault" "$mode" rep="$r"; then
             note ours "$r" "db $fault ($mode): the run failed: $(grep -E 'FAIL|^    [a-z]' "$base.out" | tail -3 | tr '\n' ' ')"
         fi
         [ -s "$base.json" ] || continue

@@ -21,6 +21,19 @@ db_leftovers() {
     done
 }
 
+# db_fault_run OUT RESULTS FAULT MODE [KEY=VALUE...]: one run of Tests/lib/db_fault.sh (at most
+# 10 minutes), its output in OUT; its exit code. In the background, so that an interrupt reaches
+# the run as SIGTERM (`timeout` passes it on) and the run removes its cluster before we exit.
+db_fault_run() {
+    local out=$1 rc; shift
+    timeout 600 bash "$ROOT/Tests/lib/db_fault.sh" "$3" "$4" "$2" "${@:5}" > "$out" 2>&1 &
+    DB_RUN=$!
+    trap 'kill -TERM "$DB_RUN"; wait "$DB_RUN"; exit 130' INT TERM
+    wait "$DB_RUN"; rc=$?
+    trap 'exit 130' INT TERM   # the EXIT trap then cleans up
+    return "$rc"
+}
+
 # run_fault FAULT MODE: DB_REPS runs of FAULT (Tests/lib/db_fault.sh), each on a fresh cluster,
 # each printing its figures. Fails the test at the first run that broke its promise or left
 # something behind; exits 77 when a package is missing and SKIP_MISSING=1.
@@ -28,17 +41,17 @@ run_fault() {
     local fault=$1 mode=$2 rep out rc prefix dir left
     for rep in $(seq 1 "$DB_REPS"); do
         out=$WORK/db-$fault-$mode-$rep.out
-        timeout 600 bash "$ROOT/Tests/lib/db_fault.sh" "$fault" "$mode" "$DB_RESULTS" rep="$rep" > "$out" 2>&1
+        db_fault_run "$out" "$DB_RESULTS" "$fault" "$mode" rep="$rep"
         rc=$?
         [ "$rc" != 77 ] || { cat "$out"; exit 77; }
         read -r _ _ prefix _ dir < "$out"
         [ -n "${dir:-}" ] || { cat "$out"; fail "$fault ($mode) run $rep did not start"; }
+        left=$(db_leftovers "$prefix" "$dir")
         if [ "$rc" != 0 ]; then
             sed 's/^/  /' "$out" | tail -40
-            fail "$fault ($mode) run $rep failed"
+            fail "$fault ($mode) run $rep failed${left:+; it left behind: $left}"
         fi
         log "$fault ($mode) run $rep: $(python3 "$ROOT/Tests/lib/db_report.py" line < <(tail -1 "$DB_RESULTS"))"
-        left=$(db_leftovers "$prefix" "$dir")
         [ -z "$left" ] || fail "$fault ($mode) run $rep left behind: $left"
     done
 }
