@@ -15,7 +15,12 @@ db_cluster() {
     local mode=$1 stonith="" i
     make_machines 2 2 3
     make_shared_disk
-    prepare_db_disk
+    # prepare_db_disk mounts the disk on the host for a few seconds: in a mount namespace of its
+    # own, or any namespace someone else makes meanwhile (a copy of the host's mounts) keeps it
+    # mounted, and the loop device busy, long after this run.
+    PREFIX=$PREFIX WORK=$WORK HB_BIN=$BIN SHARED_DISK=$SHARED_DISK unshare --mount --propagation private \
+        bash -c 'source "$1/nodes.sh" && source "$1/machines.sh" && source "$1/db.sh" && prepare_db_disk' \
+        prepare "$ROOT/Tests/lib" || fail "no database on the shared disk"
     if [ "${2:-}" != nofence ]; then start_pdu; stonith=$(fence_line); fi
     for i in 1 2; do
         write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2\nucast eth1 10.78.0.1\nucast eth1 10.78.0.2" \
@@ -86,13 +91,16 @@ standby_on() {
         HA_PIDFILE="$WORK/node$1/run/heartbeat.pid" "$ROOT/tools/hb_standby" all
 }
 
-# cut_links: the two nodes stop hearing each other on both links while the client reaches both
-# (blackhole routes to the peer's addresses, not a link down).
+# cut_links: the two nodes stop hearing each other on both links while the client reaches both.
+# Each node's neighbour entry for the peer's addresses points at a MAC address nobody has (a
+# route would not do: heartbeat's sockets are bound to their device, which bypasses it).
 cut_links() {
-    local a b
+    local a b dev net
     for a in 1 2; do
         b=$(( 3 - a ))
-        ip -n "${PREFIX}-$a" route add blackhole "10.77.0.$b/32"
-        ip -n "${PREFIX}-$a" route add blackhole "10.78.0.$b/32"
+        for dev in eth0 eth1; do
+            net=77; [ "$dev" = eth0 ] || net=78
+            ip -n "${PREFIX}-$a" neigh replace "10.$net.0.$b" lladdr 02:00:00:00:de:ad nud permanent dev "$dev"
+        done
     done
 }

@@ -74,7 +74,7 @@ recovered() {
         standby|kill|poweroff|fencefail) holds 2 ;;
         # Without fencing node2 mounts beside node1; its mysqld may or may not get InnoDB's locks.
         nofence) tail -1 "$WORK/disk_watch.log" 2>/dev/null | grep -q "node2=1," ;;
-        cut) [ "$(pdu_log_count reset node2)" -ge 1 ] && holds 1 ;;
+        cut) [ "$(pdu_log_count reset node2 ok)" -ge 1 ] && holds 1 ;;
         mysqld) local p; p=$(mysqld_pid 1) && [ "$p" != "$killed" ] && holds 1 ;;
     esac
 }

@@ -10,11 +10,13 @@ db_report.py measure --fault-ms T --acks FILE --watch FILE --pdu FILE --logs FIL
     - answering_ms: fault -> the first acknowledged write after that gap;
     - fenced_ms: fault -> the first power switch request that succeeded (null when none);
       fence_failures: the requests that failed before it;
-    - reset_ms: how long the successful reset took, as the fencing daemon logged it (its log is
-      one of --logs, the nodes' ha-log files);
-    - overhead_ms: peer_mysqld_ms - deadtime_ms - reset_ms, what a crash failover costs beyond
-      detection (deadtime), fencing and MariaDB's own start with its crash recovery: mounting the
-      disk, the address, the scripts (the issue's target: at most 1 s);
+    - reset_ms: how long the successful reset took (the power switch's own log);
+      fence_delay_ms: the priority fencing delay the fencing daemon waited first (a node that
+      runs no group cannot tell a dead owner from a cut link, so it lets the owner shoot first);
+    - overhead_ms: peer_mysqld_ms - deadtime_ms - fence_delay_ms - reset_ms, what a crash
+      failover costs beyond detection (deadtime), fencing and MariaDB's own start with its crash
+      recovery: detection past deadtime, mounting the disk, the address, the scripts (the
+      issue's target: at most 1 s);
     - peer_mounted_ms, peer_mysqld_ms: fault -> the peer (the `peer=` node) mounted the shared
       disk, ran mysqld (from the disk watch; null when it never did);
     - double_mounts, double_mysqld: moments when two machines had the disk mounted, ran mysqld
@@ -90,36 +92,36 @@ def first_change(changes, node, index, fault):
 
 
 def fencing(path, fault):
-    """(fault -> first successful reset/off, failed requests before it) from the PDU's log:
-    lines `MS CALLER ACTION TARGET RESULT`."""
+    """(fault -> first successful reset/off, its duration, failed requests before it) from the
+    power switch's log: lines `MS CALLER ACTION TARGET ok|failed DURATIONms` (MS: answered)."""
     failures = 0
     try:
         lines = open(path).read().split("\n")
     except FileNotFoundError:
-        return None, 0
+        return None, None, 0
     for line in lines:
         words = line.split()
-        if len(words) < 5 or not words[0].isdigit() or int(words[0]) < fault:
+        if len(words) < 6 or not words[0].isdigit() or int(words[0]) < fault:
             continue
         if words[2] not in ("reset", "off"):
             continue
         if words[4] == "ok":
-            return int(words[0]) - fault, failures
+            return int(words[0]) - fault, int(words[5].rstrip("ms")), failures
         failures += 1
-    return None, failures
+    return None, None, failures
 
 
-def reset_duration(paths):
-    """The duration (ms) of the first successful reset the daemons logged: `now reset (N ms).`"""
+def fence_delay(paths):
+    """The priority fencing delay (ms) a daemon logged waiting, 0 when none did."""
     for path in paths:
         try:
             text = open(path, errors="replace").read()
         except FileNotFoundError:
             continue
-        match = re.search(r"now reset \((\d+) ms\)", text)
+        match = re.search(r"Fencing \S+ in (\d+)s \(priority fencing delay", text)
         if match:
-            return int(match.group(1))
-    return None
+            return int(match.group(1)) * 1000
+    return 0
 
 
 def measure(args):
@@ -146,16 +148,16 @@ def measure(args):
             gap, answering = b - a, b - fault
     result["outage_ms"] = gap
     result["answering_ms"] = answering
-    result["fenced_ms"], result["fence_failures"] = fencing(opts["pdu"], fault)
+    result["fenced_ms"], result["reset_ms"], result["fence_failures"] = fencing(opts["pdu"], fault)
+    result["fence_delay_ms"] = fence_delay(opts.get("logs", "").split(",")) if result["fenced_ms"] is not None else None
     changes = read_watch(opts["watch"])
     end = changes[-1][0] if changes else fault
     end = max(end, acks[-1] if acks else end)
     peer = extra.get("peer")
     result["peer_mounted_ms"] = first_change(changes, peer, 0, fault) if peer else None
     result["peer_mysqld_ms"] = first_change(changes, peer, 1, fault) if peer else None
-    result["reset_ms"] = reset_duration(opts.get("logs", "").split(",")) if result["fenced_ms"] is not None else None
-    parts = (result["peer_mysqld_ms"], extra.get("deadtime_ms"), result["reset_ms"])
-    result["overhead_ms"] = parts[0] - parts[1] - parts[2] if None not in parts else None
+    parts = (result["peer_mysqld_ms"], extra.get("deadtime_ms"), result["fence_delay_ms"], result["reset_ms"])
+    result["overhead_ms"] = parts[0] - parts[1] - parts[2] - parts[3] if None not in parts else None
     result["double_mounts"] = doubles(changes, 0, fault, end)
     result["double_mysqld"] = doubles(changes, 1, fault, end)
     last = changes[-1][1] if changes else {}
