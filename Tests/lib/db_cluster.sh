@@ -32,10 +32,11 @@ db_cluster() {
     start_ours 1; start_ours 2
 }
 
-# db_check_warns: whether `hbctl check` of node1's files warns about a shared Filesystem without
-# STONITH (the warning names both).
+# db_check_warns: whether `hbctl check` of node1's files warns that a group mounts the shared
+# disk while no STONITH device is configured.
 db_check_warns() {
-    "$BIN/hbctl" check --config-dir "$WORK/node1/etc" --node-name node1 2>&1 | grep -i stonith | grep -qi filesystem
+    "$BIN/hbctl" check --config-dir "$WORK/node1/etc" --node-name node1 2>&1 \
+        | grep -q "warning: .*mounted by a resource group and no STONITH device is configured"
 }
 
 # start_writer [ARGS...]: the writer on the client host, acknowledged ids in $DB_ACKS, until
