@@ -57,6 +57,10 @@ say "node2: reset node1 through the power switch, mounted the disk, started mysq
 sleep 3
 
 say "node1 powered on again (nothing runs on it); starting its heartbeat: auto_failback brings the group home"
+returned=$(now_ms)
+# Its run directory stands for /run, which a boot empties: the old pid file could name a process
+# of the new machine (the new daemon itself, even) and stop heartbeat from starting.
+rm -f "$WORK/node1/run/heartbeat.pid"
 start_ours 1
 wait_until 60000 holds 1 >/dev/null || die "the group did not return to node1"
 say "node1 runs the group again"
@@ -72,12 +76,14 @@ disk_watch_report | sed 's/^/  disk watch: /'
 [ "${PIPESTATUS[0]}" = 0 ] || die "the disk was mounted on two machines at once"
 echo
 echo "Summary"
-python3 - "$verify" <<'EOF'
+python3 - "$verify" "$killed" "$returned" <<'EOF'
 import json, sys
 v = json.loads(sys.argv[1])
+killed, returned = int(sys.argv[2]), int(sys.argv[3])
 print(f"  rows acknowledged: {v['acked']}, lost: {v['lost']}, duplicated: {v['duplicated']}, outcome unknown: {v['unknown']}")
 for o in v["outages"]:
-    print(f"  write outage: {o['ms']} ms")
+    when = "failback to node1" if o["from_ms"] >= returned else "kill -9 of the owner" if o["from_ms"] >= killed - 100 else "before the kill"
+    print(f"  write outage, {when}: {o['ms']} ms")
 EOF
 echo "  logs: $WORK/node1/ha-log, $WORK/node2/ha-log, $WORK/pdu.log (removed on exit; KEEP_WORK=1 keeps them)"
 step "cleaning up machines, disk, namespaces and processes"
