@@ -26,7 +26,7 @@ db_leftovers() {
 # the run as SIGTERM (`timeout` passes it on) and the run removes its cluster before we exit.
 db_fault_run() {
     local out=$1 rc; shift
-    timeout 600 bash "$ROOT/Tests/lib/db_fault.sh" "$3" "$4" "$2" "${@:5}" > "$out" 2>&1 &
+    timeout 600 bash "$ROOT/Tests/lib/db_fault.sh" "$2" "$3" "$1" "${@:4}" > "$out" 2>&1 &
     DB_RUN=$!
     trap 'kill -TERM "$DB_RUN"; wait "$DB_RUN"; exit 130' INT TERM
     wait "$DB_RUN"; rc=$?
