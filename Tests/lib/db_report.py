@@ -219,6 +219,11 @@ def line():
 
     def ms(key):
         return "-" if run.get(key) is None else f"{run[key]} ms"
+    if run["fault"] == "nofence":
+        moments = ", ".join(f"+{m['from_ms']} ms for {m['ms']} ms" for m in run["double_mounts"]) or "none"
+        print(f"without STONITH: double mounts {len(run['double_mounts'])} ({moments}), "
+              f"double mysqld {len(run['double_mysqld'])}, hbctl check warned: {'yes' if run['check_warns'] else 'no'}")
+        return
     print(f"lost {run.get('lost', '-')}, duplicated {run.get('duplicated', '-')} of {run.get('acked', '-')} acknowledged, "
           f"double mounts {len(run['double_mounts'])}, write outage {ms('outage_ms')}, "
           f"fault->fenced {ms('fenced_ms')}, fault->answering {ms('answering_ms')}, InnoDB {run['innodb']}")
