@@ -18,6 +18,7 @@ db_cluster() {
     # prepare_db_disk mounts the disk on the host for a few seconds: in a mount namespace of its
     # own, or any namespace someone else makes meanwhile (a copy of the host's mounts) keeps it
     # mounted, and the loop device busy, long after this run.
+    # shellcheck disable=SC2016 # expanded by the inner bash
     PREFIX=$PREFIX WORK=$WORK HB_BIN=$BIN SHARED_DISK=$SHARED_DISK unshare --mount --propagation private \
         bash -c 'source "$1/nodes.sh" && source "$1/machines.sh" && source "$1/db.sh" && prepare_db_disk' \
         prepare "$ROOT/Tests/lib" || fail "no database on the shared disk"

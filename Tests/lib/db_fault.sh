@@ -53,6 +53,7 @@ esac
 db_cluster "$MODE" "$([ "$FAULT" != nofence ] || echo nofence)"
 check_warns=0
 db_check_warns && check_warns=1
+# shellcheck disable=SC2119 # the writer's defaults
 start_writer > "$WORK/writer.out" 2>&1
 db_serving "$TIMEOUT_MS"
 
