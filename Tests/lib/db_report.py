@@ -17,6 +17,8 @@ db_report.py measure --fault-ms T --acks FILE --watch FILE --pdu FILE --logs FIL
       failover costs beyond detection (deadtime), fencing and MariaDB's own start with its crash
       recovery: detection past deadtime, mounting the disk, the address, the scripts (the
       issue's target: at most 1 s);
+    - node1_mysqld_gone_ms, node1_unmounted_ms: fault -> node1 (the owner) ran no mysqld, had
+      the disk unmounted (from the disk watch; null when it never did);
     - peer_mounted_ms, peer_mysqld_ms: fault -> the peer (the `peer=` node) mounted the shared
       disk, ran mysqld (from the disk watch; null when it never did);
     - double_mounts, double_mysqld: moments when two machines had the disk mounted, ran mysqld
@@ -31,7 +33,9 @@ db_report.py figures < RUN_JSON
     The run's figures for bench/bench.sh, `NAME<TAB>UNIT<TAB>VALUE` a line, named
     db_FAULT_MODE_...: outage, answering, fenced, overhead (above), fenced_to_mysqld (the reset -> mysqld started
     on the peer: mount, address, script), mysqld_to_answering (mysqld started -> first write:
-    InnoDB's start and recovery, the client's reconnect), lost (lost + duplicated), double_mounts.
+    InnoDB's start and recovery, the client's reconnect), lost (lost + duplicated), double_mounts;
+    for standby the move's steps: stop (fault -> no mysqld on node1), release (-> node1 unmounted),
+    handover (-> node2 mounted), start (-> mysqld runs on node2), ready (-> the first write).
 db_report.py table FILE...
     Per fault and mode: runs, the sums of lost, duplicated and double mounts, and the
     median/min/max of the outage, fault -> fenced and fault -> answering.
@@ -83,10 +87,11 @@ def doubles(changes, index, fault, end):
     return moments
 
 
-def first_change(changes, node, index, fault):
-    """ms after the fault when `node` first had the field `index` set (None: never)."""
+def first_change(changes, node, index, fault, value=1):
+    """ms after the fault when `node` first had the field `index` (0 mounted, 1 mysqld) equal to
+    `value` (None: never)."""
     for at, state in changes:
-        if at >= fault and state.get(node, (0, 0))[index]:
+        if at >= fault and state.get(node, (0, 0))[index] == value:
             return at - fault
     return None
 
@@ -156,6 +161,8 @@ def measure(args):
     peer = extra.get("peer")
     result["peer_mounted_ms"] = first_change(changes, peer, 0, fault) if peer else None
     result["peer_mysqld_ms"] = first_change(changes, peer, 1, fault) if peer else None
+    result["node1_mysqld_gone_ms"] = first_change(changes, "node1", 1, fault, 0)
+    result["node1_unmounted_ms"] = first_change(changes, "node1", 0, fault, 0)
     parts = (result["peer_mysqld_ms"], extra.get("deadtime_ms"), result["fence_delay_ms"], result["reset_ms"])
     result["overhead_ms"] = parts[0] - parts[1] - parts[2] - parts[3] if None not in parts else None
     result["double_mounts"] = doubles(changes, 0, fault, end)
@@ -240,6 +247,15 @@ def figures():
         values.append(("fenced_to_mysqld", "ms", run["peer_mysqld_ms"] - run["fenced_ms"]))
     if run["peer_mysqld_ms"] is not None and run["answering_ms"] is not None:
         values.append(("mysqld_to_answering", "ms", run["answering_ms"] - run["peer_mysqld_ms"]))
+    if run["fault"] == "standby":
+        # The planned move step by step, from the disk watch's 20 ms samples.
+        steps = [("stop", None, "node1_mysqld_gone_ms"), ("release", "node1_mysqld_gone_ms", "node1_unmounted_ms"),
+                 ("handover", "node1_unmounted_ms", "peer_mounted_ms"), ("start", "peer_mounted_ms", "peer_mysqld_ms"),
+                 ("ready", "peer_mysqld_ms", "answering_ms")]
+        for step, since, until in steps:
+            begin = 0 if since is None else run[since]
+            if begin is not None and run[until] is not None:
+                values.append((step, "ms", run[until] - begin))
     values.append(("lost", "count", run.get("lost", 0) + run.get("duplicated", 0)))
     values.append(("double_mounts", "count", len(run["double_mounts"])))
     for figure, unit, value in values:
