@@ -15,13 +15,7 @@ db_cluster() {
     local mode=$1 stonith="" i
     make_machines 2 2 3
     make_shared_disk
-    # prepare_db_disk mounts the disk on the host for a few seconds: in a mount namespace of its
-    # own, or any namespace someone else makes meanwhile (a copy of the host's mounts) keeps it
-    # mounted, and the loop device busy, long after this run.
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    PREFIX=$PREFIX WORK=$WORK HB_BIN=$BIN SHARED_DISK=$SHARED_DISK unshare --mount --propagation private \
-        bash -c 'source "$1/nodes.sh" && source "$1/machines.sh" && source "$1/db.sh" && prepare_db_disk' \
-        prepare "$ROOT/Tests/lib" || fail "no database on the shared disk"
+    prepare_db_disk
     if [ "${2:-}" != nofence ]; then start_pdu; stonith=$(fence_line); fi
     for i in 1 2; do
         write_config "$i" "ucast eth0 10.77.0.1\nucast eth0 10.77.0.2\nucast eth1 10.78.0.1\nucast eth1 10.78.0.2" \
