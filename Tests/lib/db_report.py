@@ -150,7 +150,7 @@ def measure(args):
     gap, answering = None, None
     for a, b in zip(after, after[1:]):
         if gap is None or b - a > gap:
-            gap, answering = b - a, b - fault
+            gap, answering = b - a, max(b - fault, 0)   # 0: it answered throughout
     result["outage_ms"] = gap
     result["answering_ms"] = answering
     result["fenced_ms"], result["reset_ms"], result["fence_failures"] = fencing(opts["pdu"], fault)
