@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "csystem.h"
 #include <errno.h>
+#include <limits.h>
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,10 +24,25 @@ int hb_epoll_add(int epfd, int fd, uint64_t token) {
 
 int hb_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
 
-int hb_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms) {
+/* epoll_pwait2 takes the timeout in nanoseconds, so no timerfd (and no re-arming system call per
+ * deadline) is needed for the loop's one timer. Kernels before 5.11 lack it: epoll_wait then waits
+ * the whole milliseconds that cover the rest. */
+int hb_epoll_wait_until(int epfd, uint64_t *tokens, int max, int64_t deadline_ns) {
     struct epoll_event events[64];
     if (max > 64) max = 64;
-    int n = epoll_wait(epfd, events, max, timeout_ms);
+    int n;
+    if (deadline_ns < 0) {
+        n = epoll_wait(epfd, events, max, -1);
+    } else {
+        int64_t left = deadline_ns - hb_monotonic_ns();
+        if (left < 0) left = 0;
+        struct timespec timeout = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
+        n = epoll_pwait2(epfd, events, max, &timeout, NULL);
+        if (n < 0 && errno == ENOSYS) {
+            int64_t ms = (left + 999999) / 1000000;
+            n = epoll_wait(epfd, events, max, ms > INT_MAX ? INT_MAX : (int)ms);
+        }
+    }
     if (n < 0) return errno == EINTR ? 0 : -1;
     for (int i = 0; i < n; i++) tokens[i] = events[i].data.u64;
     return n;

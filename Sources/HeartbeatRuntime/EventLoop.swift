@@ -6,31 +6,24 @@ import HeartbeatCore
 /// all dispatched on the calling thread. Nothing registered here may block.
 public final class EventLoop {
     private let epollFD: Int32
-    private let timerFD: Int32
     private var signalFD: Int32 = -1
     private var handlers: [UInt64: () -> Void] = [:]
     private var nextToken: UInt64 = 3
     private var timerHandler: (() -> Void)?
-    /// What the timerfd is armed for, so that an unchanged deadline costs no system call; `nil`
-    /// once it fired (or was disarmed), so that the same deadline set again re-arms it.
-    private var armedDeadline: Instant?
+    /// When the timer handler runs next: the wait for events ends then (no timerfd, so setting
+    /// it costs no system call); `nil` once it fired, or when disarmed.
+    private var deadline: Instant?
     private var signalHandler: ((Int32) -> Void)?
     private(set) var stopped = false
-    private static let timerToken: UInt64 = 1
     private static let signalToken: UInt64 = 2
 
     public init() throws(SystemError) {
         epollFD = hb_epoll_create()
         guard epollFD >= 0 else { throw SystemError("epoll_create") }
-        timerFD = hb_timerfd_create()
-        guard timerFD >= 0, hb_epoll_add(epollFD, timerFD, Self.timerToken) == 0 else {
-            throw SystemError("timerfd_create")
-        }
     }
 
     deinit {
         close(epollFD)
-        close(timerFD)
         if signalFD >= 0 { close(signalFD) }
     }
 
@@ -75,12 +68,9 @@ public final class EventLoop {
     }
 
     /// Arms the single deadline timer for the handler set before; `nil` disarms it.
+    /// A deadline already past fires at the next turn of the loop.
     public func setDeadline(_ deadline: Instant?) {
-        guard deadline != armedDeadline else { return }
-        armedDeadline = deadline
-        // A deadline already past still fires: the kernel treats it as expired at once.
-        let nanoseconds = deadline.map { max($0.nanoseconds, 1) } ?? 0
-        _ = hb_timerfd_set_abs(timerFD, nanoseconds)
+        self.deadline = deadline
     }
 
     /// Turns the given signals into calls of `handler` on this loop (they are blocked for the process).
@@ -98,10 +88,17 @@ public final class EventLoop {
     public func run() {
         var tokens = [UInt64](repeating: 0, count: 64)
         while !stopped {
-            let count = tokens.withUnsafeMutableBufferPointer { hb_epoll_wait(epollFD, $0.baseAddress, 64, -1) }
-            guard count > 0 else { continue }
-            for index in 0..<Int(count) {
+            let waitUntil = deadline.map { max($0.nanoseconds, 0) } ?? -1
+            let count = tokens.withUnsafeMutableBufferPointer { hb_epoll_wait_until(epollFD, $0.baseAddress, 64, waitUntil) }
+            for index in 0..<Int(max(count, 0)) {
                 dispatch(tokens[index])
+                if stopped { return }
+            }
+            // After the events that came with it: a packet that arrived by the deadline is seen
+            // before the timer's work (a peer's death, say) is done.
+            if let due = deadline, Self.now() >= due {
+                deadline = nil
+                timerHandler?()
                 if stopped { return }
             }
         }
@@ -109,12 +106,6 @@ public final class EventLoop {
 
     private func dispatch(_ token: UInt64) {
         switch token {
-        case Self.timerToken:
-            // Re-arming the timerfd clears its expiration too, so the handler's next deadline
-            // makes reading it unnecessary; a handler that sets none gets it disarmed here.
-            armedDeadline = nil
-            timerHandler?()
-            if armedDeadline == nil { _ = hb_timerfd_set_abs(timerFD, 0) }
         case Self.signalToken:
             while case let signal = hb_signalfd_read(signalFD), signal > 0 {
                 signalHandler?(signal)

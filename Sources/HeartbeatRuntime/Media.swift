@@ -108,7 +108,7 @@ public final class Media {
             }
             guard let socket = openReceiver(key) else { continue }
             let interfaceIndex = if_nametoindex(key.interface)
-            guard let token = try? loop.watch(socket.fd, { [unowned self] in self.drain(socket, link: key.interface) }) else { continue }
+            guard let token = try? loop.watch(socket.fd, { [unowned self] in self.receive(from: socket, link: key.interface) }) else { continue }
             receivers[key] = Receiver(socket: socket, token: token, interfaceIndex: interfaceIndex)
         }
         for port in serialPorts { port.openIfClosed() }
@@ -164,12 +164,11 @@ public final class Media {
         }
     }
 
-    private func drain(_ socket: UDPSocket, link: String) {
-        // Level-triggered: a bounded batch per wake-up keeps timers and other media served under a flood.
-        for _ in 0..<64 {
-            guard let count = socket.receive(into: &buffer) else { return }
-            onPacket(buffer[0..<count], link)
-        }
+    private func receive(from socket: UDPSocket, link: String) {
+        // One datagram per readiness: the loop is level-triggered, so another one queued makes the
+        // next wait return at once, and the usual lone heartbeat costs no second, empty read.
+        guard let count = socket.receive(into: &buffer) else { return }
+        onPacket(buffer[0..<count], link)
     }
 
     private func open(sender index: Int) {

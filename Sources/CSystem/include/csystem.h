@@ -9,10 +9,11 @@
 int hb_epoll_create(void);
 int hb_epoll_add(int epfd, int fd, uint64_t token);
 int hb_epoll_del(int epfd, int fd);
-/* Waits for events; fills tokens[], returns the count, 0 on timeout or EINTR, -1 on error. */
-int hb_epoll_wait(int epfd, uint64_t *tokens, int max, int timeout_ms);
+/* Waits for events until deadline_ns (CLOCK_MONOTONIC, absolute; negative: no deadline); fills
+   tokens[], returns the count, 0 on timeout or EINTR, -1 on error. */
+int hb_epoll_wait_until(int epfd, uint64_t *tokens, int max, int64_t deadline_ns);
 
-/* timerfd on CLOCK_MONOTONIC */
+/* timerfd on CLOCK_MONOTONIC (the request server's own timer) */
 int hb_timerfd_create(void);
 /* Arms the timer for an absolute CLOCK_MONOTONIC time in nanoseconds (0 disarms). */
 int hb_timerfd_set_abs(int fd, int64_t deadline_ns);
