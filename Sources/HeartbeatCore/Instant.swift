@@ -17,7 +17,11 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func - (a: Instant, b: Instant) -> Duration {
-        .nanoseconds(a.nanoseconds - b.nanoseconds)
+        // Not `.nanoseconds(_:)`: it takes any BinaryInteger and converts through generic code,
+        // on every silence and deadline compared.
+        let nanoseconds = a.nanoseconds - b.nanoseconds
+        return Duration(secondsComponent: nanoseconds / 1_000_000_000,
+                        attosecondsComponent: nanoseconds % 1_000_000_000 * 1_000_000_000)
     }
 
     /// The earlier of two optional instants; nil only when both are.

@@ -28,7 +28,9 @@ extension Node {
     }
 
     mutating func arbitrationTick(into effects: inout [Effect]) {
-        let stable = resources.map { $0.rscstatus != .transition } ?? true
+        // Only a give-up falling due asks whether the resources are stable; working that out costs
+        // more than the rest of a tick.
+        let stable = arbitration.giveUpDue(now: lastNow) ? resources?.rscstatus != .transition : true
         let threshold = silenceThreshold
         // Just after our own stall, peers were talking while we did not listen: nobody is silent.
         let stalled = membership.stallGraceUntil.map { $0 > lastNow } ?? false

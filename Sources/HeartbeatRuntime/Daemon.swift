@@ -213,7 +213,7 @@ public final class Daemon {
         // One comparison at a time: this runs after every event, and an array of candidates is an allocation.
         var deadline = nextHousekeeping + Self.housekeepingSlack
         func consider(_ candidate: Instant?) { if let candidate, candidate < deadline { deadline = candidate } }
-        consider(node.nextDeadline)
+        consider(inPlace { $0.nextDeadline })
         consider(io.scripts.nextDeadline)
         consider(io.checks.nextDeadline)
         consider(shutdown.deadline)
@@ -221,6 +221,10 @@ public final class Daemon {
         consider(announcer.nextDeadline)
         loop.setDeadline(deadline)
     }
+
+    /// Reads the node through an in-place access: a computed property read off the stored
+    /// `node` copies the whole Node first (every array in it retained, then released).
+    private func inPlace<Value>(_ read: (inout Node) -> Value) -> Value { read(&node) }
 
     // MARK: Effects out of the core
 

@@ -5,7 +5,8 @@ extension Arbitration {
     /// from `warntime` to `deadtime`, late enough that one or two lost heartbeats do not release
     /// everything, early enough that we release before the peer's deadtime makes it take over.
     public static func silenceThreshold(warntime: Duration, deadtime: Duration) -> Duration {
-        warntime + (deadtime - warntime) / 2
+        // The attoseconds halved as `/ 2` would, without its generic integer conversion (every tick).
+        warntime + Duration(attoseconds: (deadtime - warntime).attoseconds / 2)
     }
 
     /// Whether a silence check matters now: the guard is on and no ping node answers.

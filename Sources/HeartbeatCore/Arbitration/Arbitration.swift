@@ -70,6 +70,9 @@ public struct Arbitration: Sendable {
 
     /// The giveup ipfail would have scheduled (for tests and `hbctl status`).
     public var scheduledGiveUp: ResourceSet? { pendingGiveUp?.set }
+    /// Whether the delayed give-up falls due at a tick at `now` (one scheduled by that tick is
+    /// always later: it waits two keepalives).
+    public func giveUpDue(now: Instant) -> Bool { pendingGiveUp.map { now >= $0.at } ?? false }
 
     // MARK: Inputs
 

@@ -29,27 +29,49 @@ public enum CRC32POSIX {
 public enum HMACDigest {
     /// The raw HMAC of `data` under `key`; `method` must not be `.crc`.
     public static func hmac(_ method: AuthMethod, key: [UInt8], data: UnsafeRawBufferPointer) -> [UInt8] {
-        switch method {
-        case .md5: hmac(MD5.self, key: key, data: data)
-        case .sha1: hmac(SHA1.self, key: key, data: data)
-        case .sha256: hmac(SHA256.self, key: key, data: data)
-        case .crc: preconditionFailure("crc is not an HMAC")
-        }
+        hmac(method, pads: HMACPads(method, key), data: data)
     }
 
     public static func hmac(_ method: AuthMethod, key: [UInt8], data: [UInt8]) -> [UInt8] {
         data.withUnsafeBytes { hmac(method, key: key, data: $0) }
     }
 
-    private static func hmac<Hash: BlockHash>(_: Hash.Type, key: [UInt8], data: UnsafeRawBufferPointer) -> [UInt8] {
-        // A key longer than a block is hashed first; the block-sized key is then XORed with the
-        // inner and outer pads (RFC 2104 §2).
-        var block = key.count > Hash.blockSize ? key.withUnsafeBytes { Hash.hash($0) } : key
-        block += [UInt8](repeating: 0, count: Hash.blockSize - block.count)
-        let innerPad = block.map { $0 ^ 0x36 }
-        let outerPad = block.map { $0 ^ 0x5c }
-        let inner = innerPad.withUnsafeBytes { Hash.hash($0, data) }
-        return outerPad.withUnsafeBytes { pad in inner.withUnsafeBytes { Hash.hash(pad, $0) } }
+    static func hmac(_ method: AuthMethod, pads: HMACPads, data: UnsafeRawBufferPointer) -> [UInt8] {
+        switch method {
+        case .md5: hmac(MD5.self, pads: pads, data: data)
+        case .sha1: hmac(SHA1.self, pads: pads, data: data)
+        case .sha256: hmac(SHA256.self, pads: pads, data: data)
+        case .crc: preconditionFailure("crc is not an HMAC")
+        }
+    }
+
+    private static func hmac<Hash: BlockHash>(_: Hash.Type, pads: HMACPads, data: UnsafeRawBufferPointer) -> [UInt8] {
+        let inner = pads.inner.withUnsafeBytes { Hash.hash($0, data) }
+        return pads.outer.withUnsafeBytes { pad in inner.withUnsafeBytes { Hash.hash(pad, $0) } }
+    }
+}
+
+/// A key's inner and outer HMAC blocks (RFC 2104 §2): a key longer than a block is hashed
+/// first, the block-sized key is then XORed with 0x36 and 0x5c. Empty for `crc`.
+struct HMACPads: Sendable, Hashable {
+    var inner: [UInt8] = []
+    var outer: [UInt8] = []
+
+    init(_ method: AuthMethod, _ key: [UInt8]) {
+        let block: [UInt8]
+        switch method {
+        case .md5: block = Self.keyBlock(MD5.self, key)
+        case .sha1: block = Self.keyBlock(SHA1.self, key)
+        case .sha256: block = Self.keyBlock(SHA256.self, key)
+        case .crc: return
+        }
+        inner = block.map { $0 ^ 0x36 }
+        outer = block.map { $0 ^ 0x5c }
+    }
+
+    private static func keyBlock<Hash: BlockHash>(_: Hash.Type, _ key: [UInt8]) -> [UInt8] {
+        let block = key.count > Hash.blockSize ? key.withUnsafeBytes { Hash.hash($0) } : key
+        return block + [UInt8](repeating: 0, count: Hash.blockSize - block.count)
     }
 }
 
@@ -61,7 +83,7 @@ extension AuthKey {
         case .crc:
             return Array(String(CRC32POSIX.checksum(bytes), radix: 16).utf8)
         case .md5, .sha1, .sha256:
-            return Hex.encode(HMACDigest.hmac(method, key: secret, data: bytes))
+            return Hex.encode(HMACDigest.hmac(method, pads: pads, data: bytes))
         }
     }
 

@@ -10,12 +10,15 @@ public enum AuthMethod: String, Sendable, Hashable, CaseIterable {
 public struct AuthKey: Sendable, Hashable {
     public var slot: Int
     public var method: AuthMethod
-    public var secret: [UInt8]
+    public var secret: [UInt8] { didSet { pads = HMACPads(method, secret) } }
+    /// The HMAC's padded key blocks, made once per key instead of for every packet.
+    private(set) var pads: HMACPads
 
     public init(slot: Int, method: AuthMethod, secret: [UInt8] = []) {
         self.slot = slot
         self.method = method
         self.secret = secret
+        pads = HMACPads(method, secret)
     }
 }
 
