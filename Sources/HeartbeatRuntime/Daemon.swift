@@ -19,6 +19,9 @@ public final class Daemon {
     /// Packets refused before they reached membership, by `WireError.reason`.
     private(set) var wireRejects: [String: Int] = [:]
     private var loadAverage = "n/a"
+    private var nextLoadAverage = Instant.zero
+    /// The kernel recomputes the load average every 5 s: reading it more often finds the same text.
+    private static let loadAveragePeriod: Duration = .seconds(5)
     private var nextHousekeeping = Instant.zero
     private static let housekeepingPeriod: Duration = .seconds(1)
     /// Housekeeping rides on the next wake-up that comes anyway (a heartbeat to send, every
@@ -201,7 +204,10 @@ public final class Daemon {
 
     private func housekeeping(now: Instant) {
         nextHousekeeping = now + Self.housekeepingPeriod
-        refreshLoadAverage()
+        if now >= nextLoadAverage {
+            refreshLoadAverage()
+            nextLoadAverage = now + Self.loadAveragePeriod
+        }
         fencing.stonith?.checkStatus(now: now)
         io.transport.reopenBroken()
         pingMedium?.reopenBroken()
@@ -454,7 +460,7 @@ public final class Daemon {
         armTimer(now: io.clock.now())
     }
 
-    /// `/proc/loadavg` is read here, once a second, so the send path itself does no file I/O.
+    /// `/proc/loadavg` is read here, every 5 s, so the send path itself does no file I/O.
     private func refreshLoadAverage() {
         guard let bytes = readSmallFile("/proc/loadavg", limit: 128) else { return }
         loadAverage = String(decoding: bytes, as: UTF8.self).trimmingSpaces
