@@ -256,6 +256,9 @@ pid_t hb_spawn_as(const char *path, char *const argv[], char *const envp[], uid_
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setpgid(0, 0);
+    /* Realtime priority is the daemon's alone: clients run at normal priority. */
+    struct sched_param normal = { .sched_priority = 0 };
+    sched_setscheduler(0, SCHED_OTHER, &normal);
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
         dup2(null, 0);

@@ -2,8 +2,8 @@ import CSystem
 import Glibc
 
 /// Child processes the daemon starts for scripts and checks: every one in its own process group,
-/// so that a timeout ends everything it started, and with no signal blocked (the daemon blocks
-/// its signals for signalfd).
+/// so that a timeout ends everything it started, with no signal blocked (the daemon blocks its
+/// signals for signalfd) and at normal scheduling priority.
 enum ChildProcess {
     /// Starts `path arguments…` with exactly `environment` ("NAME=value" entries), stdin on
     /// /dev/null and stdout and stderr both on `output`. Returns the child's pid.
@@ -24,7 +24,12 @@ enum ChildProcess {
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        // Realtime priority is the daemon's alone: a script, and the service it starts, runs at normal
+        // priority (as under 3.0.6), or a busy database could starve the heartbeats.
+        var normal = sched_param(sched_priority: 0)
+        posix_spawnattr_setschedpolicy(&attributes, SCHED_OTHER)
+        posix_spawnattr_setschedparam(&attributes, &normal)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSCHEDULER))
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]

@@ -3,7 +3,23 @@
 # and own-stall awareness (a node that was stopped does not declare its peers dead on waking).
 source "$(dirname "$0")/lib.sh"
 make_namespaces 2
-for i in 1 2; do write_config $i "bcast eth0" "sha1 secret"; start_ours $i; done
+# Sched, node1's group: records the scheduling policy its start runs with (field 41 of
+# /proc/PID/stat: 0 SCHED_OTHER, 2 SCHED_RR).
+for i in 1 2; do
+    write_config $i "bcast eth0" "sha1 secret"
+    mkdir -p "$WORK/node$i/etc/resource.d"
+    cat > "$WORK/node$i/etc/resource.d/Sched" <<EOF
+#!/bin/sh
+case "\$1" in
+    start) awk '{ print \$41 }' /proc/\$\$/stat > "$WORK/sched.$i"; touch "$WORK/sched.$i.on" ;;
+    stop) rm -f "$WORK/sched.$i.on" ;;
+    status) if [ -e "$WORK/sched.$i.on" ]; then echo running; else echo stopped; fi ;;
+esac
+EOF
+    chmod 755 "$WORK/node$i/etc/resource.d/Sched"
+    echo "node1 Sched" > "$WORK/node$i/etc/haresources"
+    start_ours $i
+done
 wait_log 1 "Status update for node node2: status active" 5000 >/dev/null || fail "node1 never saw node2 active"
 wait_log 2 "Status update for node node1: status active" 5000 >/dev/null || fail "node2 never saw node1 active"
 ctl() { local i=$1; shift; HA_CONFIG_DIR=$WORK/node$i/etc HA_STATE_DIR=$WORK/node$i/state HA_RUN_DIR=$WORK/node$i/run HA_NODE_NAME=node$i "$BIN/heartbeat" "$@"; }
@@ -15,6 +31,9 @@ out=$(ctl 1 -s) || fail "heartbeat -s exited $? while running"
 policy=$(awk '{print $41}' "/proc/$pid1/stat")
 [ "$policy" = 2 ] || fail "daemon scheduling policy is $policy, expected SCHED_RR (2) with realtime on"
 ! grep -q "^ *VmLck: *0 kB" "/proc/$pid1/status" || fail "daemon memory is not locked"
+# Realtime is the daemon's alone: its resource scripts (and what they start) run at normal priority.
+wait_until 10000 test -s "$WORK/sched.1" >/dev/null || fail "node1 never started its Sched group"
+[ "$(cat "$WORK/sched.1")" = 0 ] || fail "a resource script ran with scheduling policy $(cat "$WORK/sched.1"), expected SCHED_OTHER (0)"
 
 # Our own status is not reported as a "Status update" for ourselves (3.0.6 logs only peers').
 ! grep -q "Status update for node node1" "$WORK/node1/ha-log" || fail "node1 logged a status update for itself"
