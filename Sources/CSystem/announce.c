@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "csystem.h"
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <errno.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
@@ -70,3 +72,25 @@ int hb_send_unsolicited_na(int ifindex, const uint8_t *mac, const uint8_t *addre
     return sent == (ssize_t)sizeof packet ? 0 : -1;
 }
 
+
+int hb_ipv4_address_events_open(void) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+    if (fd < 0) return -1;
+    struct sockaddr_nl local;
+    memset(&local, 0, sizeof local);
+    local.nl_family = AF_NETLINK;
+    local.nl_groups = RTMGRP_IPV4_IFADDR;
+    if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+void hb_address_events_drain(int fd) {
+    /* An overrun (ENOBUFS) also ends the loop: the caller looks at the addresses themselves. */
+    char buffer[8192];
+    while (recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) {}
+}

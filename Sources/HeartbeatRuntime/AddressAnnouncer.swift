@@ -7,6 +7,12 @@ import HeartbeatCore
 /// flag (IPv6) on the interface that carries it, at once and `repeats` more times a second apart,
 /// since one packet can be lost. Each is one non-blocking send on a fresh socket, so the event loop
 /// never waits; an address that has left this machine by the time a repeat is due is dropped.
+///
+/// While a resource's `start` runs, its IPv4 address is announced the moment it appears (an
+/// rtnetlink address event), not when the script and its group are done: after a takeover the
+/// clients' ARP caches still point at the dead node, so until the announcement they cannot reach
+/// the address, and what a script does after adding it (its own ARP sender, logging) is outage.
+/// IPv6 waits for the group: a new address may still be tentative (duplicate detection).
 final class AddressAnnouncer {
     static let repeats = 2
     static let repeatInterval: Duration = .seconds(1)
@@ -18,18 +24,75 @@ final class AddressAnnouncer {
     }
 
     private let logger: Logger
+    private let loop: EventLoop
     private var pending: [Pending] = []
+    /// The address each running `start` script is expected to add, by script id.
+    private var awaited: [UInt64: ServiceAddress] = [:]
+    /// The address-event socket and its loop token, open only while something is awaited.
+    private var events: (fd: Int32, token: UInt64)?
+    /// Called after an address event, so that the daemon announces what appeared (`announceAppeared`).
+    var onAddressEvent: () -> Void = {}
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, loop: EventLoop) {
+        self.logger = logger
+        self.loop = loop
+    }
 
     var nextDeadline: Instant? { pending.map(\.due).min() }
 
     func announce(group: String, addresses: [ServiceAddress], now: Instant) {
-        for address in addresses {
-            pending.removeAll { $0.address == address }
-            guard send(address, firstTime: true) else { continue }
-            pending.append(Pending(address: address, remaining: Self.repeats, due: now + Self.repeatInterval))
+        for address in addresses { announce(address, now: now) }
+    }
+
+    private func announce(_ address: ServiceAddress, now: Instant) {
+        pending.removeAll { $0.address == address }
+        guard send(address, firstTime: true) else { return }
+        pending.append(Pending(address: address, remaining: Self.repeats, due: now + Self.repeatInterval))
+    }
+
+    /// Script `id` starts a resource that adds `address`: listen for it before the script runs.
+    func awaitAddress(_ address: ServiceAddress, script id: UInt64) {
+        guard !address.isIPv6 else { return }
+        if events == nil {
+            let fd = hb_ipv4_address_events_open()
+            guard fd >= 0 else {
+                logger.log(.debug, "Cannot watch address changes: \(String(cString: strerror(errno))); \(address) is announced when its group has started.")
+                return
+            }
+            do {
+                events = (fd, try loop.watch(fd) { [unowned self] in
+                    hb_address_events_drain(fd)
+                    self.onAddressEvent()
+                })
+            } catch {
+                close(fd)
+                return
+            }
         }
+        awaited[id] = address
+    }
+
+    /// Script `id` ended: its address, if it never appeared, is left to the group's announcement.
+    func scriptEnded(_ id: UInt64) {
+        awaited[id] = nil
+        stopWatchingWhenIdle()
+    }
+
+    /// Announces each awaited address that is now configured here, once.
+    func announceAppeared(now: Instant) {
+        for (id, address) in awaited where interfaceCarrying(address) != nil {
+            awaited[id] = nil
+            announce(address, now: now)
+        }
+        stopWatchingWhenIdle()
+    }
+
+    /// Nothing awaited: no address event should wake the loop.
+    private func stopWatchingWhenIdle() {
+        guard awaited.isEmpty, let (fd, token) = events else { return }
+        loop.remove(fd, token: token)
+        close(fd)
+        events = nil
     }
 
     func sendDue(now: Instant) {

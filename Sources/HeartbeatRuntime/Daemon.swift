@@ -66,7 +66,7 @@ public final class Daemon {
         self.logger = logger
         self.loop = loop
         self.io = io
-        announcer = AddressAnnouncer(logger: logger)
+        announcer = AddressAnnouncer(logger: logger, loop: loop)
         scriptEnvironment = ScriptEnvironment(config: config, paths: paths)
 
         let generation: UInt64
@@ -88,6 +88,11 @@ public final class Daemon {
                                            ackSeed: UInt64(UInt32(bitPattern: getpid())) ^ generation),
                     scripts: options.manageResources ? .standard : nil)
         loop.onTimer { [unowned self] in self.timerFired() }
+        announcer.onAddressEvent = { [unowned self] in
+            let now = self.io.clock.now()
+            self.announcer.announceAppeared(now: now)
+            self.armTimer(now: now)
+        }
     }
 
     /// Runs until SIGTERM/SIGINT. Returns the process exit code.
@@ -278,11 +283,15 @@ public final class Daemon {
         let arguments = run.resource.arguments + [run.operation.rawValue]
         let description = ([run.resource.script] + arguments).joined(separator: " ")
         logger.log(.info, "Running \(description)")
+        if run.operation == .start, let address = ServiceAddress(resource: run.resource) {
+            announcer.awaitAddress(address, script: run.id)
+        }
         do {
             try io.scripts.run(id: run.id, path: run.resource.path, arguments: arguments,
                                environment: scriptEnvironment.entries(), timeout: run.timeout)
             runningScripts.started(run.id, description: description, isEventScript: false)
         } catch {
+            announcer.scriptEnded(run.id)
             logger.log(.error, "Cannot run \(description): \(error)")
             handle(.scriptFinished(run.id, exitCode: 127, output: ""))
         }
@@ -322,6 +331,7 @@ public final class Daemon {
             logger.log(.debug, "\(script.description) done in \(milliseconds) ms")
         }
         guard !script.isEventScript else { return }
+        announcer.scriptEnded(result.id)
         handle(result.timedOut ? .scriptTimedOut(result.id)
                                : .scriptFinished(result.id, exitCode: result.exitCode, output: result.output))
     }

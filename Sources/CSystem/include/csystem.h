@@ -77,6 +77,11 @@ int hb_send_gratuitous_arp(int ifindex, const uint8_t *mac, const uint8_t *addre
 /* An unsolicited neighbour advertisement for address (16 bytes) to all nodes, override flag set,
    hop limit 255, sent from that address (RFC 4861 section 7.2.6). */
 int hb_send_unsolicited_na(int ifindex, const uint8_t *mac, const uint8_t *address);
+/* A non-blocking rtnetlink socket that turns readable whenever an IPv4 address is added to or
+   removed from an interface of this network namespace; -1 with errno on failure. */
+int hb_ipv4_address_events_open(void);
+/* Reads and drops every queued event of that socket. */
+void hb_address_events_drain(int fd);
 /* The interface's 6-byte Ethernet address (csystem.c); -1 when it has none. */
 int hb_if_hwaddr(const char *ifname, uint8_t *mac);
 #endif
