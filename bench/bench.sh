@@ -18,7 +18,7 @@
 #   CUT_SECONDS=10    how long the keepalived figure's link stays cut once the client has moved
 #   MON_INTERVAL=1 MON_FALL=2 MON_TIMEOUT=1   the monitor figure's checks (whole seconds: keepalived's)
 #   BUDGET_SECONDS=600  the budget figure's soak per budget (half CPU hogs, half I/O hogs)
-#   BUDGETS_OURS="20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.02 0.05 0.1 0.2"
+#   BUDGETS_OURS="5ms/20ms 10ms/40ms 15ms/60ms 20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms"  BUDGETS_KEEPALIVED="0.02 0.05 0.1 0.2"
 #   DB_FAULTS="standby:ocf kill:ocf ..."      the db figure's faults and modes (bench/db.sh)
 #   FIGURES="pair lone failover load scale sim keepalived monitor budget db"   a subset, e.g. FIGURES=keepalived
 #   PROFILES="200ms/1 50ms/200ms 1/5"         failover profiles (keepalive/deadtime)

@@ -7,7 +7,7 @@
 # safe one. See bench/README.md.
 
 BUDGET_SECONDS=${BUDGET_SECONDS:-600}
-BUDGETS_OURS=${BUDGETS_OURS:-20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms}
+BUDGETS_OURS=${BUDGETS_OURS:-5ms/20ms 10ms/40ms 15ms/60ms 20ms/100ms 50ms/300ms 100ms/400ms 200ms/600ms}
 BUDGETS_KEEPALIVED=${BUDGETS_KEEPALIVED:-0.02 0.05 0.1 0.2}
 
 # budget_ms IMPL BUDGET: the detection budget in ms. Ours: deadtime. keepalived: the backup's
