@@ -170,6 +170,11 @@ int hb_mcast_sender(int fd, int ifindex, int ttl, int loop) {
     return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &cloop, 1);
 }
 
+int hb_epoll_add_edge(int epfd, int fd, uint64_t token) {
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.u64 = token };
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
 int hb_epoll_watch_writable(int epfd, int fd, uint64_t token, int on) {
     if (!on) {
         int rc = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);

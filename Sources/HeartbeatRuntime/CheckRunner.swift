@@ -11,7 +11,8 @@ import HeartbeatCore
 public final class CheckRunner {
     private final class Check {
         let run: CheckRun
-        let environment: [String]
+        /// What a child process of the check gets (`exec:`, `status`, `https://`); a socket check needs none.
+        var environment: [String] = []
         let started: Instant
         let deadline: Instant
         var child: Child?
@@ -22,9 +23,8 @@ public final class CheckRunner {
         /// the next timer tick, so the core never hears of a check inside its own effect.
         var decided: CheckOutcome?
 
-        init(run: CheckRun, environment: [String], started: Instant) {
+        init(run: CheckRun, started: Instant) {
             self.run = run
-            self.environment = environment
             self.started = started
             deadline = started + run.timeout
         }
@@ -40,9 +40,9 @@ public final class CheckRunner {
     private struct Connection {
         var fd: Int32
         var token: UInt64
-        /// `http://`: sent once connected; `tcp:` has none and passes on connect.
-        var request: [UInt8]?
-        var expect: HTTPExpectation
+        var target: SocketTarget
+        /// Until the connect ends; then an `http://` check waits for its answer.
+        var connecting = true
         var response: [UInt8] = []
     }
 
@@ -54,6 +54,9 @@ public final class CheckRunner {
     private let loop: EventLoop
     private let onFinished: (CheckRun.ID, CheckOutcome) -> Void
     private var checks: [CheckRun.ID: Check] = [:]
+    /// Each socket line's address and request, made once: a check every second need not parse
+    /// its URL and address again. Keyed by the line's index, kept while its check is the same.
+    private var socketTargets: [Int: (check: MonitorSpec.Check, target: SocketTarget)] = [:]
     /// Children killed at a timeout or a cancel, reaped quietly when they exit.
     private var killed: Set<pid_t> = []
     private var starting = false
@@ -70,31 +73,40 @@ public final class CheckRunner {
     var killedChildren: Int { killed.count }
 
     /// Starts one check; child processes get `environment` ("NAME=value" entries), as scripts do.
-    public func start(_ run: CheckRun, environment: [String]) {
+    /// It is evaluated only for a check that starts a process.
+    public func start(_ run: CheckRun, environment: @autoclosure () -> [String]) {
         guard checks[run.id] == nil else { return }
-        let check = Check(run: run, environment: environment, started: EventLoop.now())
+        let check = Check(run: run, started: EventLoop.now())
         checks[run.id] = check
         starting = true
         defer { starting = false }
         switch run.check {
         case .status:
+            check.environment = environment()
             runNextStatus(check)
         case .exec(let path, let arguments):
+            check.environment = environment()
             spawn(check, path: path, arguments: arguments)
-        case .tcp(let host, let port):
-            connect(check, host: host, port: port, request: nil, expect: .success)
-        case .http(let url, let expect, let verifyCertificate):
-            if url.hasPrefix("https://") {
-                guard let curl = ChildProcess.executable(named: "curl", environment: environment) else {
-                    return conclude(check, failure: "https checks need curl, which is not in PATH")
-                }
-                spawn(check, path: curl, arguments: CurlCheck.arguments(url: url, verifyCertificate: verifyCertificate, timeout: run.timeout))
-            } else if let target = HTTPTarget(url: url) {
-                connect(check, host: target.host, port: target.port, request: Array(target.request.utf8), expect: expect)
-            } else {
-                conclude(check, failure: "\(url) is not http://ADDRESS[:PORT]/PATH")
+        case .http(let url, _, let verifyCertificate) where url.hasPrefix("https://"):
+            check.environment = environment()
+            guard let curl = ChildProcess.executable(named: "curl", environment: check.environment) else {
+                return conclude(check, failure: "https checks need curl, which is not in PATH")
+            }
+            spawn(check, path: curl, arguments: CurlCheck.arguments(url: url, verifyCertificate: verifyCertificate, timeout: run.timeout))
+        case .tcp, .http:
+            do {
+                try connect(check, to: socketTarget(for: run))
+            } catch {
+                conclude(check, failure: error.detail)
             }
         }
+    }
+
+    private func socketTarget(for run: CheckRun) throws(SocketTarget.Unusable) -> SocketTarget {
+        if let kept = socketTargets[run.monitor], kept.check == run.check { return kept.target }
+        let target = try SocketTarget(run.check)
+        socketTargets[run.monitor] = (run.check, target)
+        return target
     }
 
     /// Kills a check and forgets it; no report follows.
@@ -108,13 +120,20 @@ public final class CheckRunner {
         for id in Array(checks.keys) { cancel(id) }
     }
 
-    /// When `enforceTimeouts` next has something to do, if any check runs.
+    /// When `enforceTimeouts` next has something to do, if any check runs. Asked after every
+    /// event, so found without building an array.
     public var nextDeadline: Instant? {
-        checks.values.map { $0.decided == nil ? $0.deadline : $0.started }.min()
+        var earliest: Instant?
+        for check in checks.values {
+            let due = check.decided == nil ? check.deadline : check.started
+            if earliest.map({ due < $0 }) ?? true { earliest = due }
+        }
+        return earliest
     }
 
     /// Reports the checks decided in `start`, and those past their timeout as `.timedOut`.
     public func enforceTimeouts(now: Instant) {
+        guard let next = nextDeadline, now >= next else { return }
         let due = checks.values.filter { $0.decided != nil || now >= $0.deadline }.sorted { $0.run.id < $1.run.id }
         for check in due {
             // A report before this one may have led the core to cancel it.
@@ -176,16 +195,17 @@ public final class CheckRunner {
 
     private func readOutput(of id: CheckRun.ID) {
         guard let check = checks[id], var child = check.child, child.pipe >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(child.pipe, $0.baseAddress, $0.count) }
-            if count > 0 {
-                // Read on past the limit all the same: a child must never block on a full pipe.
-                child.output += buffer.prefix(min(count, Self.outputLimit - child.output.count))
-                continue
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+            while true {
+                let count = read(child.pipe, buffer.baseAddress, buffer.count)
+                if count > 0 {
+                    // Read on past the limit all the same: a child must never block on a full pipe.
+                    child.output += buffer.prefix(min(count, Self.outputLimit - child.output.count))
+                    continue
+                }
+                if count == 0 { closePipe(&child) }
+                break
             }
-            if count == 0 { closePipe(&child) }
-            break
         }
         check.child = child
     }
@@ -231,56 +251,65 @@ public final class CheckRunner {
 
     // MARK: Sockets
 
-    private func connect(_ check: Check, host: String, port: UInt16, request: [UInt8]?, expect: HTTPExpectation) {
-        guard let address = NumericSocketAddress(host: host, port: port) else {
-            return conclude(check, failure: "\(host) is not a numeric IPv4 or IPv6 address")
-        }
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    /// One socket, one non-blocking connect and one edge-triggered registration for the whole check.
+    private func connect(_ check: Check, to target: SocketTarget) {
+        let fd = socket(target.address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return conclude(check, failure: Self.errorText(errno)) }
         let id = check.run.id
-        guard address.connect(fd) == 0 || errno == EINPROGRESS,
-              let token = try? loop.watchWritable(fd, { [unowned self] in self.connected(id) }) else {
+        guard target.address.connect(fd) == 0 || errno == EINPROGRESS,
+              let token = try? loop.watchConnection(fd, { [unowned self] in self.connectionChanged(id) }) else {
             let error = errno
             close(fd)
             return conclude(check, failure: Self.errorText(error))
         }
-        check.connection = Connection(fd: fd, token: token, request: request, expect: expect)
+        check.connection = Connection(fd: fd, token: token, target: target)
     }
 
-    private func connected(_ id: CheckRun.ID) {
-        guard let check = checks[id], var connection = check.connection else { return }
+    private func connectionChanged(_ id: CheckRun.ID) {
+        guard let check = checks[id], let connection = check.connection else { return }
+        if connection.connecting { connected(check, connection) } else { answered(check, connection) }
+    }
+
+    private func connected(_ check: Check, _ connection: Connection) {
+        var connection = connection
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length)
         guard error == 0 else { return conclude(check, failure: Self.errorText(error)) }
-        guard let request = connection.request else { return conclude(check, .passed(latency: latency(of: check))) }
+        guard let request = connection.target.request else { return conclude(check, .passed(latency: latency(of: check))) }
         // A request this small always fits a fresh connection's send buffer.
         // MSG_NOSIGNAL: a server that already hung up is a failed check, not a SIGPIPE.
         let written = request.withUnsafeBytes { send(connection.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard written == request.count else { return conclude(check, failure: "cannot send the request: \(Self.errorText(errno))") }
-        loop.remove(connection.fd, token: connection.token)
-        guard let token = try? loop.watch(connection.fd, { [unowned self] in self.answered(id) }) else {
-            return conclude(check, failure: Self.errorText(errno))
-        }
-        connection.token = token
-        check.connection = connection
+        connection.connecting = false
+        // Later data raises the next edge on the same registration; data already in (a server
+        // that speaks first) raised none of its own, so it is read now.
+        answered(check, connection)
     }
 
-    private func answered(_ id: CheckRun.ID) {
-        guard let check = checks[id], var connection = check.connection else { return }
-        var buffer = [UInt8](repeating: 0, count: Self.responseLimit)
-        let count = buffer.withUnsafeMutableBytes { read(connection.fd, $0.baseAddress, $0.count) }
-        if count < 0, errno == EAGAIN || errno == EINTR { return }
-        if count < 0 { return conclude(check, failure: Self.errorText(errno)) }
-        connection.response += buffer.prefix(min(count, Self.responseLimit - connection.response.count))
-        check.connection = connection
-        let complete = count == 0 || connection.response.count >= Self.responseLimit || connection.response.contains(UInt8(ascii: "\n"))
-        guard complete else { return }
+    private func answered(_ check: Check, _ connection: Connection) {
+        var connection = connection
+        // Edge-triggered: read until the socket is empty, unless the status line is in first.
+        let ended: Int32? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.responseLimit) { buffer in
+            while true {
+                let count = read(connection.fd, buffer.baseAddress, Self.responseLimit - connection.response.count)
+                if count < 0, errno == EINTR { continue }
+                if count < 0 { return errno == EAGAIN ? nil : errno }
+                let new = buffer.prefix(count)
+                connection.response += new
+                if count == 0 || new.contains(UInt8(ascii: "\n")) || connection.response.count >= Self.responseLimit { return 0 }
+            }
+        }
+        guard let ended else {
+            check.connection = connection
+            return
+        }
+        guard ended == 0 else { return conclude(check, failure: Self.errorText(ended)) }
         guard let code = HTTPTarget.statusCode(of: connection.response) else {
             return conclude(check, failure: connection.response.isEmpty ? "connection closed without an answer" : "no HTTP status line")
         }
-        conclude(check, connection.expect.accepts(code) ? .passed(latency: latency(of: check))
-                                                        : .failed(latency: latency(of: check), detail: "HTTP \(code)"))
+        conclude(check, connection.target.expect.accepts(code) ? .passed(latency: latency(of: check))
+                                                               : .failed(latency: latency(of: check), detail: "HTTP \(code)"))
     }
 
     /// "connection refused": strerror's text, lower-cased first letter, as the log lines put it.

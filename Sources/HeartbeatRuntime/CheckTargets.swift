@@ -49,6 +49,42 @@ struct HTTPTarget: Equatable {
     }
 }
 
+/// What a `tcp:` or `http://` check connects to and sends, made from its monitor line once.
+struct SocketTarget {
+    var address: NumericSocketAddress
+    /// `http://`: the request, sent once connected; `tcp:` has none and passes on connect.
+    var request: [UInt8]?
+    var expect: HTTPExpectation
+
+    /// Why a line's check cannot be made over a socket, as its failure says it.
+    struct Unusable: Error {
+        var detail: String
+    }
+
+    init(_ check: MonitorSpec.Check) throws(Unusable) {
+        switch check {
+        case .tcp(let host, let port):
+            address = try Self.address(host, port)
+            request = nil
+            expect = .success
+        case .http(let url, let expect, _):
+            guard let target = HTTPTarget(url: url) else { throw Unusable(detail: "\(url) is not http://ADDRESS[:PORT]/PATH") }
+            address = try Self.address(target.host, target.port)
+            request = Array(target.request.utf8)
+            self.expect = expect
+        case .status, .exec:
+            throw Unusable(detail: "not a socket check")
+        }
+    }
+
+    private static func address(_ host: String, _ port: UInt16) throws(Unusable) -> NumericSocketAddress {
+        guard let address = NumericSocketAddress(host: host, port: port) else {
+            throw Unusable(detail: "\(host) is not a numeric IPv4 or IPv6 address")
+        }
+        return address
+    }
+}
+
 /// A numeric IPv4 or IPv6 address with a port, ready for `connect`. Names are not resolved: a
 /// lookup can block for seconds, and the loop that runs checks also runs membership.
 struct NumericSocketAddress {

@@ -158,11 +158,11 @@ public final class Daemon {
         perform(effects)
         if fencing.respawn != nil, node.membership.communicationState == .up { startRespawnClients() }
         armTimer(now: now)
-        // A steady heartbeat only sends; a change of what systemd and the metrics show (node
-        // status, group owner, resources) comes with an effect of its own. So the status is
-        // projected only then, not on every packet and tick.
+        // A steady heartbeat only sends, a monitor only runs its checks; a change of what systemd
+        // and the metrics show (node status, group owner, resources) comes with an effect of its
+        // own. So the status is projected only then, not on every packet, tick and check.
         guard io.notifier != nil || endpoints.metrics != nil,
-              effects.contains(where: { !$0.isSending }) else { return }
+              effects.contains(where: { !$0.leavesStatusAlone }) else { return }
         let report = statusReport()
         io.notifier?.status(report.systemdStatus)
         if endpoints.metrics != nil { metricsState.observe(report) }
@@ -478,9 +478,9 @@ public final class Daemon {
 }
 
 private extension Node.Effect {
-    var isSending: Bool {
+    var leavesStatusAlone: Bool {
         switch self {
-        case .send, .resend, .heartbeatSent: true
+        case .send, .resend, .heartbeatSent, .runCheck, .cancelCheck: true
         default: false
         }
     }

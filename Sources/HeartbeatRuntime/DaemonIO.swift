@@ -46,7 +46,8 @@ extension ScriptRunner: ScriptLauncher {}
 
 /// Runs monitor checks without blocking; their ends come back as `(CheckRun.ID, CheckOutcome)`.
 protocol CheckLauncher: AnyObject {
-    func start(_ run: CheckRun, environment: [String])
+    /// `environment` is evaluated only for a check that starts a process.
+    func start(_ run: CheckRun, environment: @autoclosure () -> [String])
     /// Kills the check; nothing comes back for it.
     func cancel(_ id: CheckRun.ID)
     /// Kills every check; nothing comes back.

@@ -40,13 +40,14 @@ public final class EventLoop {
         return token
     }
 
-    /// Calls `handler` whenever `fd` is writable or broken (a non-blocking connect has ended).
-    /// Returns a token for `remove`.
+    /// Calls `handler` once each time `fd` becomes writable, readable or broken (edge-triggered):
+    /// a connection's whole life (connect ended, answer arriving) on one registration. The
+    /// handler must read until EAGAIN, or it hears of nothing more. Returns a token for `remove`.
     @discardableResult
-    public func watchWritable(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> UInt64 {
+    public func watchConnection(_ fd: Int32, _ handler: @escaping () -> Void) throws(SystemError) -> UInt64 {
         let token = nextToken
         nextToken += 1
-        guard hb_epoll_watch_writable(epollFD, fd, token, 1) == 0 else { throw SystemError("epoll_ctl add") }
+        guard hb_epoll_add_edge(epollFD, fd, token) == 0 else { throw SystemError("epoll_ctl add") }
         handlers[token] = handler
         return token
     }

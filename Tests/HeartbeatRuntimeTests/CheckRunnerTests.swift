@@ -11,7 +11,9 @@ import Testing
 
     /// Runs the loop until every check reported, polling exits every 10 ms (signals go to any thread
     /// in a test process); `serve` is called first to put servers of the test on the same loop.
-    private func runAll(_ runs: [CheckRun], serve: (EventLoop) throws -> Void = { _ in }) throws -> [CheckRun.ID: CheckOutcome] {
+    /// `everyPoll` runs with each poll, for a server that answers in steps.
+    private func runAll(_ runs: [CheckRun], serve: (EventLoop) throws -> Void = { _ in },
+                        everyPoll: @escaping () -> Void = {}) throws -> [CheckRun.ID: CheckOutcome] {
         let loop = try EventLoop()
         try serve(loop)
         var outcomes: [CheckRun.ID: CheckOutcome] = [:]
@@ -21,6 +23,7 @@ import Testing
         #expect(outcomes.isEmpty)
         let giveUp = EventLoop.now() + .seconds(20)
         func poll() {
+            everyPoll()
             runner.reap()
             runner.enforceTimeouts(now: EventLoop.now())
             // Killed children are waited for too, so no test leaves a zombie behind.
@@ -31,8 +34,9 @@ import Testing
         return outcomes
     }
 
-    private func run(_ id: CheckRun.ID, _ check: MonitorSpec.Check, resources: [Resource] = [], timeout: Duration = .seconds(5)) -> CheckRun {
-        CheckRun(id: id, group: "svc", monitor: 0, check: check, resources: resources, timeout: timeout)
+    private func run(_ id: CheckRun.ID, _ check: MonitorSpec.Check, resources: [Resource] = [], timeout: Duration = .seconds(5),
+                     monitor: Int = 0) -> CheckRun {
+        CheckRun(id: id, group: "svc", monitor: monitor, check: check, resources: resources, timeout: timeout)
     }
 
     // MARK: exec and status
@@ -163,6 +167,39 @@ import Testing
         }
     }
 
+    @Test func aLineCheckedAgainConnectsToItsTargetAndToANewOneAfterAChange() throws {
+        let listener = try Listener(address: "127.0.0.1")
+        let refusedPort = try Listener(address: "127.0.0.1", listen: false).port
+        // Line 0 twice (its target made once), then changed as by a reload; line 1 on its own.
+        let outcomes = try runAll([run(1, .tcp(host: "127.0.0.1", port: listener.port)),
+                                   run(2, .tcp(host: "127.0.0.1", port: listener.port)),
+                                   run(3, .tcp(host: "127.0.0.1", port: refusedPort)),
+                                   run(4, .tcp(host: "127.0.0.1", port: listener.port), monitor: 1)])
+        for id: CheckRun.ID in [1, 2, 4] {
+            guard case .passed = try #require(outcomes[id]) else { Issue.record("\(id): \(String(describing: outcomes[id]))"); return }
+        }
+        guard case .failed(_, let refused) = try #require(outcomes[3]) else { Issue.record("changed: \(String(describing: outcomes[3]))"); return }
+        #expect(refused == "connection refused")
+    }
+
+    @Test func aSocketCheckBuildsNoEnvironmentAndAProcessCheckDoes() throws {
+        let listener = try Listener(address: "127.0.0.1")
+        let loop = try EventLoop()
+        let runner = CheckRunner(loop: loop) { _, _ in }
+        var built = 0
+        func environment() -> [String] {
+            built += 1
+            return Self.environment
+        }
+        runner.start(run(1, .tcp(host: "127.0.0.1", port: listener.port)), environment: environment())
+        runner.start(run(2, .http(url: "http://127.0.0.1:\(listener.port)/", expect: .success, verifyCertificate: true)), environment: environment())
+        #expect(built == 0)
+        runner.start(run(3, .exec(path: "/bin/true", arguments: [])), environment: environment())
+        #expect(built == 1)
+        runner.cancelAll()
+        runner.reap()
+    }
+
     @Test func aConnectThatIsNeverAnsweredTimesOut() throws {
         // A listener whose backlog is full leaves further connects unanswered (SYNs are dropped).
         let listener = try Listener(address: "127.0.0.1", backlog: 0)
@@ -207,6 +244,56 @@ import Testing
         #expect(outcomes[1] == .timedOut)
         guard case .failed(_, let detail) = try #require(outcomes[2]) else { Issue.record("hang-up: \(String(describing: outcomes[2]))"); return }
         #expect(["connection closed without an answer", "connection reset by peer"].contains(detail), "\(detail)")
+    }
+
+    @Test func anAnswerInPiecesIsReadUpToItsStatusLine() throws {
+        // The status line comes in two writes, the second 30 ms after the first: the check, told
+        // of each arrival once, reads the first, waits, and reads on.
+        let listener = try Listener(address: "127.0.0.1")
+        var client: Int32 = -1
+        var firstPiece: Instant?
+        var secondSent = false
+        defer { if client >= 0 { close(client) } }
+        let outcomes = try runAll([run(1, .http(url: "http://127.0.0.1:\(listener.port)/", expect: .success, verifyCertificate: true))],
+                                  serve: { loop in
+            try loop.watch(listener.fd) {
+                client = accept(listener.fd, nil, nil)
+                var token: UInt64 = 0
+                token = (try? loop.watch(client) {
+                    // The request (its first read is enough here), then nothing more is watched.
+                    var request = [UInt8](repeating: 0, count: 1024)
+                    _ = request.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
+                    loop.remove(client, token: token)
+                    _ = "HTTP/1.0 20".withCString { write(client, $0, strlen($0)) }
+                    firstPiece = EventLoop.now()
+                }) ?? 0
+            }
+        }, everyPoll: {
+            guard let sent = firstPiece, !secondSent, EventLoop.now() - sent > .milliseconds(30) else { return }
+            _ = "4 No Content\r\n\r\n".withCString { write(client, $0, strlen($0)) }
+            secondSent = true
+        })
+        #expect(secondSent)
+        guard case .passed = try #require(outcomes[1]) else { Issue.record("pieces: \(String(describing: outcomes[1]))"); return }
+    }
+
+    @Test func aServerThatSpeaksFirstIsReadToo() throws {
+        // An http:// check pointed at a service with a banner (SSH): its line may already be in
+        // when the connect's end is handled, and there is no status line in it.
+        let listener = try Listener(address: "127.0.0.1")
+        var clients: [Int32] = []
+        defer { clients.forEach { close($0) } }
+        let outcomes = try runAll([run(1, .http(url: "http://127.0.0.1:\(listener.port)/", expect: .success, verifyCertificate: true),
+                                       timeout: .seconds(2))],
+                                  serve: { loop in
+            try loop.watch(listener.fd) {
+                let client = accept(listener.fd, nil, nil)
+                clients.append(client)
+                _ = "SSH-2.0-OpenSSH_9.6\r\n".withCString { write(client, $0, strlen($0)) }
+            }
+        })
+        #expect(outcomes[1].map { if case .failed(_, "no HTTP status line") = $0 { true } else { false } } == true,
+                "\(String(describing: outcomes[1]))")
     }
 
     @Test func httpURLsAreReadWithIPv6AndDefaultPorts() {

@@ -36,7 +36,7 @@ import Testing
     final class FakeChecks: CheckLauncher {
         var started: [(run: CheckRun, environment: [String])] = []
         var cancelled: [CheckRun.ID] = []
-        func start(_ run: CheckRun, environment: [String]) { started.append((run, environment)) }
+        func start(_ run: CheckRun, environment: @autoclosure () -> [String]) { started.append((run, environment())) }
         func cancel(_ id: CheckRun.ID) { cancelled.append(id) }
         func cancelAll() { cancelled += started.map(\.run.id) }
         var nextDeadline: Instant? { nil }

@@ -49,6 +49,8 @@ int hb_mcast_sender(int fd, int ifindex, int ttl, int loop);
 
 /* Writable notification: adds (on != 0) or removes fd on an epoll set for EPOLLOUT only.
    Adding a descriptor that is already there, or removing one that is not, is not an error. */
+/* Edge-triggered readable and writable: each change of either is reported once. */
+int hb_epoll_add_edge(int epfd, int fd, uint64_t token);
 int hb_epoll_watch_writable(int epfd, int fd, uint64_t token, int on);
 
 /* Serial lines (spec section 4.4). Opens path O_RDWR|O_NOCTTY|O_NONBLOCK and sets 3.0.6's raw mode
