@@ -182,34 +182,43 @@ mon_kill() {
 checks_served() { grep -vc "^10\.77\.0\.$VIP_CLIENT " "$WORK/node$1/rsc/http-$MON_PORT.log" 2>/dev/null || true; }
 
 # mon_idle RUN 0|4|4sockets: both pairs with those checks per node, idle for IDLE_SECONDS once
-# the groups run: CPU of each owner's cgroup (daemon, checks, the service answering them), as
-# mon_idle_cpu_owner_{0checks,4checks,4sockets} (4sockets: ours only). With checks, a window in
-# which the owner's service served none is no figure (the build ignores them).
+# the groups run. The owner's monitoring cost is the CPU of its cgroup once its web service has
+# left it for a cgroup of its own (H"svc"): the daemon and every check it started (processes that
+# exited included), as mon_idle_cpu_owner_{0checks,4checks,4sockets} (4sockets: ours only). The
+# service's own CPU (answering the checks, which any monitor costs it alike) is
+# mon_idle_cpu_service_*. With checks, a window in which the owner's service served none is no
+# figure (the build ignores them).
 mon_idle() {
-    local r=$1 n=$2 impl h c0 t0 cpu="" served fig=${2}checks impls="ours keepalived"
-    declare -A before requests
+    local r=$1 n=$2 impl h c0 s0 t0 cpu="" service served fig=${2}checks impls="ours keepalived"
+    declare -A before service_before requests
     [ "$n" != 4sockets ] || { fig=4sockets; impls=ours; }
     mon_launch "$n"
     for impl in ours keepalived; do vip_up "$impl" "$r" || { mon_teardown; return 1; }; done
+    for impl in $impls; do
+        read -r h _ <<< "$(vip_hosts "$impl")"
+        cg_join "${h}svc" "$(cat "$WORK/node$h/rsc/http-$MON_PORT.pid" 2>/dev/null)"
+    done
     sleep 2
     t0=$(now_us)
     for impl in $impls; do
         read -r h _ <<< "$(vip_hosts "$impl")"
-        before[$impl]=$(cg_cpu_ns "$h"); requests[$impl]=$(checks_served "$h")
+        before[$impl]=$(cg_cpu_ns "$h"); service_before[$impl]=$(cg_cpu_ns "${h}svc"); requests[$impl]=$(checks_served "$h")
     done
     sleep "$IDLE_SECONDS"
     for impl in $impls; do
         read -r h _ <<< "$(vip_hosts "$impl")"
         c0=$(( $(cg_cpu_ns "$h") - before[$impl] ))
+        s0=$(( $(cg_cpu_ns "${h}svc") - service_before[$impl] ))
         served=$(( $(checks_served "$h") - requests[$impl] ))
         if [ "$n" != 0 ] && [ "$served" = 0 ]; then
             note "$impl" "$r" "FAILED: mon_idle: the owner's service answered no check in ${IDLE_SECONDS}s (does this build run the monitors file?)"
             continue
         fi
-        cpu=$(awk -v c="$c0" -v s=$(( $(now_us) - t0 )) 'BEGIN { printf "%.2f", c / 1e6 * 60e6 / s }')
+        read -r cpu service <<< "$(awk -v c="$c0" -v v="$s0" -v s=$(( $(now_us) - t0 )) 'BEGIN { printf "%.2f %.2f", c / 1e6 * 60e6 / s, v / 1e6 * 60e6 / s }')"
         record "mon_idle_cpu_owner_$fig" "ms CPU/min" "$impl" "$r" "$cpu"
+        record "mon_idle_cpu_service_$fig" "ms CPU/min" "$impl" "$r" "$service"
         MON_IDLE[$impl$fig]=$cpu
-        progress "  $(label "$impl") run $r: owner idle, $fig at ${MON_INTERVAL} s: $cpu ms CPU/min, $served requests from checks"
+        progress "  $(label "$impl") run $r: owner idle, $fig at ${MON_INTERVAL} s: $cpu ms CPU/min (daemon and checks), the service $service ms CPU/min, $served requests from checks"
     done
     mon_teardown
 }
