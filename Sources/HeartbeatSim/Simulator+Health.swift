@@ -51,9 +51,7 @@ extension SimConfig {
     /// Drawn last and apart, so that every other seed keeps the cluster (and the trace) it always had.
     mutating func drawMonitors(seed: UInt64) {
         var rng = SplitMix64(seed: seed ^ SimLimits.monitorSalt)
-        // Not with ping nodes: their rounds, drawn anew beside service faults, met an arbitration
-        // case that never gives up (node2's abort_giveup after a heal; seed 7073 had it).
-        guard rng.next(below: 4) == 0, pingNodes == 0 else { return }
+        guard rng.next(below: 4) == 0 else { return }
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next(below: UInt64(values.count)))] }
         let ms = ConfigValues.millisecondsText
         checkLatencyMax = keepalive / pick([20, 4])

@@ -129,6 +129,29 @@ import Testing
         #expect(Self.sent(malformed).isEmpty && n2.scheduledGiveUp == nil)
     }
 
+    /// An abort_giveup that answers an old count of ours (a late or duplicated num_ping_nodes) while
+    /// the partner's last count is above ours: we ask once more with the current count, and its
+    /// you_are_dead gives our groups up (found by the sweep: seed 7073 held them until a ping node
+    /// came back). A second stale abort asks nothing more.
+    @Test func staleAbortWhileBehindAsksAgain() throws {
+        var n1 = Self.running("n1")
+        _ = try required(n1.peerMessage(Message(("t", "num_ping_nodes"), ("src", "n2"), ("num_ping", "2")), now: Self.at(200)))
+        #expect(n1.scheduledGiveUp == .all)
+        let abort = try required(n1.peerMessage(Message(("t", "abort_giveup"), ("src", "n2")), now: Self.at(300)))
+        #expect(n1.scheduledGiveUp == nil)
+        let ask = try required(Self.sent(abort).first)
+        #expect(ask["t"] == "num_ping_nodes" && ask["num_ping"] == "1" && ask["dest"] == "n2")
+        let again = try required(n1.peerMessage(Message(("t", "abort_giveup"), ("src", "n2")), now: Self.at(350)))
+        #expect(Self.sent(again).isEmpty, "one re-ask per count the partner sent")
+        _ = try required(n1.peerMessage(Message(("t", "you_are_dead"), ("src", "n2")), now: Self.at(400)))
+        #expect(n1.tick(now: Self.at(1500), stable: true).contains(.giveUp(.all)))
+        // Level counts: an abort asks nothing.
+        var n2 = Self.running("n2")
+        _ = n2.peerMessage(Message(("t", "num_ping_nodes"), ("src", "n1"), ("num_ping", "1")), now: Self.at(200))
+        let level = try required(n2.peerMessage(Message(("t", "abort_giveup"), ("src", "n1")), now: Self.at(300)))
+        #expect(Self.sent(level).isEmpty)
+    }
+
     /// Both lost the ping nodes, or both reach them: nobody moves.
     @Test func balancedCountsMoveNothing() throws {
         for bothLost in [false, true] {

@@ -40,6 +40,12 @@ extension Arbitration {
             // The peer found the counts balanced: we are no longer behind.
             toldDead = false
             abortGiveUp(into: &effects)
+            // Unless it answered a count of ours that is out of date (a late or duplicated message)
+            // while its own last count is still above ours: ask once more with the current one.
+            if let theirs = partnerCount, theirs > counted(now: now) {
+                partnerCount = nil
+                ask(now: now, into: &effects)
+            }
         case .clientStatus:
             // A peer's ipfail signed on: compare counts (ipfail's join callback).
             guard active, message["st"] == "join", message["from_id"] == "ipfail" else { return nil }
