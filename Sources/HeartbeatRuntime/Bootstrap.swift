@@ -17,7 +17,7 @@ public func startDaemon(paths: DaemonPaths, options: DaemonOptions) -> Int32 {
         writeError("heartbeat: configuration has errors; not starting\n")
         return 1
     }
-    if let pid = runningPid(pidFile: paths.pidFile) {
+    if let pid = otherRunningDaemon(pidFile: paths.pidFile) {
         writeError("heartbeat: already running [pid \(pid)]\n")
         return 1
     }

@@ -46,6 +46,12 @@ public func runningPid(pidFile: String) -> pid_t? {
     return pid
 }
 
+/// The live daemon a pid file names, unless that is this very process: after a reboot with the run
+/// directory kept (not a tmpfs), a starting daemon can be given the PID its predecessor wrote.
+public func otherRunningDaemon(pidFile: String) -> pid_t? {
+    runningPid(pidFile: pidFile).flatMap { $0 == getpid() ? nil : $0 }
+}
+
 /// Creates a directory and its parents (mode 0755), ignoring ones that exist.
 public func makeDirectories(_ path: String) {
     var partial = ""

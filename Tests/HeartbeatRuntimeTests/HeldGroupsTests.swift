@@ -171,6 +171,7 @@ import Testing
         #expect(runningPid(pidFile: pidFile) == nil)
         try writeDurably(Array("\(getpid())\n".utf8), to: pidFile, mode: 0o644)
         #expect(runningPid(pidFile: pidFile) == getpid())
+        #expect(otherRunningDaemon(pidFile: pidFile) == nil, "a starting daemon given its predecessor's PID")
         var child: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
         defer { free(argv[0]) }
