@@ -187,7 +187,10 @@ import Testing
         _ = n2.echoReply(Self.echo(), now: Self.at(1000))
         _ = try required(n2.peerMessage(Message(("t", "num_ping_nodes"), ("src", "n1"), ("num_ping", "1")), now: Self.at(1000)))
         #expect(n2.scheduledGiveUp == .foreign)
-        #expect(n2.tick(now: Self.at(2000), stable: true).contains(.giveUp(.foreign)))
+        // A second balanced count (3.0.6's ipfail may send two) keeps the foreign giveup.
+        _ = try required(n2.peerMessage(Message(("t", "num_ping_nodes"), ("src", "n1"), ("num_ping", "1")), now: Self.at(1100)))
+        #expect(n2.scheduledGiveUp == .foreign)
+        #expect(n2.tick(now: Self.at(2100), stable: true).contains(.giveUp(.foreign)))
     }
 
     /// The peer is declared dead while no ping node answers: we are probably the isolated one. Its

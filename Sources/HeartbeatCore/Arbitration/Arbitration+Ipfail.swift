@@ -23,9 +23,10 @@ extension Arbitration {
             } else {
                 effects.append(.log(.info, "Ping node count is balanced."))
                 effects.append(.send(Self.ipfailMessage(.abortGiveUp, to: source)))
-                if pendingGiveUp != nil {
-                    abortGiveUp(into: &effects)
-                } else if config.autoFailback {
+                // Balanced: a pending giveup is off, but foreign groups still go home with
+                // auto_failback, however many balanced counts arrive (both sides may send one).
+                if pendingGiveUp != nil { abortGiveUp(into: &effects) }
+                if config.autoFailback {
                     effects.append(.log(.info, "Giving up foreign resources (auto_failback)."))
                     scheduleGiveUp(.foreign, now: now, into: &effects)
                 }
