@@ -9,10 +9,11 @@ public enum AuthMethod: String, Sendable, Hashable, CaseIterable {
 /// One key slot: `<n> <method> [<key>]`. The key is raw bytes, used as written.
 public struct AuthKey: Sendable, Hashable {
     public var slot: Int
-    public var method: AuthMethod
-    public var secret: [UInt8] { didSet { pads = HMACPads(method, secret) } }
-    /// The HMAC's padded key blocks, made once per key instead of for every packet.
-    private(set) var pads: HMACPads
+    public let method: AuthMethod
+    public let secret: [UInt8]
+    /// The HMAC's padded key blocks, made once per key instead of for every packet (method and
+    /// secret are constants, so they always match).
+    let pads: HMACPads
 
     public init(slot: Int, method: AuthMethod, secret: [UInt8] = []) {
         self.slot = slot
